@@ -1,0 +1,3 @@
+from kehou.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,133 @@
+"""The ``kehou`` command: up, serve, migrate, demo, create-admin, audit verify."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from pathlib import Path
+
+from kehou.settings import Settings, load_settings
+
+
+def migrate(settings: Settings) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    root = Path(__file__).resolve().parent.parent
+    cfg = Config()
+    cfg.set_main_option("script_location", str(root / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", settings.database.url.replace("%", "%%"))
+    command.upgrade(cfg, "head")
+
+
+def _cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    migrate(settings)
+    print("数据库已迁移到最新版本。")
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from kehou.cli import demo
+    from kehou.platform.context import build_context
+
+    migrate(settings)
+    ctx = build_context(settings)
+    try:
+        created = demo.load(ctx, only_if_empty=not args.force)
+    finally:
+        ctx.close()
+    print("演示数据已载入。" if created else "数据库中已有数据，未重复载入（使用 --force 强制）。")
+    if created:
+        print(demo.CREDENTIALS_NOTE)
+    return 0
+
+
+def _cmd_create_admin(args: argparse.Namespace, settings: Settings) -> int:
+    from kehou.errors import KehouError
+    from kehou.platform.accounts import services as accounts
+    from kehou.platform.actor import Actor
+    from kehou.platform.context import build_context
+
+    password = args.password or os.environ.get("KEHOU_ADMIN_PASSWORD") or getpass.getpass("密码：")
+    migrate(settings)
+    ctx = build_context(settings)
+    try:
+        with ctx.db.write_session() as session:
+            accounts.create_user(session, Actor.system("cli"), username=args.username, display_name=args.name or args.username,
+                                 password=password, role="platform_admin")
+    except KehouError as exc:
+        print(f"错误（{exc.code}）：{exc.message}", file=sys.stderr)
+        return 2
+    finally:
+        ctx.close()
+    print(f"已创建平台管理员 {args.username}。")
+    return 0
+
+
+def _cmd_audit_verify(args: argparse.Namespace, settings: Settings) -> int:
+    from kehou.db import Database
+    from kehou.platform.audit import services as audit
+
+    db = Database(settings.database.url)
+    try:
+        with db.read_session() as session:
+            checked, problems = audit.verify(session)
+    finally:
+        db.dispose()
+    for p in problems:
+        print(p)
+    if problems:
+        print(f"审计日志校验失败：{len(problems)}处问题（共检查{checked}条）。")
+        return 1
+    print(f"审计日志完整：共{checked}条，哈希链全部一致。")
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from kehou.cli import launcher
+
+    return launcher.serve(settings, host=args.host, port=args.port, worker=not args.no_worker)
+
+
+def _cmd_up(args: argparse.Namespace, settings: Settings) -> int:
+    args.force = False
+    _cmd_demo(args, settings)
+    return _cmd_serve(args, settings)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kehou", description="课后服务第三方机构管理平台")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, helptext in (("up", "迁移数据库、载入演示数据（如为空）并启动"), ("serve", "启动网站和后台任务进程")):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("--host", default=None)
+        p.add_argument("--port", type=int, default=None)
+        p.add_argument("--no-worker", action="store_true", help="不启动内置的 Celery worker")
+    sub.add_parser("migrate", help="把数据库迁移到最新版本")
+    p = sub.add_parser("demo", help="载入演示数据")
+    p.add_argument("--force", action="store_true")
+    p = sub.add_parser("create-admin", help="创建平台管理员")
+    p.add_argument("username")
+    p.add_argument("--name", default="")
+    p.add_argument("--password", default="")
+    audit = sub.add_parser("audit", help="审计日志")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    audit_sub.add_parser("verify", help="重新计算哈希链，报告被修改、删除、插入或重排的记录")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = load_settings()
+    handlers = {
+        "up": _cmd_up, "serve": _cmd_serve, "migrate": _cmd_migrate, "demo": _cmd_demo,
+        "create-admin": _cmd_create_admin, "audit": _cmd_audit_verify,
+    }
+    return handlers[args.command](args, settings)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,12 @@
+"""Imports every model so the metadata is complete (for Alembic and tests)."""
+
+from kehou.db import Base
+from kehou.platform.accounts import models as _accounts  # noqa: F401
+from kehou.platform.admission import models as _admission  # noqa: F401
+from kehou.platform.audit import models as _audit  # noqa: F401
+from kehou.platform.counties import models as _counties  # noqa: F401
+from kehou.platform.notifications import models as _notifications  # noqa: F401
+from kehou.platform.policy import models as _policy  # noqa: F401
+from kehou.platform.providers import models as _providers  # noqa: F401
+
+__all__ = ["Base"]

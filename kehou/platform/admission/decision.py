@@ -1,0 +1,126 @@
+"""The decision (approve / reject) and the county whitelist (白名单)."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kehou.db import after_commit
+from kehou.errors import Conflict, PermissionDenied, ValidationFailed
+from kehou.platform.actor import Actor
+from kehou.platform.admission import notice, review
+from kehou.platform.admission.models import Application, WhitelistEntry
+from kehou.platform.admission.models import AppStatus as S
+from kehou.platform.admission.services import visible
+from kehou.platform.admission.workflow import transition
+from kehou.platform.audit import services as audit
+from kehou.platform.context import Context
+from kehou.platform.policy import services as policy
+from kehou.pluginapi import ApplicationDecided
+from kehou.timeutil import clock, utcnow
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _require_decider(actor: Actor, app: Application) -> None:
+    actor.require("county_staff")
+    actor.require_county(app.county_code)
+    if not actor.can_decide:
+        raise PermissionDenied("您没有决定权限。", code="decide_right_required")
+
+
+def _announce(ctx: Context, session: Session, app: Application, approved: bool) -> None:
+    event = ApplicationDecided(
+        application_id=app.id, provider_id=app.provider_id, county_code=app.county_code, approved=approved,
+        categories=tuple(app.categories), reason=app.decision_reason or "", decided_at=app.decided_at or utcnow(),
+    )
+    after_commit(session, lambda: ctx.pm.hook.kehou_application_decided(decision=event))
+
+
+def approve(ctx: Context, session: Session, actor: Actor, application_id: int, *, reason: str = "") -> WhitelistEntry:
+    app = visible(session, actor, application_id, lock=True)
+    _require_decider(actor, app)
+    if app.status != S.awaiting_decision:
+        transition(session, app, "approve", actor)  # raises the standard conflict
+    if app.notice_end is None:
+        raise Conflict("申请未经公示，不能准入。", code="notice_required")
+    if any(r.reviewer_id == actor.user_id for r in review.reviews(session, app)):
+        raise PermissionDenied("参与评分的人员不能独自作出准入决定，请由其他有决定权限的人员决定。", code="reviewer_cannot_decide")
+    signs = review.signoffs(session, app)
+    if any(not s.agreed for s in signs):
+        raise Conflict("联审部门不同意，不能准入。", code="signoff_refused")
+    if notice.unanswered(session, app):
+        raise Conflict("还有未答复的异议，请先答复全部异议。", code="objections_unanswered")
+    if any(o.upheld for o in notice.objections(session, app)):
+        raise Conflict("有异议经核实成立，不能准入。", code="objection_upheld")
+    today = clock.today_local()
+    months = policy.get(session, ctx.registry, app.county_code, "admission.validity_months")
+    entry = session.scalars(
+        select(WhitelistEntry).where(WhitelistEntry.provider_id == app.provider_id, WhitelistEntry.county_code == app.county_code)
+    ).first()
+    old = None
+    if entry is None:
+        entry = WhitelistEntry(provider_id=app.provider_id, county_code=app.county_code, valid_from=today)
+        session.add(entry)
+    else:
+        old = {"categories": entry.categories, "valid_until": entry.valid_until, "status": entry.status}
+        entry.valid_from = min(entry.valid_from, today)
+    start = max(today, entry.valid_until + dt.timedelta(days=1)) if old and entry.status == "active" else today
+    entry.valid_until = add_months(start, months) - dt.timedelta(days=1)
+    entry.categories, entry.status, entry.application_id, entry.updated_at = list(app.categories), "active", app.id, utcnow()
+    app.decision_reason, app.decided_by, app.decided_at = (reason or "").strip(), actor.user_id, utcnow()
+    transition(session, app, "approve", actor, reason=reason, extra={"valid_until": entry.valid_until})
+    session.flush()
+    audit.record(session, actor, county_code=app.county_code, action="whitelist.admit", entity_type="whitelist",
+                 entity_id=entry.id, reason=reason, old=old,
+                 new={"provider_id": app.provider_id, "categories": entry.categories, "valid_from": entry.valid_from,
+                      "valid_until": entry.valid_until, "status": "active"})
+    _announce(ctx, session, app, True)
+    session.commit()
+    return entry
+
+
+def reject(ctx: Context, session: Session, actor: Actor, application_id: int, *, reason: str) -> Application:
+    app = visible(session, actor, application_id, lock=True)
+    _require_decider(actor, app)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("不予准入时必须说明理由。", code="reason_required", field="reason")
+    if notice.unanswered(session, app):
+        raise Conflict("还有未答复的异议，请先答复全部异议。", code="objections_unanswered")
+    app.decision_reason, app.decided_by, app.decided_at = reason, actor.user_id, utcnow()
+    transition(session, app, "reject", actor, reason=reason)
+    _announce(ctx, session, app, False)
+    session.commit()
+    return app
+
+
+def expire_whitelist(session: Session) -> list[int]:
+    """Entries past their validity leave the whitelist (they may be renewed by re-review)."""
+    today = clock.today_local()
+    rows = list(session.scalars(select(WhitelistEntry).where(WhitelistEntry.status == "active", WhitelistEntry.valid_until < today)))
+    system = Actor.system("whitelist-timer")
+    for entry in rows:
+        entry.status, entry.updated_at = "expired", utcnow()
+        audit.record(session, system, county_code=entry.county_code, action="whitelist.expire", entity_type="whitelist",
+                     entity_id=entry.id, reason="准入有效期届满，未完成留库审查", old={"status": "active"},
+                     new={"status": "expired"})
+    session.commit()
+    return [e.id for e in rows]
+
+
+def due_for_renewal(ctx: Context, session: Session, county_code: str) -> list[WhitelistEntry]:
+    """Active entries that expire within the county's renewal window."""
+    window = policy.get(session, ctx.registry, county_code, "admission.renewal_window_days")
+    limit = clock.today_local() + dt.timedelta(days=window)
+    return list(session.scalars(
+        select(WhitelistEntry).where(WhitelistEntry.county_code == county_code, WhitelistEntry.status == "active",
+                                     WhitelistEntry.valid_until <= limit)
+    ))

@@ -1,0 +1,117 @@
+"""Public notice (公示): N Chinese working days, objections, closing."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kehou.errors import Conflict, NotFound, ValidationFailed
+from kehou.platform.actor import Actor
+from kehou.platform.admission.models import Application, Objection
+from kehou.platform.admission.models import AppStatus as S
+from kehou.platform.admission.services import visible
+from kehou.platform.admission.workflow import load, transition
+from kehou.platform.audit import services as audit
+from kehou.platform.context import Context
+from kehou.platform.policy import services as policy
+from kehou.platform.workdays import add_working_days
+from kehou.timeutil import clock, utcnow
+
+CONTACT_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|[^@\s]+@[^@\s]+\.[^@\s]+)$")
+
+
+def open_notice(ctx: Context, session: Session, app: Application) -> dict[str, Any]:
+    """Set the notice period on ``app``; return it for the audit entry."""
+    days = policy.get(session, ctx.registry, app.county_code, "admission.notice_working_days")
+    today = clock.today_local()
+    app.notice_start = today
+    app.notice_end = add_working_days(today, days)
+    return {"notice_start": app.notice_start, "notice_end": app.notice_end, "notice_working_days": days}
+
+
+def notice_running(app: Application) -> bool:
+    return app.status == S.public_notice and app.notice_end is not None and clock.today_local() <= app.notice_end
+
+
+def _text(value: str, field: str, label: str, max_len: int) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationFailed(f"请填写{label}。", code="field_required", field=field)
+    if len(value) > max_len:
+        raise ValidationFailed(f"{label}不能超过{max_len}个字符。", code="field_too_long", field=field)
+    return value
+
+
+def file_objection(session: Session, actor: Actor, application_id: int, *, name: str, contact: str, content: str, evidence: str) -> Objection:
+    """Anyone may object during the notice period, under real name, with evidence."""
+    app = load(session, application_id, lock=True)
+    if not notice_running(app):
+        raise Conflict("该申请不在公示期内，不能提出异议。", code="notice_not_running")
+    contact = _text(contact, "contact", "联系方式", 100).replace(" ", "")
+    if not CONTACT_RE.match(contact):
+        raise ValidationFailed("联系方式应为手机号、座机号或电子邮箱。", code="contact_invalid", field="contact")
+    row = Objection(
+        application_id=app.id, name=_text(name, "name", "真实姓名", 50), contact=contact,
+        content=_text(content, "content", "异议内容", 5000), evidence=_text(evidence, "evidence", "证据材料说明", 5000),
+        ip=actor.ip[:64], filed_at=utcnow(),
+    )
+    session.add(row)
+    session.flush()
+    audit.record(session, actor, county_code=app.county_code, action="admission.objection_filed",
+                 entity_type="objection", entity_id=row.id, new={"application_id": app.id, "name": row.name})
+    session.commit()
+    return row
+
+
+def answer_objection(session: Session, actor: Actor, objection_id: int, *, answer: str, upheld: bool) -> Objection:
+    row = session.get(Objection, objection_id)
+    if row is None:
+        raise NotFound("异议不存在。", code="objection_not_found")
+    actor.require("county_staff")
+    app = visible(session, actor, row.application_id, lock=True)
+    if app.status not in (S.public_notice, S.awaiting_decision):
+        raise Conflict("该申请已作出决定，不能再答复异议。", code="application_closed")
+    if row.answered_at is not None:
+        raise Conflict("该异议已答复。", code="objection_answered")
+    row.answer = _text(answer, "answer", "答复内容", 5000)
+    row.upheld, row.answered_by, row.answered_at = upheld, actor.user_id, utcnow()
+    audit.record(session, actor, county_code=app.county_code, action="admission.objection_answered",
+                 entity_type="objection", entity_id=row.id, reason=row.answer, old={"answered": False},
+                 new={"answered": True, "upheld": upheld})
+    session.commit()
+    return row
+
+
+def objections(session: Session, app: Application) -> list[Objection]:
+    return list(session.scalars(select(Objection).where(Objection.application_id == app.id).order_by(Objection.id)))
+
+
+def unanswered(session: Session, app: Application) -> int:
+    return session.scalar(
+        select(func.count()).where(Objection.application_id == app.id, Objection.answered_at.is_(None))
+    ) or 0
+
+
+def close_notice(session: Session, actor: Actor, application_id: int) -> Application:
+    """Close a notice whose period has ended (staff, or the periodic task)."""
+    app = load(session, application_id, lock=True)
+    if actor.role != "system":
+        actor.require("county_staff")
+        visible(session, actor, application_id)
+    if app.status == S.public_notice and notice_running(app):
+        raise Conflict(f"公示期至{app.notice_end}结束，尚未届满。", code="notice_still_running")
+    transition(session, app, "close_notice", actor, extra={"notice_end": app.notice_end})
+    session.commit()
+    return app
+
+
+def close_ended_notices(session: Session) -> list[int]:
+    """Move every notice whose period has ended to the decision stage."""
+    today = clock.today_local()
+    ids = list(session.scalars(select(Application.id).where(Application.status == S.public_notice, Application.notice_end < today)))
+    for app_id in ids:
+        close_notice(session, Actor.system("notice-timer"), app_id)
+    return ids

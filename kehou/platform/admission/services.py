@@ -1,0 +1,167 @@
+"""Applying: create, edit, submit, resubmit, withdraw; the material check."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kehou.errors import NotFound, PermissionDenied, ValidationFailed
+from kehou.platform.actor import Actor
+from kehou.platform.admission.models import AppKind, Application, WhitelistEntry
+from kehou.platform.admission.models import AppStatus as S
+from kehou.platform.admission.workflow import OPEN, load, transition
+from kehou.platform.audit import services as audit
+from kehou.platform.context import Context
+from kehou.platform.counties.models import Region
+from kehou.platform.policy import services as policy
+from kehou.platform.providers.models import ORG_TYPE_LABELS, Provider, Staff
+from kehou.timeutil import utcnow
+
+
+def visible(session: Session, actor: Actor, application_id: int, *, lock: bool = False) -> Application:
+    """Load an application the actor may see; others get 'not found'."""
+    app = load(session, application_id, lock=lock)
+    if actor.role == "platform_admin":
+        return app
+    if actor.role == "provider" and actor.provider_id == app.provider_id:
+        return app
+    if actor.role in ("county_staff", "department") and actor.county_code == app.county_code:
+        return app
+    raise NotFound("申请不存在。", code="application_not_found")
+
+
+def _own(session: Session, actor: Actor, application_id: int) -> Application:
+    actor.require("provider")
+    return visible(session, actor, application_id, lock=True)
+
+
+def require_reviewer(actor: Actor, app: Application) -> None:
+    actor.require("county_staff")
+    actor.require_county(app.county_code)
+    if not actor.can_review:
+        raise PermissionDenied("您没有审核权限。", code="review_right_required")
+
+
+def _check_categories(ctx: Context, session: Session, county_code: str, categories: list[str]) -> list[str]:
+    allowed = policy.get(session, ctx.registry, county_code, "catalogue.categories")
+    cats = list(dict.fromkeys(c.strip() for c in categories if c and c.strip()))
+    if not cats:
+        raise ValidationFailed("请至少选择一个申请服务的课程类别。", code="categories_required", field="categories")
+    unknown = [c for c in cats if c not in allowed]
+    if unknown:
+        raise ValidationFailed(
+            f"本区县没有以下课程类别：{'、'.join(unknown)}。", code="category_unknown", field="categories"
+        )
+    return cats
+
+
+def create(ctx: Context, session: Session, actor: Actor, *, county_code: str, categories: list[str], statement: str) -> Application:
+    actor.require("provider")
+    region = session.get(Region, county_code)
+    if region is None or region.level != "county":
+        raise ValidationFailed("请选择一个区县。", code="county_unknown", field="county_code")
+    provider = session.get(Provider, actor.provider_id)
+    assert provider is not None
+    barred = policy.get(session, ctx.registry, county_code, "admission.barred_org_types")
+    if provider.org_type in barred:
+        raise ValidationFailed(
+            f"{region.name}不接受「{ORG_TYPE_LABELS[provider.org_type]}」类机构参与课后服务。",
+            code="org_type_barred", field="county_code",
+        )
+    open_count = session.scalar(
+        select(func.count()).where(
+            Application.provider_id == provider.id, Application.county_code == county_code, Application.status.in_(OPEN)
+        )
+    )
+    if open_count:
+        raise ValidationFailed("您在该区县已有一份进行中的申请。", code="application_open_exists", field="county_code")
+    listed = session.scalars(
+        select(WhitelistEntry).where(WhitelistEntry.provider_id == provider.id, WhitelistEntry.county_code == county_code)
+    ).first()
+    now = utcnow()
+    app = Application(
+        provider_id=provider.id,
+        county_code=county_code,
+        kind=AppKind.renewal if listed is not None else AppKind.initial,
+        status=S.draft,
+        categories=_check_categories(ctx, session, county_code, categories),
+        statement=(statement or "").strip()[:5000],
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(app)
+    session.flush()
+    audit.record(
+        session, actor, county_code=county_code, action="admission.create", entity_type="application",
+        entity_id=app.id, new={"status": app.status, "kind": app.kind, "categories": app.categories},
+    )
+    session.commit()
+    return app
+
+
+def edit(ctx: Context, session: Session, actor: Actor, application_id: int, *, categories: list[str], statement: str) -> Application:
+    app = _own(session, actor, application_id)
+    if app.status not in (S.draft, S.returned):
+        raise ValidationFailed("只有草稿或被退回的申请可以修改。", code="application_not_editable")
+    new = {"categories": _check_categories(ctx, session, app.county_code, categories), "statement": (statement or "").strip()[:5000]}
+    old, new = audit.changes(app, ["categories", "statement"], new)
+    for key, value in new.items():
+        setattr(app, key, value)
+    app.updated_at = utcnow()
+    if new:
+        audit.record(session, actor, county_code=app.county_code, action="admission.edit", entity_type="application",
+                     entity_id=app.id, old=old, new=new)
+    session.commit()
+    return app
+
+
+def _require_staff(session: Session, app: Application) -> None:
+    staff = session.scalar(select(func.count()).where(Staff.provider_id == app.provider_id, Staff.active.is_(True)))
+    if not staff:
+        raise ValidationFailed("提交前请先登记至少一名授课人员。", code="staff_required")
+
+
+def submit(session: Session, actor: Actor, application_id: int) -> Application:
+    app = _own(session, actor, application_id)
+    _require_staff(session, app)
+    app.submitted_at = utcnow()
+    transition(session, app, "submit", actor)
+    session.commit()
+    return app
+
+
+def resubmit(session: Session, actor: Actor, application_id: int, *, note: str = "") -> Application:
+    app = _own(session, actor, application_id)
+    _require_staff(session, app)
+    app.submitted_at = utcnow()
+    transition(session, app, "resubmit", actor, reason=note)
+    session.commit()
+    return app
+
+
+def withdraw(session: Session, actor: Actor, application_id: int, *, reason: str = "") -> Application:
+    app = _own(session, actor, application_id)
+    transition(session, app, "withdraw", actor, reason=reason)
+    session.commit()
+    return app
+
+
+def return_for_info(session: Session, actor: Actor, application_id: int, *, message: str) -> Application:
+    app = visible(session, actor, application_id, lock=True)
+    require_reviewer(actor, app)
+    message = (message or "").strip()
+    if not message:
+        raise ValidationFailed("退回时请说明需要补充的材料。", code="message_required", field="message")
+    app.return_message = message
+    transition(session, app, "return_for_info", actor, reason=message)
+    session.commit()
+    return app
+
+
+def accept_materials(session: Session, actor: Actor, application_id: int, *, note: str = "") -> Application:
+    app = visible(session, actor, application_id, lock=True)
+    require_reviewer(actor, app)
+    app.return_message = None
+    transition(session, app, "accept_materials", actor, reason=note)
+    session.commit()
+    return app

@@ -1,0 +1,35 @@
+"""The process-wide context: settings, database, plugins, policy registry, PII vault."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pluggy
+
+from kehou.db import Database
+from kehou.platform.pii import PiiVault
+from kehou.platform.policy.services import SettingsRegistry
+from kehou.settings import Settings
+
+
+@dataclass
+class Context:
+    settings: Settings
+    db: Database
+    pm: pluggy.PluginManager
+    registry: SettingsRegistry
+    vault: PiiVault
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def build_context(settings: Settings, *, plugins: list[Any] | None = None, load_entrypoints: bool = True) -> Context:
+    from kehou.plugin_manager import build_plugin_manager
+
+    pm = build_plugin_manager(load_entrypoints=load_entrypoints, extra=plugins)
+    specs = [spec for answer in pm.hook.kehou_register_settings() for spec in answer]
+    db = Database(settings.database.url, pool_size=settings.database.pool_size, echo=settings.database.echo)
+    return Context(settings=settings, db=db, pm=pm, registry=SettingsRegistry(specs), vault=PiiVault(settings.security.pii_key))

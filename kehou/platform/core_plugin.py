@@ -1,0 +1,59 @@
+"""The core platform's own hook implementations: its settings and defaults."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from kehou.pluginapi import ApplicationDecided, PeriodicTask, SettingSpec, Term, hookimpl
+
+DEFAULT_CATEGORIES = ["优秀传统文化", "体育艺术", "劳动实践", "心理健康", "科普", "阅读", "社团兴趣"]
+
+DEFAULT_CRITERIA = [
+    {"key": "qualification", "label": "机构资质", "max": 25},
+    {"key": "curriculum", "label": "课程方案", "max": 30},
+    {"key": "staff", "label": "师资队伍", "max": 25},
+    {"key": "safety", "label": "安全管理", "max": 20},
+]
+
+CORE_SETTINGS = [
+    SettingSpec("admission.notice_working_days", int, 3, "公示期（工作日）", "按中国法定节假日及调休计算"),
+    SettingSpec("admission.min_reviewers", int, 2, "每份申请至少专家评审人数"),
+    SettingSpec("admission.pass_score", int, 60, "专家评审平均分合格线"),
+    SettingSpec("admission.review_criteria", list, DEFAULT_CRITERIA, "评审指标（key、名称、满分）"),
+    SettingSpec("admission.joint_departments", list, [], "需联审会签的部门", "如 public_security、culture_sports"),
+    SettingSpec("admission.barred_org_types", list, [], "不得参与课后服务的机构类型", "如 enterprise"),
+    SettingSpec("admission.validity_months", int, 12, "准入有效期（月）"),
+    SettingSpec("admission.renewal_window_days", int, 60, "到期前多少天提醒留库审查"),
+    SettingSpec("catalogue.categories", list, DEFAULT_CATEGORIES, "课程类别"),
+    SettingSpec("plugins.enabled", list, [], "本区县启用的插件"),
+]
+
+
+@hookimpl
+def kehou_register_settings() -> list[SettingSpec]:
+    return CORE_SETTINGS
+
+
+@hookimpl
+def kehou_register_periodic_tasks() -> list[PeriodicTask]:
+    return [
+        PeriodicTask("close-ended-notices", "kehou.admission.close_ended_notices", 600.0),
+        PeriodicTask("whitelist-expiry", "kehou.admission.review_whitelist_expiry", 3600.0),
+    ]
+
+
+@hookimpl(trylast=True)
+def kehou_term_for_date(county_code: str, day: dt.date) -> Term:
+    """Default terms: autumn from 1 September to end of January, spring from February to July."""
+    if day.month >= 9:
+        return Term(f"{day.year}-{day.year + 1}学年第一学期", dt.date(day.year, 9, 1), dt.date(day.year + 1, 1, 31))
+    if day.month == 1:
+        return Term(f"{day.year - 1}-{day.year}学年第一学期", dt.date(day.year - 1, 9, 1), dt.date(day.year, 1, 31))
+    return Term(f"{day.year - 1}-{day.year}学年第二学期", dt.date(day.year, 2, 1), dt.date(day.year, 8, 31))
+
+
+@hookimpl
+def kehou_application_decided(decision: ApplicationDecided) -> None:
+    from kehou.tasks.app import enqueue
+
+    enqueue("kehou.admission.notify_decision", application_id=decision.application_id)

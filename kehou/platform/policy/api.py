@@ -1,0 +1,43 @@
+"""JSON API: county policy settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import msgspec
+from litestar import Controller, get, put
+from litestar.params import FromPath, JSONBody
+from sqlalchemy.orm import Session
+
+from kehou.web.deps import Ctx, DB, Who
+from kehou.platform.actor import Actor
+from kehou.platform.context import Context
+from kehou.platform.policy import services
+from kehou.timeutil import clock
+
+
+class SettingBody(msgspec.Struct):
+    value: Any
+    reason: str
+    effective_from: dt.date | None = None
+
+
+class PolicyApi(Controller):
+    path = "/api/v1/counties/{code:str}/settings"
+    tags = ["policy"]
+
+    @get("/", sync_to_thread=True, summary="The county's settings in force (public: policy is published)")
+    def index(self, code: FromPath[str], db: DB, ctx: Ctx) -> list[dict[str, Any]]:
+        return [
+            {"key": spec.key, "label": spec.label, "help": spec.help, "default": spec.default,
+             "value": services.get(db, ctx.registry, code, spec.key)}
+            for spec in ctx.registry.specs.values()
+        ]
+
+    @put("/{key:str}", sync_to_thread=True, summary="Change a setting from a date (audited)")
+    def change(self, code: FromPath[str], key: FromPath[str], data: JSONBody[SettingBody], db: DB, ctx: Ctx, actor: Who) -> dict[str, Any]:
+        actor.require("platform_admin", "county_staff")
+        row = services.put(db, ctx.registry, actor, scope=code, key=key, value=data.value,
+                           effective_from=data.effective_from or clock.today_local(), reason=data.reason)
+        return {"key": row.key, "scope": row.scope, "value": row.value, "effective_from": row.effective_from.isoformat()}

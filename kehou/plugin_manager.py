@@ -1,0 +1,40 @@
+"""Build the plugin manager; per-county hook callers for enabled plugins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pluggy
+
+from kehou import hookspecs
+
+#: Core plugins: always on, registered before entry-point plugins.
+CORE_PLUGINS = ("kehou.platform.core_plugin",)
+
+
+def build_plugin_manager(*, load_entrypoints: bool = True, extra: list[Any] | None = None) -> pluggy.PluginManager:
+    pm = pluggy.PluginManager("kehou")
+    pm.add_hookspecs(hookspecs)
+    import importlib
+
+    for name in CORE_PLUGINS:
+        pm.register(importlib.import_module(name), name=name)
+    if load_entrypoints:
+        pm.load_setuptools_entrypoints("kehou")
+    for plugin in extra or []:
+        pm.register(plugin)
+    pm.check_pending()
+    return pm
+
+
+def optional_plugin_names(pm: pluggy.PluginManager) -> list[str]:
+    """Plugins a county may switch on or off (everything but the core)."""
+    return [name for name, _ in pm.list_name_plugin() if name not in CORE_PLUGINS]
+
+
+def hooks_for_county(pm: pluggy.PluginManager, hook_name: str, enabled: list[str]) -> Any:
+    """A caller for ``hook_name`` that skips optional plugins the county has not enabled."""
+    disabled = [pm.get_plugin(n) for n in optional_plugin_names(pm) if n not in enabled]
+    if not disabled:
+        return getattr(pm.hook, hook_name)
+    return pm.subset_hook_caller(hook_name, remove_plugins=disabled)

@@ -1,0 +1,91 @@
+"""The Celery app and after-commit enqueueing.
+
+Embedded default: kombu's ``filesystem://`` broker under ``KEHOU_DATA_DIR`` with
+``file://`` results, consumed by a real worker process that ``kehou serve``
+starts. In production set ``KEHOU_BROKER_URL`` (Redis or RabbitMQ) and
+``KEHOU_RESULT_BACKEND`` and run ``celery -A kehou.tasks.worker worker`` and
+``beat`` (see docker-compose.yml).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from celery import Celery
+
+from kehou.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+_app: Celery | None = None
+_context: Any = None
+
+
+def make_celery(settings: Settings) -> Celery:
+    app = Celery("kehou", include=["kehou.tasks.jobs"])
+    conf: dict[str, Any] = {
+        "broker_url": settings.tasks.broker_url,
+        "result_backend": settings.tasks.result_backend,
+        "task_serializer": "json",
+        "result_serializer": "json",
+        "accept_content": ["json"],
+        "timezone": "Asia/Shanghai",
+        "enable_utc": True,
+        "task_acks_late": True,
+        "task_always_eager": settings.tasks.eager,
+        "broker_connection_retry_on_startup": True,
+        "worker_hijack_root_logger": False,
+        "beat_schedule_filename": str(settings.data_dir / "celerybeat-schedule"),
+    }
+    if settings.tasks.broker_url.startswith("filesystem://"):
+        folder = settings.data_dir / "broker"
+        for sub in ("queue", "processed"):
+            (folder / sub).mkdir(parents=True, exist_ok=True)
+        conf["broker_transport_options"] = {
+            "data_folder_in": str(folder / "queue"),
+            "data_folder_out": str(folder / "queue"),
+            "processed_folder": str(folder / "processed"),
+            "store_processed": False,
+            "polling_interval": 0.1,
+        }
+    if settings.tasks.result_backend.startswith("file://"):
+        Path(settings.tasks.result_backend[len("file://"):]).mkdir(parents=True, exist_ok=True)
+    app.conf.update(conf)
+    return app
+
+
+def configure(settings: Settings, context: Any = None) -> Celery:
+    """(Re)build the process's Celery app; ``context`` is the one tasks use."""
+    global _app, _context
+    _app = make_celery(settings)
+    _context = context
+    from kehou.tasks import jobs
+
+    jobs.register(_app)
+    return _app
+
+
+def get_app() -> Celery:
+    if _app is None:
+        configure(load_settings())
+    assert _app is not None
+    return _app
+
+
+def get_context() -> Any:
+    global _context
+    if _context is None:
+        from kehou.platform.context import build_context
+
+        _context = build_context(load_settings())
+    return _context
+
+
+def enqueue(task_name: str, **kwargs: Any) -> None:
+    """Send a task by name. Call only after commit (event hooks are)."""
+    try:
+        get_app().send_task(task_name, kwargs=kwargs)
+    except Exception:  # the change is committed; a lost notification must not break the request
+        log.exception("could not enqueue %s", task_name)

@@ -1,0 +1,52 @@
+"""Celery tasks of the core platform. Each opens its own session."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery
+from celery.schedules import schedule
+
+
+def notify_decision(application_id: int) -> int:
+    from kehou.platform.admission import messages
+    from kehou.tasks.app import get_context
+
+    ctx = get_context()
+    with ctx.db.write_session() as session:
+        return messages.notify_decision(session, application_id)
+
+
+def close_ended_notices() -> list[int]:
+    from kehou.platform.admission import notice
+    from kehou.tasks.app import get_context
+
+    with get_context().db.write_session() as session:
+        return notice.close_ended_notices(session)
+
+
+def review_whitelist_expiry() -> list[int]:
+    from kehou.platform.admission import decision
+    from kehou.tasks.app import get_context
+
+    with get_context().db.write_session() as session:
+        return decision.expire_whitelist(session)
+
+
+TASKS = {
+    "kehou.admission.notify_decision": notify_decision,
+    "kehou.admission.close_ended_notices": close_ended_notices,
+    "kehou.admission.review_whitelist_expiry": review_whitelist_expiry,
+}
+
+
+def register(app: Celery) -> None:
+    for name, fn in TASKS.items():
+        app.task(name=name, acks_late=True)(fn)
+    from kehou.plugin_manager import build_plugin_manager
+
+    beat: dict[str, Any] = {}
+    for answer in build_plugin_manager().hook.kehou_register_periodic_tasks():
+        for entry in answer:
+            beat[entry.name] = {"task": entry.task, "schedule": schedule(entry.seconds), "kwargs": entry.kwargs}
+    app.conf.beat_schedule = beat

@@ -1,0 +1,60 @@
+"""Request dependencies: the context, a database session, the acting user."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+from litestar import Request
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from sqlalchemy.orm import Session
+
+from kehou.platform.accounts import services as accounts
+from kehou.platform.accounts.models import User
+from kehou.platform.actor import Actor
+from kehou.platform.context import Context
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def provide_ctx(state: State) -> Context:
+    return state.ctx
+
+
+def provide_db(request: Request[Any, Any, Any], ctx: NamedDependency[Context]) -> Generator[Session, None, None]:
+    factory = ctx.db.read_session if request.method in SAFE_METHODS else ctx.db.write_session
+    session = factory()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+def client_ip(request: Request[Any, Any, Any]) -> str:
+    return request.client.host if request.client else ""
+
+
+def provide_actor(request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Actor:
+    ip = client_ip(request)
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        user = accounts.user_for_token(db, auth[7:].strip())
+        return accounts.actor_for(user, ip) if user else Actor.anonymous(ip)
+    if request.url.path.startswith("/api/"):
+        return Actor.anonymous(ip)  # programs use tokens; cookies would need CSRF
+    data = request.session if "session" in request.scope else {}
+    uid = data.get("uid") if data else None
+    if uid is None:
+        return Actor.anonymous(ip)
+    user = db.get(User, uid)
+    if user is None or not user.is_active or user.session_version != data.get("sv"):
+        request.clear_session()
+        return Actor.anonymous(ip)
+    return accounts.actor_for(user, ip)
+
+
+# Explicit dependency and parameter annotations for handlers (Litestar 2.25+).
+DB = NamedDependency[Session]
+Ctx = NamedDependency[Context]
+Who = NamedDependency[Actor]

@@ -1,0 +1,83 @@
+"""The one place where errors become HTTP responses.
+
+JSON under ``/api``: ``{"error": {"code", "message", "field"?}}`` with the
+domain error's status. HTML pages: a form error goes back to the form with a
+flash message; anything else renders the error page.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException, PermissionDeniedException
+from litestar.exceptions import ValidationException as LitestarValidation
+from litestar.response import Redirect, Template
+from sqlalchemy.orm.exc import StaleDataError
+
+from kehou.errors import Conflict, KehouError, NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
+
+log = logging.getLogger(__name__)
+
+
+def _is_api(request: Request[Any, Any, Any]) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path.startswith("/schema")
+
+
+def _json(err: KehouError) -> Response[Any]:
+    return Response({"error": err.to_dict()}, status_code=err.status_code, media_type=MediaType.JSON)
+
+
+def flash(request: Request[Any, Any, Any], kind: str, message: str) -> None:
+    if "session" in request.scope:
+        msgs = list(request.session.get("flash", []))
+        msgs.append([kind, message])
+        request.session["flash"] = msgs[-5:]
+
+
+def _html(request: Request[Any, Any, Any], err: KehouError) -> Response[Any]:
+    if request.method == "POST" and err.status_code in (400, 409, 429) and "session" in request.scope:
+        flash(request, "error", err.message)
+        back = request.headers.get("referer") or request.url.path
+        return Redirect(path=back, status_code=303)
+    if isinstance(err, NotAuthenticated) and request.method == "GET":
+        return Redirect(path=f"/login?next={request.url.path}", status_code=303)
+    return Template(template_name="error.html", context={"error": err}, status_code=err.status_code)
+
+
+def to_domain(exc: Exception) -> KehouError:
+    if isinstance(exc, KehouError):
+        return exc
+    if isinstance(exc, StaleDataError):
+        return Conflict("记录已被他人修改，请刷新后重试。", code="concurrent_update")
+    if isinstance(exc, LitestarValidation):
+        fields = []
+        for item in exc.extra or []:
+            if isinstance(item, dict):
+                fields.append(str(item.get("key") or item.get("source") or ""))
+        detail = "、".join(f for f in fields if f)
+        return ValidationFailed(
+            "提交的数据格式不正确" + (f"：{detail}" if detail else "") + "。",
+            code="invalid_input", field=fields[0] if fields else None, extra={"detail": str(exc.detail)},
+        )
+    if isinstance(exc, NotFoundException):
+        return NotFound("页面或资源不存在。")
+    if isinstance(exc, NotAuthorizedException):
+        return NotAuthenticated("请先登录。")
+    if isinstance(exc, PermissionDeniedException):
+        msg = "安全校验失败，请刷新页面后重试。" if "CSRF" in str(exc.detail) else "无权访问。"
+        return PermissionDenied(msg, code="csrf_failed" if "CSRF" in str(exc.detail) else "permission_denied")
+    if isinstance(exc, HTTPException):
+        err = KehouError(str(exc.detail) or "请求无法处理。", code="http_error")
+        err.status_code = exc.status_code
+        return err
+    log.exception("unhandled error", exc_info=exc)
+    err = KehouError("服务器内部错误，请稍后再试。", code="internal_error")
+    err.status_code = 500
+    return err
+
+
+def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    err = to_domain(exc)
+    return _json(err) if _is_api(request) else _html(request, err)

@@ -1,0 +1,28 @@
+"""Jinja filters and globals shared by every page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jinja2 import Environment
+
+from kehou.platform.accounts.models import DEPARTMENTS, ROLE_LABELS
+from kehou.platform.admission.models import STATUS_LABELS
+from kehou.platform.providers.models import ORG_TYPE_LABELS, QUALIFICATION_LABELS
+from kehou.timeutil import fmt_local
+from kehou.web.text import COMMON
+
+
+def install(env: Environment) -> None:
+    env.filters["local"] = fmt_local
+    env.filters["local_date"] = lambda v: fmt_local(v, with_time=False)
+    env.globals.update(
+        c=COMMON,
+        STATUS_LABELS=STATUS_LABELS,
+        ROLE_LABELS=ROLE_LABELS,
+        ORG_TYPE_LABELS=ORG_TYPE_LABELS,
+        QUALIFICATION_LABELS=QUALIFICATION_LABELS,
+        DEPARTMENTS=DEPARTMENTS,
+    )
+
+

@@ -1,0 +1,18 @@
+"""Every core route handler, in one list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def core_routes() -> list[Any]:
+    from kehou.platform.accounts.api import AccountsApi
+    from kehou.platform.admission.api import AdmissionApi
+    from kehou.platform.audit.api import AuditApi
+    from kehou.platform.counties.api import CountiesApi
+    from kehou.platform.policy.api import PolicyApi
+    from kehou.platform.providers.api import ProvidersApi
+    from kehou.platform.transparency.api import PublicApi
+    from kehou.web.views import html_routes
+
+    return [AccountsApi, AdmissionApi, AuditApi, CountiesApi, PolicyApi, ProvidersApi, PublicApi, *html_routes()]

@@ -1,0 +1,96 @@
+"""Factories for test data, through the real services."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from kehou.platform.accounts import services as accounts
+from kehou.platform.accounts.models import User
+from kehou.platform.actor import Actor
+from kehou.platform.context import Context
+from kehou.platform.counties import services as counties
+from kehou.platform.providers import services as providers
+from kehou.platform.providers.identifiers import resident_id_check_char, uscc_check_char
+
+PASSWORD = "Passw0rd-kehou"
+SYSTEM = Actor.system("tests")
+ADMIN = Actor(user_id=0, username="root", display_name="测试", role="platform_admin")
+
+CITY = "330100"
+COUNTY = "330106"  # 西湖区
+OTHER_COUNTY = "330108"  # 滨江区
+THIRD_COUNTY = "330110"
+
+
+def uscc(body: str) -> str:
+    """A valid USCC from a 17-character body."""
+    return body + uscc_check_char(body)
+
+
+def resident_id(body: str = "11010519491231002") -> str:
+    return body + resident_id_check_char(body)
+
+
+@dataclass
+class World:
+    ctx: Context
+    users: dict[str, User] = field(default_factory=dict)
+    school_ids: dict[str, int] = field(default_factory=dict)
+    provider_ids: dict[str, int] = field(default_factory=dict)
+
+    def actor(self, key: str, ip: str = "127.0.0.1") -> Actor:
+        return accounts.actor_for(self.users[key], ip)
+
+
+def _user(ctx: Context, session, key: str, **kw) -> User:  # type: ignore[no-untyped-def]
+    return accounts.create_user(session, SYSTEM, username=key, display_name=kw.pop("display_name", key),
+                                password=PASSWORD, **kw)
+
+
+def add_provider(world: World, key: str, *, body: str, name: str, org_type: str = "private_non_enterprise",
+                 staff: bool = True) -> int:
+    ctx = world.ctx
+    with ctx.db.write_session() as s:
+        provider, user = providers.register(
+            s, ctx.vault, Actor.anonymous("127.0.0.1"),
+            providers.ProviderInput(name=name, uscc=uscc(body), org_type=org_type, legal_rep_name="张三",
+                                    legal_rep_id_number=resident_id(), contact_name="李四", contact_phone="13800138000"),
+            username=key, password=PASSWORD, display_name=f"{name}管理员",
+        )
+        world.users[key] = user
+        world.provider_ids[key] = provider.id
+        if staff:
+            providers.add_staff(s, ctx.vault, world.actor(key), provider.id, providers.StaffInput(
+                name="王老师", id_number=resident_id("33010619900101123"), qualification_type="professional_certificate",
+                qualification_number="ZY-2024-001", criminal_record_issued_on=dt.date(2026, 10, 1)))
+    return provider.id
+
+
+def make_world(ctx: Context) -> World:
+    world = World(ctx)
+    with ctx.db.write_session() as s:
+        counties.add_region(s, ADMIN, code="330000", name="浙江省")
+        counties.add_region(s, ADMIN, code=CITY, name="杭州市")
+        counties.add_region(s, ADMIN, code=COUNTY, name="西湖区")
+        counties.add_region(s, ADMIN, code=OTHER_COUNTY, name="滨江区")
+        counties.add_region(s, ADMIN, code=THIRD_COUNTY, name="余杭区")
+        world.school_ids["school"] = counties.add_school(s, ADMIN, county_code=COUNTY, name="西湖小学", kind="primary").id
+        world.school_ids["other_school"] = counties.add_school(
+            s, ADMIN, county_code=OTHER_COUNTY, name="滨江初中", kind="junior").id
+        u = world.users
+        u["admin"] = _user(ctx, s, "admin", role="platform_admin")
+        u["reviewer1"] = _user(ctx, s, "reviewer1", role="county_staff", county_code=COUNTY, can_review=True)
+        u["reviewer2"] = _user(ctx, s, "reviewer2", role="county_staff", county_code=COUNTY, can_review=True)
+        u["decider"] = _user(ctx, s, "decider", role="county_staff", county_code=COUNTY, can_decide=True)
+        u["reviewer_decider"] = _user(ctx, s, "reviewer_decider", role="county_staff", county_code=COUNTY,
+                                      can_review=True, can_decide=True)
+        u["police"] = _user(ctx, s, "police", role="department", county_code=COUNTY, department="public_security")
+        u["other_reviewer"] = _user(ctx, s, "other_reviewer", role="county_staff", county_code=OTHER_COUNTY, can_review=True)
+        u["other_decider"] = _user(ctx, s, "other_decider", role="county_staff", county_code=OTHER_COUNTY, can_decide=True)
+        u["school_admin"] = _user(ctx, s, "school_admin", role="school_admin", county_code=COUNTY,
+                                  school_id=world.school_ids["school"])
+        u["parent"] = _user(ctx, s, "parent", role="parent", county_code=COUNTY, school_id=world.school_ids["school"])
+    add_provider(world, "provider", body="52330106MJ0000001", name="西湖青少年美术中心")
+    add_provider(world, "other_provider", body="52330108MJ0000002", name="滨江体育俱乐部")
+    return world
