@@ -6,4 +6,9 @@ from typing import Any
 
 
 def html_routes() -> list[Any]:
-    return []
+    from kehou.platform.accounts.views import AccountPages
+    from kehou.platform.admission.views import AdmissionPages
+    from kehou.platform.providers.views import ProviderPages
+    from kehou.platform.transparency.views import PublicPages
+
+    return [AccountPages, AdmissionPages, ProviderPages, PublicPages]

@@ -1,0 +1,86 @@
+"""HTML: log in and out, provider sign-up, notifications."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import URLEncodedBody
+from litestar.response import Redirect, Template
+from sqlalchemy import select
+
+from kehou.platform.accounts import services
+from kehou.platform.notifications.models import Notification
+from kehou.platform.providers import services as providers
+from kehou.platform.providers.models import ORG_TYPE_LABELS
+from kehou.timeutil import utcnow
+from kehou.web.deps import DB, Ctx, Who, client_ip
+from kehou.web.pages import done, field, render
+
+LOGIN = {"title": "登录", "username": "用户名", "password": "密码", "submit": "登录"}
+REGISTER = {
+    "title": "第三方机构注册", "intro": "注册后即可向各区县教育局提交准入申请。带 * 的为必填项。",
+    "org": "机构信息", "name": "机构名称 *", "uscc": "统一社会信用代码 *（18位）", "org_type": "机构类型 *",
+    "legal_rep_name": "法定代表人 *", "legal_rep_id_number": "法定代表人身份证号 *（加密保存，仅显示后4位）",
+    "contact_name": "联系人 *", "contact_phone": "联系电话 *", "contact_email": "电子邮箱", "address": "地址",
+    "national_platform_id": "全国校外教育培训监管与服务综合平台编号（如有）", "account": "登录账号",
+    "username": "用户名 *", "display_name": "您的姓名 *", "password": "密码 *（至少10位，含字母和数字）", "submit": "注册",
+    "done": "注册成功，请登录。",
+}
+NOTIFY = {"title": "我的消息", "empty": "暂无消息。", "open": "查看"}
+
+REGISTER_FIELDS = ["name", "uscc", "org_type", "legal_rep_name", "legal_rep_id_number", "contact_name", "contact_phone",
+                   "contact_email", "address", "national_platform_id"]
+
+
+def _safe_next(target: str) -> str:
+    return target if target.startswith("/") and not target.startswith("//") else ""
+
+
+class AccountPages(Controller):
+    include_in_schema = False
+
+    @get("/login", sync_to_thread=False)
+    def login_form(self, request: Request[Any, Any, Any], actor: Who) -> Template:
+        return render(request, "login.html", actor, LOGIN, next=_safe_next(request.query_params.get("next", "")))
+
+    @post("/login", sync_to_thread=True)
+    def login(self, request: Request[Any, Any, Any], data: URLEncodedBody[dict[str, Any]], db: DB, ctx: Ctx) -> Redirect:
+        user = services.login(db, ctx.settings.security, username=field(data, "username"), password=field(data, "password"),
+                              ip=client_ip(request))
+        request.clear_session()
+        request.set_session({"uid": user.id, "sv": user.session_version})
+        home = {"provider": "/provider", "county_staff": "/desk", "department": "/desk", "platform_admin": "/desk"}
+        return Redirect(path=_safe_next(field(data, "next")) or home.get(user.role, "/notifications"), status_code=303)
+
+    @post("/logout", sync_to_thread=False)
+    def logout(self, request: Request[Any, Any, Any]) -> Redirect:
+        request.clear_session()
+        return Redirect(path="/", status_code=303)
+
+    @get("/register", sync_to_thread=False)
+    def register_form(self, request: Request[Any, Any, Any], actor: Who) -> Template:
+        return render(request, "register.html", actor, REGISTER, org_types=ORG_TYPE_LABELS)
+
+    @post("/register", sync_to_thread=True)
+    def register(self, request: Request[Any, Any, Any], data: URLEncodedBody[dict[str, Any]], db: DB, ctx: Ctx, actor: Who) -> Redirect:
+        org = providers.ProviderInput(**{k: field(data, k) for k in REGISTER_FIELDS})
+        providers.register(db, ctx.vault, actor, org, username=field(data, "username"), password=field(data, "password"),
+                           display_name=field(data, "display_name"))
+        return done(request, "/login", REGISTER["done"])
+
+    @get("/notifications", sync_to_thread=True)
+    def notifications(self, request: Request[Any, Any, Any], db: DB, actor: Who) -> Template:
+        actor.require()
+        rows = list(db.scalars(select(Notification).where(Notification.user_id == actor.user_id)
+                               .order_by(Notification.id.desc()).limit(100)))
+        page = render(request, "notifications.html", actor, NOTIFY, rows=rows)
+        unread = [n for n in rows if n.read_at is None]
+        if unread:
+            with request.app.state.ctx.db.write_session() as w:
+                for n in unread:
+                    row = w.get(Notification, n.id)
+                    if row is not None:
+                        row.read_at = utcnow()
+                w.commit()
+        return page

@@ -1,0 +1,116 @@
+"""HTML for the admission workflow: the applicant's and the county desk's pages.
+
+Every action posts to ``/applications/{id}/{action}``; the action table maps it
+to exactly one service method.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, URLEncodedBody
+from litestar.response import Redirect, Template
+
+from kehou.errors import NotFound
+from kehou.platform.actor import Actor
+from kehou.platform.admission import decision, notice, queries, review, services
+from kehou.platform.admission.models import STATUS_LABELS
+from kehou.platform.admission.workflow import load
+from kehou.platform.context import Context
+from kehou.platform.counties.models import Region
+from kehou.platform.policy import services as policy
+from kehou.platform.providers.models import Provider
+from kehou.web.deps import DB, Ctx, Who
+from kehou.web.pages import done, field, render, values
+
+TEXT = {
+    "title": "准入申请", "desk": "审核工作台", "queue": "待办与全部申请", "provider": "机构", "county": "区县",
+    "status": "状态", "categories": "服务类别", "statement": "机构简介与服务方案", "returned": "退回意见",
+    "notice": "公示期", "decision": "决定意见", "reviews": "专家评分", "signoffs": "部门会签", "objections": "异议",
+    "average": "平均分", "internal": "内部意见（仅评审人员可见）", "empty": "暂无", "open": "办理",
+    "submit": "提交申请", "resubmit": "补充后重新提交", "withdraw": "撤回申请", "edit": "修改申请",
+    "return": "退回补充材料", "accept": "材料齐全，进入专家评审", "score": "专家评分", "comment": "评审意见",
+    "finish": "结束评审", "signoff": "部门会签", "agree": "同意", "disagree": "不同意", "close": "结束公示",
+    "approve": "准予准入", "reject": "不予准入", "reason": "理由", "message": "需要补充的内容", "note": "备注",
+    "answer": "答复", "upheld": "异议成立", "save": "保存", "done": "操作成功。", "filter_all": "全部",
+    "contact": "联系方式", "evidence": "证据", "unanswered": "待答复", "count": "件",
+}
+
+
+
+
+
+def _scores(ctx: Context, db: Any, app_id: int, form: dict[str, Any]) -> dict[str, Any]:
+    app = load(db, app_id)
+    return {c["key"]: field(form, f"score_{c['key']}") for c in review.criteria(ctx, db, app.county_code)}
+
+
+#: action -> the one service call it makes
+ACTIONS: dict[str, Callable[[Context, Any, Actor, int, dict[str, Any]], Any]] = {
+    "edit": lambda ctx, db, a, i, f: services.edit(ctx, db, a, i, categories=values(f, "categories"), statement=field(f, "statement")),
+    "submit": lambda ctx, db, a, i, f: services.submit(db, a, i),
+    "resubmit": lambda ctx, db, a, i, f: services.resubmit(db, a, i, note=field(f, "note")),
+    "withdraw": lambda ctx, db, a, i, f: services.withdraw(db, a, i, reason=field(f, "reason")),
+    "return": lambda ctx, db, a, i, f: services.return_for_info(db, a, i, message=field(f, "message")),
+    "accept": lambda ctx, db, a, i, f: services.accept_materials(db, a, i, note=field(f, "note")),
+    "score": lambda ctx, db, a, i, f: review.score(ctx, db, a, i, scores=_scores(ctx, db, i, f), comment=field(f, "comment"),
+                                                    internal_note=field(f, "internal_note")),
+    "finish": lambda ctx, db, a, i, f: review.finish_review(ctx, db, a, i, note=field(f, "note")),
+    "signoff": lambda ctx, db, a, i, f: review.signoff(ctx, db, a, i, agreed=field(f, "agreed") == "yes", comment=field(f, "comment")),
+    "close": lambda ctx, db, a, i, f: notice.close_notice(db, a, i),
+    "approve": lambda ctx, db, a, i, f: decision.approve(ctx, db, a, i, reason=field(f, "reason")),
+    "reject": lambda ctx, db, a, i, f: decision.reject(ctx, db, a, i, reason=field(f, "reason")),
+}
+
+
+def _base(actor: Actor) -> str:
+    return "/provider/applications" if actor.role == "provider" else "/desk/applications"
+
+
+class AdmissionPages(Controller):
+    include_in_schema = False
+
+    @get("/desk", sync_to_thread=True)
+    def desk(self, request: Request[Any, Any, Any], db: DB, actor: Who) -> Template:
+        actor.require("county_staff", "department", "platform_admin")
+        status = request.query_params.get("status") or None
+        rows = queries.list_for(db, actor, status=status)
+        return render(request, "desk.html", actor, TEXT, rows=rows, status=status, statuses=STATUS_LABELS)
+
+    @post("/provider/applications", sync_to_thread=True)
+    def create(self, request: Request[Any, Any, Any], data: URLEncodedBody[dict[str, Any]], db: DB, ctx: Ctx, actor: Who) -> Redirect:
+        app = services.create(ctx, db, actor, county_code=field(data, "county_code"), categories=values(data, "categories"),
+                              statement=field(data, "statement"))
+        return done(request, f"/provider/applications/{app.id}", "申请草稿已创建，请核对后提交。")
+
+    @get(["/provider/applications/{app_id:int}", "/desk/applications/{app_id:int}"], sync_to_thread=True)
+    def detail(self, request: Request[Any, Any, Any], app_id: FromPath[int], db: DB, ctx: Ctx, actor: Who) -> Template:
+        actor.require("provider", "county_staff", "department", "platform_admin")
+        if request.url.path.startswith("/provider") != (actor.role == "provider"):
+            raise NotFound("页面不存在。")
+        app = services.visible(db, actor, app_id)
+        info = queries.detail(db, actor, app)
+        return render(
+            request, "application.html", actor, TEXT, app=app, info=info, base=_base(actor),
+            provider=db.get(Provider, app.provider_id), region=db.get(Region, app.county_code),
+            criteria=review.criteria(ctx, db, app.county_code), notice_running=notice.notice_running(app),
+            all_categories=policy.get(db, ctx.registry, app.county_code, "catalogue.categories"),
+            my_review=next((r for r in info.get("reviews", []) if r["reviewer_id"] == actor.user_id), None),
+        )
+
+    @post(["/provider/applications/{app_id:int}/{action:str}", "/desk/applications/{app_id:int}/{action:str}"], sync_to_thread=True)
+    def act(self, request: Request[Any, Any, Any], app_id: FromPath[int], action: FromPath[str],
+            data: URLEncodedBody[dict[str, Any]], db: DB, ctx: Ctx, actor: Who) -> Redirect:
+        handler = ACTIONS.get(action)
+        if handler is None:
+            raise NotFound("没有这个操作。", code="action_unknown")
+        handler(ctx, db, actor, app_id, data)
+        return done(request, f"{_base(actor)}/{app_id}", TEXT["done"])
+
+    @post("/desk/objections/{objection_id:int}/answer", sync_to_thread=True)
+    def answer(self, request: Request[Any, Any, Any], objection_id: FromPath[int], data: URLEncodedBody[dict[str, Any]],
+               db: DB, actor: Who) -> Redirect:
+        row = notice.answer_objection(db, actor, objection_id, answer=field(data, "answer"), upheld=field(data, "upheld") == "yes")
+        return done(request, f"/desk/applications/{row.application_id}", TEXT["done"])
