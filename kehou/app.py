@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
                     css_url=f"{SWAGGER}/swagger-ui.css",
                     standalone_preset_js_url=f"{SWAGGER}/swagger-ui-standalone-preset.js",
                     path="/swagger",
+                    favicon="<link rel='icon' type='image/svg+xml' href='/static/favicon.svg'>",
                 )
             ],
         ),

@@ -13,7 +13,8 @@ from pathlib import Path
 
 
 def _env(name: str, default: str) -> str:
-    return os.environ.get(f"KEHOU_{name}", default)
+    """A set-but-empty variable means the default."""
+    return os.environ.get(f"KEHOU_{name}") or default
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -81,6 +82,18 @@ class Settings:
 
 DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"
 DEV_PII_KEY = "dev-only-pii-key-change-me-0123456789abcdef"
+
+
+class InsecureSettings(RuntimeError):
+    pass
+
+
+def check_production_keys(settings: Settings) -> None:
+    """Refuse the development keys anywhere but the embedded SQLite default."""
+    if settings.database.url.startswith("sqlite"):
+        return
+    if settings.security.secret_key == DEV_SECRET or settings.security.pii_key == DEV_PII_KEY:
+        raise InsecureSettings("KEHOU_SECRET_KEY and KEHOU_PII_KEY must be set when KEHOU_DATABASE_URL is not SQLite")
 
 
 def load_settings() -> Settings:

@@ -35,6 +35,7 @@ def _settings(data_dir: Path, db_url: str) -> Settings:
             base.tasks, broker_url="filesystem://", result_backend=f"file://{data_dir / 'results'}", embedded_worker=False
         ),
         storage=dataclasses.replace(base.storage, local_root=data_dir / "files"),
+        security=dataclasses.replace(base.security, secret_key="test-secret-" + "x" * 32, pii_key="test-pii-" + "y" * 32),
     )
 
 

@@ -10,7 +10,7 @@ import pluggy
 from kehou.db import Database
 from kehou.platform.pii import PiiVault
 from kehou.platform.policy.services import SettingsRegistry
-from kehou.settings import Settings
+from kehou.settings import Settings, check_production_keys
 
 
 @dataclass
@@ -29,6 +29,7 @@ class Context:
 def build_context(settings: Settings, *, plugins: list[Any] | None = None, load_entrypoints: bool = True) -> Context:
     from kehou.plugin_manager import build_plugin_manager
 
+    check_production_keys(settings)
     pm = build_plugin_manager(load_entrypoints=load_entrypoints, extra=plugins)
     specs = [spec for answer in pm.hook.kehou_register_settings() for spec in answer]
     db = Database(settings.database.url, pool_size=settings.database.pool_size, echo=settings.database.echo)

@@ -31,7 +31,7 @@ def make_celery(settings: Settings) -> Celery:
         "task_serializer": "json",
         "result_serializer": "json",
         "accept_content": ["json"],
-        "timezone": "Asia/Shanghai",
+        "timezone": settings.timezone,
         "enable_utc": True,
         "task_acks_late": True,
         "task_always_eager": settings.tasks.eager,
@@ -41,12 +41,13 @@ def make_celery(settings: Settings) -> Celery:
     }
     if settings.tasks.broker_url.startswith("filesystem://"):
         folder = settings.data_dir / "broker"
-        for sub in ("queue", "processed"):
+        for sub in ("queue", "processed", "control"):
             (folder / sub).mkdir(parents=True, exist_ok=True)
         conf["broker_transport_options"] = {
             "data_folder_in": str(folder / "queue"),
             "data_folder_out": str(folder / "queue"),
             "processed_folder": str(folder / "processed"),
+            "control_folder": str(folder / "control"),
             "store_processed": False,
             "polling_interval": 0.1,
         }

@@ -13,6 +13,7 @@ def core_routes() -> list[Any]:
     from kehou.platform.policy.api import PolicyApi
     from kehou.platform.providers.api import ProvidersApi
     from kehou.platform.transparency.api import PublicApi
+    from kehou.web.health import healthz
     from kehou.web.views import html_routes
 
-    return [AccountsApi, AdmissionApi, AuditApi, CountiesApi, PolicyApi, ProvidersApi, PublicApi, *html_routes()]
+    return [AccountsApi, AdmissionApi, AuditApi, CountiesApi, PolicyApi, ProvidersApi, PublicApi, healthz, *html_routes()]

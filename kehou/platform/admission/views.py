@@ -69,6 +69,27 @@ def _base(actor: Actor) -> str:
     return "/provider/applications" if actor.role == "provider" else "/desk/applications"
 
 
+def _detail(request: Request[Any, Any, Any], app_id: int, db: Any, ctx: Context, actor: Actor) -> Template:
+    app = services.visible(db, actor, app_id)
+    info = queries.detail(db, actor, app)
+    return render(
+        request, "application.html", actor, TEXT, app=app, info=info, base=_base(actor),
+        provider=db.get(Provider, app.provider_id), region=db.get(Region, app.county_code),
+        criteria=review.criteria(ctx, db, app.county_code), notice_running=notice.notice_running(app),
+        all_categories=policy.get(db, ctx.registry, app.county_code, "catalogue.categories"),
+        my_review=next((r for r in info.get("reviews", []) if r["reviewer_id"] == actor.user_id), None),
+    )
+
+
+def _act(request: Request[Any, Any, Any], app_id: int, action: str, form: dict[str, Any], db: Any, ctx: Context,
+         actor: Actor) -> Redirect:
+    handler = ACTIONS.get(action)
+    if handler is None:
+        raise NotFound("没有这个操作。", code="action_unknown")
+    handler(ctx, db, actor, app_id, form)
+    return done(request, f"{_base(actor)}/{app_id}", TEXT["done"])
+
+
 class AdmissionPages(Controller):
     include_in_schema = False
 
@@ -85,29 +106,27 @@ class AdmissionPages(Controller):
                               statement=field(data, "statement"))
         return done(request, f"/provider/applications/{app.id}", "申请草稿已创建，请核对后提交。")
 
-    @get(["/provider/applications/{app_id:int}", "/desk/applications/{app_id:int}"], sync_to_thread=True)
-    def detail(self, request: Request[Any, Any, Any], app_id: FromPath[int], db: DB, ctx: Ctx, actor: Who) -> Template:
-        actor.require("provider", "county_staff", "department", "platform_admin")
-        if request.url.path.startswith("/provider") != (actor.role == "provider"):
-            raise NotFound("页面不存在。")
-        app = services.visible(db, actor, app_id)
-        info = queries.detail(db, actor, app)
-        return render(
-            request, "application.html", actor, TEXT, app=app, info=info, base=_base(actor),
-            provider=db.get(Provider, app.provider_id), region=db.get(Region, app.county_code),
-            criteria=review.criteria(ctx, db, app.county_code), notice_running=notice.notice_running(app),
-            all_categories=policy.get(db, ctx.registry, app.county_code, "catalogue.categories"),
-            my_review=next((r for r in info.get("reviews", []) if r["reviewer_id"] == actor.user_id), None),
-        )
+    @get("/provider/applications/{app_id:int}", sync_to_thread=True)
+    def provider_detail(self, request: Request[Any, Any, Any], app_id: FromPath[int], db: DB, ctx: Ctx, actor: Who) -> Template:
+        actor.require("provider")
+        return _detail(request, app_id, db, ctx, actor)
 
-    @post(["/provider/applications/{app_id:int}/{action:str}", "/desk/applications/{app_id:int}/{action:str}"], sync_to_thread=True)
-    def act(self, request: Request[Any, Any, Any], app_id: FromPath[int], action: FromPath[str],
-            data: URLEncodedBody[dict[str, Any]], db: DB, ctx: Ctx, actor: Who) -> Redirect:
-        handler = ACTIONS.get(action)
-        if handler is None:
-            raise NotFound("没有这个操作。", code="action_unknown")
-        handler(ctx, db, actor, app_id, data)
-        return done(request, f"{_base(actor)}/{app_id}", TEXT["done"])
+    @get("/desk/applications/{app_id:int}", sync_to_thread=True)
+    def desk_detail(self, request: Request[Any, Any, Any], app_id: FromPath[int], db: DB, ctx: Ctx, actor: Who) -> Template:
+        actor.require("county_staff", "department", "platform_admin")
+        return _detail(request, app_id, db, ctx, actor)
+
+    @post("/provider/applications/{app_id:int}/{action:str}", sync_to_thread=True)
+    def provider_act(self, request: Request[Any, Any, Any], app_id: FromPath[int], action: FromPath[str],
+                     data: URLEncodedBody[dict[str, Any]], db: DB, ctx: Ctx, actor: Who) -> Redirect:
+        actor.require("provider")
+        return _act(request, app_id, action, data, db, ctx, actor)
+
+    @post("/desk/applications/{app_id:int}/{action:str}", sync_to_thread=True)
+    def desk_act(self, request: Request[Any, Any, Any], app_id: FromPath[int], action: FromPath[str],
+                 data: URLEncodedBody[dict[str, Any]], db: DB, ctx: Ctx, actor: Who) -> Redirect:
+        actor.require("county_staff", "department", "platform_admin")
+        return _act(request, app_id, action, data, db, ctx, actor)
 
     @post("/desk/objections/{objection_id:int}/answer", sync_to_thread=True)
     def answer(self, request: Request[Any, Any, Any], objection_id: FromPath[int], data: URLEncodedBody[dict[str, Any]],
