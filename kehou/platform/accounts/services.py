@@ -141,7 +141,8 @@ def _authorise_create(
         return
     if actor.role == Role.provider and role == Role.provider and provider_id == actor.provider_id:
         return
-    if actor.role == Role.school_admin and role == Role.parent and school_id == actor.school_id:
+    if (actor.role == Role.school_admin and role == Role.parent and school_id == actor.school_id
+            and county_code == actor.county_code):
         return
     raise PermissionDenied("您无权创建该类账号。", code="user_create_denied")
 

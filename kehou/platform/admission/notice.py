@@ -12,7 +12,7 @@ from kehou.errors import Conflict, NotFound, ValidationFailed
 from kehou.platform.actor import Actor
 from kehou.platform.admission.models import Application, Objection
 from kehou.platform.admission.models import AppStatus as S
-from kehou.platform.admission.services import visible
+from kehou.platform.admission.services import require_reviewer, visible
 from kehou.platform.admission.workflow import load, transition
 from kehou.platform.audit import services as audit
 from kehou.platform.context import Context
@@ -67,11 +67,15 @@ def file_objection(session: Session, actor: Actor, application_id: int, *, name:
 
 
 def answer_objection(session: Session, actor: Actor, objection_id: int, *, answer: str, upheld: bool) -> Objection:
-    row = session.get(Objection, objection_id)
-    if row is None:
-        raise NotFound("异议不存在。", code="objection_not_found")
     actor.require("county_staff")
-    app = visible(session, actor, row.application_id, lock=True)
+    row = session.get(Objection, objection_id)
+    try:
+        app = visible(session, actor, row.application_id, lock=True) if row is not None else None
+    except NotFound:
+        app = None  # another county's objection looks like a missing one
+    if row is None or app is None:
+        raise NotFound("异议不存在。", code="objection_not_found")
+    require_reviewer(actor, app)
     if app.status not in (S.public_notice, S.awaiting_decision):
         raise Conflict("该申请已作出决定，不能再答复异议。", code="application_closed")
     if row.answered_at is not None:
@@ -100,7 +104,7 @@ def close_notice(session: Session, actor: Actor, application_id: int) -> Applica
     app = load(session, application_id, lock=True)
     if actor.role != "system":
         actor.require("county_staff")
-        visible(session, actor, application_id)
+        require_reviewer(actor, visible(session, actor, application_id))
     if app.status == S.public_notice and notice_running(app):
         raise Conflict(f"公示期至{app.notice_end}结束，尚未届满。", code="notice_still_running")
     transition(session, app, "close_notice", actor, extra={"notice_end": app.notice_end})

@@ -19,7 +19,8 @@ from kehou.timeutil import utcnow
 
 
 def visible(session: Session, actor: Actor, application_id: int, *, lock: bool = False) -> Application:
-    """Load an application the actor may see; others get 'not found'."""
+    """Load an application the actor may see; others get 'not found' (anonymous: 'please log in')."""
+    actor.require()
     app = load(session, application_id, lock=lock)
     if actor.role == "platform_admin":
         return app

@@ -1,0 +1,561 @@
+"""Who may NOT use each JSON API endpoint.
+
+One table row per (method, route) under ``/api``: the state the data must be
+in, the actors that must be refused (with the exact status and error code) and
+one or more actors who may use it. Each row's test checks every refusal, that
+no refusal left a trace in the audit log, and then that an allowed actor
+succeeds with the same request, so a refusal can never pass by accident (a
+broken request body, a wrong id).
+
+``test_every_api_route_is_in_the_table`` fails when an endpoint is added
+without a row here. HTML pages (outside ``/api``) are not covered by this file.
+
+Actors are the users of ``tests.factories.make_world`` plus ``culture`` (a
+joint-review department the county does not require) and ``other_police`` (a
+department of the other county); ``anonymous`` sends no token.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from kehou.app import create_app
+from kehou.platform.accounts import services as accounts
+from kehou.platform.admission import notice, review
+from kehou.platform.admission import services as admission
+from kehou.platform.admission.models import Application
+from kehou.platform.audit.models import AuditEntry
+from kehou.platform.notifications.models import Notification
+from kehou.platform.policy import services as policy
+from kehou.timeutil import clock, utcnow
+from tests.factories import ADMIN, COUNTY, OTHER_COUNTY, PASSWORD, SYSTEM, World, resident_id, uscc
+from tests.helpers import err, ok
+
+SCORES = {"qualification": 22, "curriculum": 26, "staff": 20, "safety": 18}
+SETTING_KEY = "admission.pass_score"
+PROVIDER_BODY = {  # the provider of tests.factories, unchanged but for the address
+    "name": "西湖青少年美术中心", "uscc": uscc("52330106MJ0000001"), "org_type": "private_non_enterprise",
+    "legal_rep_name": "张三", "legal_rep_id_number": resident_id(), "contact_name": "李四",
+    "contact_phone": "13800138000", "address": "杭州市西湖区文三路1号",
+}
+STAFF_BODY = {"name": "陈老师", "id_number": resident_id("33010619920202234"), "qualification_type": "teacher_certificate",
+              "qualification_number": "JS-2023-002",
+              "criminal_record_issued_on": (clock.today_local() - dt.timedelta(days=30)).isoformat()}
+NEW_STAFF_USER = {"username": "new_staff", "display_name": "新工作人员", "password": PASSWORD, "role": "county_staff",
+                  "county_code": COUNTY, "can_review": True}
+
+
+# --------------------------------------------------------------------------- table
+
+
+@dataclass(frozen=True)
+class Refusal:
+    who: str
+    status: int
+    code: str
+
+    def __str__(self) -> str:
+        return f"{self.who}->{self.status} {self.code}"
+
+
+def refuse(status: int, code: str, *who: str) -> tuple[Refusal, ...]:
+    return tuple(Refusal(w, status, code) for w in who)
+
+
+ANON = refuse(401, "not_authenticated", "anonymous")
+DENIED = (403, "permission_denied")
+APP_404 = (404, "application_not_found")
+PROVIDER_404 = (404, "provider_not_found")
+
+
+@dataclass(frozen=True)
+class Case:
+    method: str
+    route: str  # exactly as Litestar lists it, e.g. /api/v1/applications/{app_id:int}
+    refused: tuple[Refusal, ...]
+    allowed: tuple[str, ...]
+    ok_status: int = 200
+    state: str | None = None  # see application_in(); None: no application
+    body: dict[str, Any] | None = None
+    params: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.method, self.route
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.route}"
+
+
+# Actors refused by every provider-only operation on the provider's own application.
+NOT_THE_PROVIDER = refuse(*DENIED, "admin", "reviewer1", "decider", "police", "parent", "school_admin", "other_reviewer") \
+    + refuse(*APP_404, "other_provider")
+# Actors refused by every reviewer operation (material check, scoring, finishing the review).
+NOT_A_COUNTY_REVIEWER = (
+    refuse(*APP_404, "other_provider", "other_reviewer", "other_decider", "parent", "school_admin")
+    + refuse(*DENIED, "provider", "police", "admin")
+    + refuse(403, "review_right_required", "decider")
+)
+# Actors refused by both decisions (approve, reject).
+NOT_A_COUNTY_DECIDER = (
+    refuse(*APP_404, "other_provider", "other_reviewer", "other_decider", "parent", "school_admin")
+    + refuse(*DENIED, "provider", "police", "admin")
+    + refuse(403, "decide_right_required", "reviewer1")
+)
+NOT_SHOWN_THE_PROVIDER = refuse(*PROVIDER_404, "other_provider", "other_reviewer", "other_decider", "parent", "school_admin")
+
+CASES: list[Case] = [
+    # accounts
+    Case("DELETE", "/api/v1/auth/token", ANON, allowed=("provider",), ok_status=204),
+    Case("GET", "/api/v1/me", ANON, allowed=("parent", "provider", "police")),
+    Case("GET", "/api/v1/notifications", ANON, allowed=("parent", "provider")),
+    Case("POST", "/api/v1/users", ANON
+         + refuse(403, "user_create_denied", "reviewer1", "police", "provider", "school_admin", "parent")
+         + refuse(*DENIED, "other_decider"),
+         allowed=("decider",), ok_status=201, body=NEW_STAFF_USER),
+    # applications: reading
+    Case("GET", "/api/v1/applications", ANON, allowed=("parent", "provider", "reviewer1"), state="submitted"),
+    Case("GET", "/api/v1/applications/{app_id:int}", ANON
+         + refuse(*APP_404, "other_provider", "other_reviewer", "other_decider", "parent", "school_admin"),
+         allowed=("provider", "reviewer1", "decider", "police", "admin"), state="submitted"),
+    # applications: the provider's steps
+    Case("POST", "/api/v1/applications", ANON + refuse(*DENIED, "admin", "reviewer1", "decider", "police", "school_admin", "parent"),
+         allowed=("provider",), ok_status=201, body={"county_code": COUNTY, "categories": ["阅读"]}),
+    Case("PUT", "/api/v1/applications/{app_id:int}", ANON + NOT_THE_PROVIDER, allowed=("provider",), state="draft",
+         body={"categories": ["阅读", "科普"], "statement": "阅读与科普"}),
+    Case("POST", "/api/v1/applications/{app_id:int}/submit", ANON + NOT_THE_PROVIDER, allowed=("provider",), state="draft"),
+    Case("POST", "/api/v1/applications/{app_id:int}/resubmit", ANON + NOT_THE_PROVIDER, allowed=("provider",),
+         state="returned", body={"note": "已补充"}),
+    Case("POST", "/api/v1/applications/{app_id:int}/withdraw", ANON + NOT_THE_PROVIDER, allowed=("provider",),
+         state="submitted", body={"reason": "暂不申请"}),
+    # applications: the county's steps
+    Case("POST", "/api/v1/applications/{app_id:int}/return", ANON + NOT_A_COUNTY_REVIEWER, allowed=("reviewer1",),
+         state="submitted", body={"message": "请补充场地安全说明"}),
+    Case("POST", "/api/v1/applications/{app_id:int}/accept", ANON + NOT_A_COUNTY_REVIEWER, allowed=("reviewer1",),
+         state="submitted", body={}),
+    Case("POST", "/api/v1/applications/{app_id:int}/scores", ANON + NOT_A_COUNTY_REVIEWER, allowed=("reviewer2",),
+         state="expert_review", body={"scores": SCORES}),
+    Case("POST", "/api/v1/applications/{app_id:int}/finish-review", ANON + NOT_A_COUNTY_REVIEWER, allowed=("reviewer1",),
+         state="scored", body={}),
+    Case("POST", "/api/v1/applications/{app_id:int}/signoff", ANON
+         + refuse(*DENIED, "provider", "reviewer1", "decider", "admin", "parent", "school_admin", "other_reviewer")
+         + refuse(*APP_404, "other_police")
+         + refuse(403, "department_not_required", "culture"),
+         allowed=("police",), state="joint_signoff", body={"agreed": True, "comment": "无违法记录"}),
+    Case("POST", "/api/v1/applications/{app_id:int}/close-notice", ANON
+         + refuse(*DENIED, "provider", "other_provider", "police", "admin", "parent", "school_admin")
+         + refuse(*APP_404, "other_reviewer", "other_decider")
+         + refuse(403, "review_right_required", "decider"),
+         allowed=("reviewer1",), state="notice_ended"),
+    Case("POST", "/api/v1/applications/{app_id:int}/approve", ANON + NOT_A_COUNTY_DECIDER
+         # scored it, so may not approve it alone, although holding the decide right
+         + refuse(403, "reviewer_cannot_decide", "reviewer_decider"),
+         allowed=("decider",), state="awaiting_decision", body={"reason": "符合准入条件"}),
+    Case("POST", "/api/v1/applications/{app_id:int}/reject", ANON + NOT_A_COUNTY_DECIDER, allowed=("decider",),
+         state="awaiting_decision", body={"reason": "场地不符合安全要求"}),
+    Case("POST", "/api/v1/objections/{objection_id:int}/answer", ANON
+         + refuse(*DENIED, "provider", "other_provider", "police", "admin", "parent", "school_admin")
+         + refuse(404, "objection_not_found", "other_reviewer", "other_decider")
+         + refuse(403, "review_right_required", "decider"),
+         allowed=("reviewer1",), state="objection", body={"answer": "经核查异议不成立", "upheld": False}),
+    # audit log: decision-makers of the county and the platform admin only
+    Case("GET", "/api/v1/audit", ANON
+         + refuse(*DENIED, "provider", "police", "parent", "school_admin", "other_reviewer", "other_decider")
+         + refuse(403, "audit_read_denied", "reviewer1"),
+         allowed=("decider", "reviewer_decider", "admin"), params={"county": COUNTY}),
+    # regions, schools, settings
+    Case("POST", "/api/v1/regions", ANON + refuse(*DENIED, "decider", "reviewer1", "police", "provider", "school_admin", "parent"),
+         allowed=("admin",), ok_status=201, body={"code": "330109", "name": "萧山区"}),
+    Case("GET", "/api/v1/counties/{code:str}/schools", ANON
+         + refuse(*DENIED, "provider", "parent", "other_reviewer", "other_decider", "other_police"),
+         allowed=("reviewer1", "police", "school_admin", "admin")),
+    Case("POST", "/api/v1/counties/{code:str}/schools", ANON
+         + refuse(*DENIED, "reviewer1", "police", "school_admin", "parent", "provider", "other_decider"),
+         allowed=("decider",), ok_status=201, body={"name": "西湖第二小学", "kind": "primary"}),
+    Case("PUT", "/api/v1/counties/{code:str}/settings/{key:str}", ANON
+         + refuse(*DENIED, "other_decider", "reviewer1", "police", "provider", "parent", "school_admin"),
+         allowed=("decider",), body={"value": 70, "reason": "提高合格线"}),
+    # providers
+    Case("GET", "/api/v1/providers/{provider_id:int}", ANON + NOT_SHOWN_THE_PROVIDER,
+         allowed=("provider", "reviewer1", "police", "admin"), state="submitted"),
+    Case("PUT", "/api/v1/providers/{provider_id:int}", ANON
+         + refuse(*DENIED, "admin", "reviewer1", "decider", "police", "parent", "school_admin")
+         + refuse(*PROVIDER_404, "other_provider"),
+         allowed=("provider",), body=PROVIDER_BODY),
+    Case("GET", "/api/v1/providers/{provider_id:int}/staff", ANON + NOT_SHOWN_THE_PROVIDER,
+         allowed=("provider", "reviewer1", "police", "admin"), state="submitted"),
+    Case("POST", "/api/v1/providers/{provider_id:int}/staff", ANON
+         + refuse(*DENIED, "admin", "reviewer1", "decider", "police", "parent", "school_admin")
+         + refuse(403, "provider_mismatch", "other_provider"),
+         allowed=("provider",), ok_status=201, body=STAFF_BODY),
+    Case("POST", "/api/v1/providers/{provider_id:int}/users", ANON
+         + refuse(*DENIED, "admin", "reviewer1", "decider", "police", "parent", "school_admin")
+         + refuse(403, "user_create_denied", "other_provider"),
+         allowed=("provider",), ok_status=201,
+         body={"username": "provider_b", "display_name": "美术中心教务", "password": PASSWORD}),
+]
+
+
+@dataclass(frozen=True)
+class PublicCase:
+    method: str
+    route: str
+    ok_status: int = 200
+    state: str | None = None
+    body: dict[str, Any] | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.method, self.route
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.route}"
+
+
+PUBLIC: list[PublicCase] = [
+    PublicCase("POST", "/api/v1/auth/token", 201, body={"username": "parent", "password": PASSWORD}),
+    PublicCase("POST", "/api/v1/providers/register", 201, body={
+        "provider": PROVIDER_BODY | {"name": "拱墅科技馆", "uscc": uscc("52330105MJ0000009")},
+        "username": "gongshu", "password": PASSWORD, "display_name": "科技馆管理员"}),
+    PublicCase("GET", "/api/v1/regions"),
+    PublicCase("GET", "/api/v1/counties/{code:str}/settings"),
+    PublicCase("GET", "/api/v1/public/counties/{code:str}/whitelist"),
+    PublicCase("GET", "/api/v1/public/counties/{code:str}/notices", state="public_notice"),
+    PublicCase("GET", "/api/v1/public/counties/{code:str}/decisions"),
+    PublicCase("POST", "/api/v1/public/applications/{app_id:int}/objections", 201, state="public_notice", body={
+        "name": "赵六", "contact": "13900139000", "content": "该机构曾违规收费", "evidence": "2025年收据"}),
+]
+
+
+# --------------------------------------------------------------------------- setup
+
+
+@pytest.fixture
+def cast(world: World) -> World:
+    """The world plus two departments: one the county does not require, one of the other county."""
+    with world.ctx.db.write_session() as s:
+        for key, county, department in (("culture", COUNTY, "culture_sports"),
+                                        ("other_police", OTHER_COUNTY, "public_security")):
+            world.users[key] = accounts.create_user(s, SYSTEM, username=key, display_name=key, password=PASSWORD,
+                                                    role="department", county_code=county, department=department)
+    return world
+
+
+@pytest.fixture
+def tokens(cast: World) -> dict[str, dict[str, str]]:
+    """Bearer headers for every actor, issued directly (logging in would add audit entries)."""
+    with cast.ctx.db.write_session() as s:
+        headers = {key: {"Authorization": f"Bearer {accounts.issue_token(s, user, name='tests')}"}
+                   for key, user in cast.users.items()}
+    return headers | {"anonymous": {}}
+
+
+def application_in(world: World, state: str, scorers: tuple[str, str] = ("reviewer1", "reviewer_decider")) -> dict[str, int]:
+    """An application of ``provider`` to COUNTY, driven through the services to ``state``.
+
+    States in order: draft, submitted (or returned), expert_review, scored (by
+    ``scorers``), joint_signoff (public security required) or
+    public_notice (or objection: one filed), notice_ended, awaiting_decision.
+    """
+    ctx = world.ctx
+    who = world.actor
+
+    def step(fn: Any) -> Any:
+        with ctx.db.write_session() as s:
+            return fn(s)
+
+    app_id = step(lambda s: admission.create(ctx, s, who("provider"), county_code=COUNTY, categories=["阅读"],
+                                             statement="少儿阅读推广").id)
+    ids = {"app_id": app_id}
+    if state == "draft":
+        return ids
+    step(lambda s: admission.submit(s, who("provider"), app_id))
+    if state == "returned":
+        step(lambda s: admission.return_for_info(s, who("reviewer1"), app_id, message="请补充场地安全说明"))
+    if state in ("submitted", "returned"):
+        return ids
+    step(lambda s: admission.accept_materials(s, who("reviewer1"), app_id))
+    if state == "expert_review":
+        return ids
+    for scorer in scorers:
+        step(lambda s, scorer=scorer: review.score(ctx, s, who(scorer), app_id, scores=SCORES))
+    if state == "scored":
+        return ids
+    if state == "joint_signoff":
+        step(lambda s: policy.put(s, ctx.registry, ADMIN, scope=COUNTY, key="admission.joint_departments",
+                                  value=["public_security"], effective_from=clock.today_local(), reason="公安联审"))
+    app = step(lambda s: review.finish_review(ctx, s, who("reviewer1"), app_id))
+    if state == "objection":
+        ids["objection_id"] = step(lambda s: notice.file_objection(
+            s, world.actor("parent"), app_id, name="赵六", contact="13900139000", content="曾违规收费", evidence="收据").id)
+    if state in ("joint_signoff", "public_notice", "objection"):
+        return ids
+    clock.advance(dt.timedelta(days=(app.notice_end - clock.today_local()).days + 1))
+    if state == "notice_ended":
+        return ids
+    step(lambda s: notice.close_notice(s, who("reviewer1"), app_id))
+    assert state == "awaiting_decision", state
+    return ids
+
+
+def prepare(world: World, state: str | None) -> dict[str, Any]:
+    """Values for the route's path parameters."""
+    values: dict[str, Any] = {"code": COUNTY, "key": SETTING_KEY, "provider_id": world.provider_ids["provider"]}
+    if state is not None:
+        values |= application_in(world, state)
+        with world.ctx.db.read_session() as s:
+            status = s.get(Application, values["app_id"]).status
+        expected = {"scored": "expert_review", "notice_ended": "public_notice", "objection": "public_notice"}
+        assert status == expected.get(state, state)
+    return values
+
+
+def url(route: str, values: dict[str, Any]) -> str:
+    return re.sub(r"\{(\w+):\w+\}", lambda m: str(values[m.group(1)]), route)
+
+
+def audit_count(world: World) -> int:
+    with world.ctx.db.read_session() as s:
+        return s.scalar(select(func.count()).select_from(AuditEntry)) or 0
+
+
+def call(client: Any, method: str, path: str, headers: dict[str, str], body: Any = None,
+         params: dict[str, str] | None = None) -> Any:
+    kwargs: dict[str, Any] = {"headers": headers, "params": params or {}}
+    if body is not None:
+        kwargs["json"] = body
+    elif method in ("POST", "PUT"):
+        kwargs["json"] = {}
+    return client.request(method, path, **kwargs)
+
+
+# --------------------------------------------------------------------------- coverage
+
+
+def _api_routes(ctx: Any) -> set[tuple[str, str]]:
+    app = create_app(ctx.settings, context=ctx)
+    return {(m, r.path) for r in app.routes if r.path.startswith("/api/")
+            for m in getattr(r, "methods", ()) if m not in ("OPTIONS", "HEAD")}
+
+
+def test_every_api_route_is_in_the_table(ctx) -> None:
+    routes = _api_routes(ctx)
+    keys = [c.key for c in CASES] + [p.key for p in PUBLIC]
+    assert len(keys) == len(set(keys)), "a route is listed twice"
+    missing = sorted(routes - set(keys), key=lambda k: k[1])
+    stale = sorted(set(keys) - routes, key=lambda k: k[1])
+    assert not missing, f"endpoints without a permission row in tests/test_permissions.py: {missing}"
+    assert not stale, f"rows for endpoints that no longer exist: {stale}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_row_refuses_anonymous_and_is_consistent(case: Case) -> None:
+    """Every non-public endpoint answers 401 to anonymous callers; nobody is both refused and allowed."""
+    assert Refusal("anonymous", 401, "not_authenticated") in case.refused
+    assert len({r.who for r in case.refused}) == len(case.refused), "an actor is listed twice"
+    assert not set(case.allowed) & {r.who for r in case.refused}
+
+
+# --------------------------------------------------------------------------- the table, run
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_refused(case: Case, client, cast: World, tokens) -> None:
+    values = prepare(cast, case.state)
+    path = url(case.route, values)
+    wrong = []
+    for refusal in case.refused:
+        before = audit_count(cast)
+        resp = call(client, case.method, path, tokens[refusal.who], case.body, case.params)
+        got = resp.json().get("error", {}) if resp.headers.get("content-type", "").startswith("application/json") else {}
+        if (resp.status_code, got.get("code")) != (refusal.status, refusal.code) or not got.get("message"):
+            wrong.append(f"{refusal}: got {resp.status_code} {resp.text[:200]}")
+        elif audit_count(cast) != before:
+            wrong.append(f"{refusal}: refused, but wrote to the audit log")
+    assert not wrong, f"{case}:\n" + "\n".join(wrong)
+    # the same request succeeds for those who may use it (read-only: all of them; else the first)
+    for who in case.allowed if case.method == "GET" else case.allowed[:1]:
+        resp = call(client, case.method, path, tokens[who], case.body, case.params)
+        assert resp.status_code == case.ok_status, f"{case} as {who}: {resp.status_code} {resp.text}"
+
+
+@pytest.mark.parametrize("case", PUBLIC, ids=str)
+def test_public_endpoint_needs_no_login(case: PublicCase, client, world: World) -> None:
+    values = prepare(world, case.state)
+    resp = call(client, case.method, url(case.route, values), {}, case.body)
+    assert resp.status_code == case.ok_status, resp.text
+
+
+# --------------------------------------------------------------------------- rules in detail
+
+
+def test_parent_and_school_admin_see_no_applications(client, cast: World, tokens) -> None:
+    aid = prepare(cast, "submitted")["app_id"]
+    for who in ("parent", "school_admin"):
+        assert ok(client.get("/api/v1/applications", headers=tokens[who])) == []
+        err(client.get(f"/api/v1/applications/{aid}", headers=tokens[who]), 404, "application_not_found")
+
+
+def test_application_lists_are_scoped_to_county_and_provider(client, cast: World, tokens) -> None:
+    mine = prepare(cast, "submitted")["app_id"]
+    with cast.ctx.db.write_session() as s:
+        theirs = admission.create(cast.ctx, s, cast.actor("other_provider"), county_code=OTHER_COUNTY,
+                                  categories=["科普"], statement="").id
+
+    def listed(who: str) -> list[int]:
+        return sorted(a["id"] for a in ok(client.get("/api/v1/applications", headers=tokens[who])))
+
+    assert listed("provider") == [mine]
+    assert listed("other_provider") == [theirs]
+    assert listed("reviewer1") == listed("decider") == listed("police") == [mine]
+    assert listed("other_reviewer") == [theirs]
+    assert listed("other_police") == [theirs]
+    assert listed("admin") == sorted([mine, theirs])
+    err(client.get(f"/api/v1/applications/{theirs}", headers=tokens["provider"]), 404, "application_not_found")
+    err(client.get(f"/api/v1/applications/{mine}", headers=tokens["other_provider"]), 404, "application_not_found")
+
+
+def test_reviewer_without_review_notes_and_provider_without_reviews(client, cast: World, tokens) -> None:
+    aid = prepare(cast, "scored")["app_id"]
+    for who in ("decider", "police"):
+        body = ok(client.get(f"/api/v1/applications/{aid}", headers=tokens[who]))
+        assert body["reviews"] and all("internal_note" not in r for r in body["reviews"])
+    body = ok(client.get(f"/api/v1/applications/{aid}", headers=tokens["provider"]))
+    assert "reviews" not in body and "objections" not in body
+
+
+def test_only_a_decider_who_did_not_score_may_approve(client, cast: World, tokens) -> None:
+    """The four-eyes rule is about having scored, not about holding both rights."""
+    scored = application_in(cast, "awaiting_decision", scorers=("reviewer1", "reviewer_decider"))["app_id"]
+    err(client.post(f"/api/v1/applications/{scored}/approve", headers=tokens["reviewer_decider"], json={}),
+        403, "reviewer_cannot_decide")
+    assert ok(client.post(f"/api/v1/applications/{scored}/approve", headers=tokens["decider"], json={}))["status"] == "approved"
+
+    # a renewal, scored by two plain reviewers: now reviewer_decider may decide alone
+    renewal = application_in(cast, "awaiting_decision", scorers=("reviewer1", "reviewer2"))["app_id"]
+    err(client.post(f"/api/v1/applications/{renewal}/approve", headers=tokens["reviewer1"], json={}),
+        403, "decide_right_required")
+    approved = ok(client.post(f"/api/v1/applications/{renewal}/approve", headers=tokens["reviewer_decider"], json={}))
+    assert approved["status"] == "approved" and approved["kind"] == "renewal"
+
+
+def test_unknown_objection_and_foreign_objection_look_alike(client, cast: World, tokens) -> None:
+    oid = prepare(cast, "objection")["objection_id"]
+    body = {"answer": "不成立", "upheld": False}
+    foreign = err(client.post(f"/api/v1/objections/{oid}/answer", headers=tokens["other_reviewer"], json=body),
+                  404, "objection_not_found")
+    missing = err(client.post(f"/api/v1/objections/{oid + 999}/answer", headers=tokens["other_reviewer"], json=body),
+                  404, "objection_not_found")
+    assert foreign == missing
+
+
+def test_who_may_create_whom(client, cast: World, tokens) -> None:
+    serial = itertools.count()
+
+    def new(who: str, **kw: Any) -> Any:
+        body = {"username": f"new_user_{next(serial)}", "display_name": "新用户", "password": PASSWORD} | kw
+        return client.post("/api/v1/users", headers=tokens[who], json=body)
+
+    # county decision-makers: staff, departments and school admins of their own county only
+    err(new("decider", role="county_staff", county_code=OTHER_COUNTY), 403, "permission_denied")
+    err(new("decider", role="platform_admin"), 403, "user_create_denied")
+    err(new("decider", role="provider", provider_id=cast.provider_ids["other_provider"]), 403, "user_create_denied")
+    err(new("decider", role="parent", county_code=COUNTY, school_id=cast.school_ids["school"]), 403, "user_create_denied")
+    err(new("decider", role="school_admin", county_code=COUNTY, school_id=cast.school_ids["other_school"]),
+        404, "school_not_found")
+    # providers: users of their own provider only
+    err(new("provider", role="provider", provider_id=cast.provider_ids["other_provider"]), 403, "user_create_denied")
+    err(new("provider", role="county_staff", county_code=COUNTY), 403, "user_create_denied")
+    # school admins: parents of their own school, in their own county
+    err(new("school_admin", role="parent", county_code=OTHER_COUNTY, school_id=cast.school_ids["other_school"]),
+        403, "user_create_denied")
+    err(new("school_admin", role="parent", county_code=OTHER_COUNTY, school_id=cast.school_ids["school"]),
+        403, "user_create_denied")
+    err(new("school_admin", role="school_admin", county_code=COUNTY, school_id=cast.school_ids["school"]),
+        403, "user_create_denied")
+    # parents and departments create no one
+    err(new("parent", role="parent", county_code=COUNTY, school_id=cast.school_ids["school"]), 403, "user_create_denied")
+    err(new("police", role="department", county_code=COUNTY, department="health"), 403, "user_create_denied")
+    # what each may do, for contrast
+    ok(new("school_admin", role="parent", county_code=COUNTY, school_id=cast.school_ids["school"]), 201)
+    ok(new("provider", role="provider", provider_id=cast.provider_ids["provider"]), 201)
+    ok(new("decider", role="school_admin", county_code=COUNTY, school_id=cast.school_ids["school"]), 201)
+
+
+def test_provider_cannot_touch_another_provider(client, cast: World, tokens) -> None:
+    other = cast.provider_ids["other_provider"]
+    h = tokens["provider"]
+    err(client.get(f"/api/v1/providers/{other}", headers=h), 404, "provider_not_found")
+    err(client.get(f"/api/v1/providers/{other}/staff", headers=h), 404, "provider_not_found")
+    err(client.put(f"/api/v1/providers/{other}", headers=h, json=PROVIDER_BODY | {"uscc": uscc("52330108MJ0000002")}),
+        404, "provider_not_found")
+    err(client.post(f"/api/v1/providers/{other}/staff", headers=h, json=STAFF_BODY), 403, "provider_mismatch")
+    err(client.post(f"/api/v1/providers/{other}/users", headers=h,
+                    json={"username": "intruder", "display_name": "x", "password": PASSWORD}), 403, "user_create_denied")
+    assert ok(client.get(f"/api/v1/providers/{other}/staff", headers=tokens["other_provider"]))[0]["name"] == "王老师"
+
+
+def test_county_staff_see_a_provider_only_once_it_applied_in_their_county(client, cast: World, tokens) -> None:
+    pid = cast.provider_ids["provider"]
+    err(client.get(f"/api/v1/providers/{pid}", headers=tokens["reviewer1"]), 404, "provider_not_found")
+    prepare(cast, "submitted")
+    ok(client.get(f"/api/v1/providers/{pid}", headers=tokens["reviewer1"]))
+    err(client.get(f"/api/v1/providers/{pid}", headers=tokens["other_reviewer"]), 404, "provider_not_found")
+
+
+def test_settings_only_for_own_county(client, cast: World, tokens) -> None:
+    body = {"value": 70, "reason": "提高合格线"}
+    for scope in (OTHER_COUNTY, COUNTY[:4], COUNTY[:2]):  # another county, the city, the province
+        err(client.put(f"/api/v1/counties/{scope}/settings/{SETTING_KEY}", headers=tokens["decider"], json=body),
+            403, "permission_denied")
+    ok(client.put(f"/api/v1/counties/{OTHER_COUNTY}/settings/{SETTING_KEY}", headers=tokens["other_decider"], json=body))
+    theirs = {s["key"]: s["value"] for s in ok(client.get(f"/api/v1/counties/{OTHER_COUNTY}/settings"))}
+    mine = {s["key"]: s["value"] for s in ok(client.get(f"/api/v1/counties/{COUNTY}/settings"))}
+    assert theirs[SETTING_KEY] == 70 and mine[SETTING_KEY] == 60
+
+
+def test_audit_log_of_another_county_is_refused(client, cast: World, tokens) -> None:
+    err(client.get("/api/v1/audit", headers=tokens["decider"], params={"county": OTHER_COUNTY}), 403, "permission_denied")
+    err(client.get("/api/v1/audit", headers=tokens["decider"], params={"county": ""}), 403, "permission_denied")
+    ok(client.get("/api/v1/audit", headers=tokens["admin"], params={"county": OTHER_COUNTY}))
+
+
+def test_school_admin_sees_only_own_school(client, cast: World, tokens) -> None:
+    schools = ok(client.get(f"/api/v1/counties/{COUNTY}/schools", headers=tokens["school_admin"]))
+    assert [s["id"] for s in schools] == [cast.school_ids["school"]]
+    err(client.get(f"/api/v1/counties/{OTHER_COUNTY}/schools", headers=tokens["school_admin"]), 403, "permission_denied")
+
+
+def test_notifications_are_private(client, cast: World, tokens) -> None:
+    with cast.ctx.db.write_session() as s:
+        s.add(Notification(user_id=cast.users["provider"].id, title="审核结果", body="已准入", link="", created_at=utcnow()))
+        s.commit()
+    assert [n["title"] for n in ok(client.get("/api/v1/notifications", headers=tokens["provider"]))] == ["审核结果"]
+    for who in ("other_provider", "reviewer1", "admin"):
+        assert ok(client.get("/api/v1/notifications", headers=tokens[who])) == []
+
+
+def test_revoked_and_bad_tokens_are_anonymous(client, cast: World, tokens) -> None:
+    h = tokens["provider"]
+    ok(client.get("/api/v1/me", headers=h))
+    assert client.delete("/api/v1/auth/token", headers=h).status_code == 204
+    err(client.get("/api/v1/me", headers=h), 401, "not_authenticated")
+    err(client.get("/api/v1/me", headers={"Authorization": "Bearer kh_forged"}), 401, "not_authenticated")
+
+
+def test_login_refuses_wrong_password_and_unknown_user(client, cast: World) -> None:
+    err(client.post("/api/v1/auth/token", json={"username": "admin", "password": PASSWORD + "x"}), 401, "login_failed")
+    err(client.post("/api/v1/auth/token", json={"username": "nobody", "password": PASSWORD}), 401, "login_failed")
+
+
+def test_public_objection_only_while_notice_runs(client, cast: World) -> None:
+    aid = prepare(cast, "submitted")["app_id"]
+    body = {"name": "赵六", "contact": "13900139000", "content": "异议", "evidence": "证据"}
+    err(client.post(f"/api/v1/public/applications/{aid}/objections", json=body), 409, "notice_not_running")
