@@ -14,8 +14,13 @@ from kehou.timeutil import utcnow
 
 
 def notify_decision(session: Session, application_id: int) -> int:
-    """Tell every user of the provider about the decision. Idempotent per application."""
-    app = session.get(Application, application_id)
+    """Tell every user of the provider about the decision. Idempotent per application.
+
+    The application row is locked first: a redelivered task (``acks_late``) can
+    run beside the original, and without the lock both would find no message
+    yet and send one each (SQLite write transactions are serialised anyway).
+    """
+    app = session.get(Application, application_id, with_for_update=True, populate_existing=True)
     if app is None or app.status not in (S.approved, S.rejected):
         return 0
     county = session.get(Region, app.county_code)
