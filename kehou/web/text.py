@@ -10,6 +10,8 @@ COMMON = {
     "my_provider": "本机构",
     "county_desk": "审核工作台",
     "notifications": "消息",
+    "settings": "政策设置",
+    "audit": "审计日志",
     "submit": "提交",
     "save": "保存",
     "back": "返回",

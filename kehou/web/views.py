@@ -8,7 +8,9 @@ from typing import Any
 def html_routes() -> list[Any]:
     from kehou.platform.accounts.views import AccountPages
     from kehou.platform.admission.views import AdmissionPages
+    from kehou.platform.audit.views import AuditPages
+    from kehou.platform.policy.views import PolicyPages
     from kehou.platform.providers.views import ProviderPages
     from kehou.platform.transparency.views import PublicPages
 
-    return [AccountPages, AdmissionPages, ProviderPages, PublicPages]
+    return [AccountPages, AdmissionPages, AuditPages, PolicyPages, ProviderPages, PublicPages]

@@ -1,0 +1,130 @@
+"""Who may NOT open each HTML page, and the county desk's settings and audit pages.
+
+Every HTML route is listed here (``test_every_html_route_is_listed``); staff pages refuse
+parents, school admins, providers and anonymous visitors (who are sent to the login page).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from litestar.testing import TestClient
+
+from kehou.app import create_app
+from kehou.platform.admission import services as admission
+from kehou.platform.audit.models import AuditEntry
+from kehou.platform.policy import services as policy
+from tests.factories import COUNTY, PASSWORD, World
+
+USERS = ["parent", "school_admin", "other_provider", "other_reviewer", "provider", "reviewer1", "decider", "police", "admin"]
+PUBLIC_GET = ["/", "/public", f"/public/{COUNTY}", "/login", "/register"]
+# path -> roles that may open it (everyone else is refused)
+STAFF_GET = {
+    "/desk": {"reviewer1", "decider", "police", "admin", "other_reviewer"},  # each sees its own county
+    "/desk/settings": {"reviewer1", "decider", "other_reviewer"},
+    "/desk/audit": {"decider"},
+    "/desk/applications/{app}": {"reviewer1", "decider", "police", "admin"},
+    "/provider": {"provider", "other_provider"},  # each sees its own organisation
+    "/provider/applications/{app}": {"provider"},
+    "/notifications": set(USERS),  # any logged-in user, their own messages
+}
+# POST routes, each checked below or in test_browser_admission.py
+POSTS = {"/login", "/logout", "/register", "/provider/staff", "/provider/applications", "/desk/settings",
+         "/provider/applications/{app_id:int}/{action:str}", "/desk/applications/{app_id:int}/{action:str}",
+         "/desk/objections/{objection_id:int}/answer", "/public/notices/{app_id:int}/objections"}
+
+
+def csrf(client: TestClient, path: str) -> str:
+    match = re.search(r'name="_csrf_token" value="([^"]+)"', client.get(path).text)
+    assert match, path
+    return match.group(1)
+
+
+@contextmanager
+def browser(ctx, username: str | None) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    with TestClient(app=create_app(ctx.settings, context=ctx), base_url="http://127.0.0.1") as client:
+        if username:
+            resp = client.post("/login", data={"_csrf_token": csrf(client, "/login"), "username": username,
+                                               "password": PASSWORD}, follow_redirects=False)
+            assert resp.status_code == 303, resp.text
+        yield client
+
+
+@pytest.fixture
+def app_id(ctx, world: World) -> int:  # type: ignore[no-untyped-def]
+    with ctx.db.write_session() as s:
+        app = admission.create(ctx, s, world.actor("provider"), county_code=COUNTY, categories=["阅读"], statement="x")
+        admission.submit(s, world.actor("provider"), app.id)
+        return app.id
+
+
+def test_every_html_route_is_listed(client) -> None:  # type: ignore[no-untyped-def]
+    listed_get = set(PUBLIC_GET) | {p.replace("{app}", "{app_id:int}") for p in STAFF_GET} | {
+        "/public/{code:str}", "/public/notices/{app_id:int}", "/healthz"}
+    for route in client.app.routes:
+        if route.path.startswith(("/api/", "/schema", "/static")):
+            continue
+        for method in route.methods - {"HEAD", "OPTIONS"}:
+            pool = listed_get if method == "GET" else POSTS
+            assert route.path in pool, f"{method} {route.path} has no refusal test"
+
+
+def test_public_pages_need_no_login(ctx, world: World) -> None:
+    with browser(ctx, None) as anon:
+        for path in PUBLIC_GET:
+            assert anon.get(path).status_code == 200, path
+
+
+@pytest.mark.parametrize("path", sorted(STAFF_GET))
+def test_pages_refuse_everyone_else(ctx, world: World, app_id: int, path: str) -> None:
+    url = path.replace("{app}", str(app_id))
+    with browser(ctx, None) as anon:
+        resp = anon.get(url, follow_redirects=False)
+        assert resp.status_code == 303 and resp.headers["location"].startswith("/login")
+    for who in USERS:
+        with browser(ctx, who) as client:
+            resp = client.get(url, follow_redirects=False)
+            if who in STAFF_GET[path]:
+                assert resp.status_code == 200, (who, url, resp.text[:300])
+            else:
+                assert resp.status_code in (403, 404), (who, url, resp.status_code)
+                assert "出错了" in resp.text
+
+
+def test_other_county_and_other_provider_see_nothing_of_an_application(ctx, world: World, app_id: int) -> None:
+    with browser(ctx, "other_reviewer") as c:
+        assert c.get(f"/desk/applications/{app_id}").status_code == 404
+        assert "西湖青少年美术中心" not in c.get("/desk").text
+    with browser(ctx, "other_provider") as c:
+        assert c.get(f"/provider/applications/{app_id}").status_code == 404
+    with browser(ctx, "parent") as c:
+        token = csrf(c, "/notifications")
+        resp = c.post(f"/desk/applications/{app_id}/accept", data={"_csrf_token": token}, follow_redirects=False)
+        assert resp.status_code == 403
+
+
+def test_decider_changes_a_setting_through_the_page_and_it_is_audited(ctx, world: World) -> None:
+    with browser(ctx, "reviewer1") as rev:
+        page = rev.get("/desk/settings").text
+        assert "只有有决定权限的人员可以修改" in page and 'name="value"' not in page
+        resp = rev.post("/desk/settings", data={"_csrf_token": csrf(rev, "/desk/settings"), "key": "admission.pass_score",
+                                                "value": "70", "effective_from": "2026-01-01", "reason": "x"})
+        assert "只有有决定权限" in resp.text
+    with browser(ctx, "decider") as dec:
+        token = csrf(dec, "/desk/settings")
+        resp = dec.post("/desk/settings", data={"_csrf_token": token, "key": "admission.pass_score", "value": "七十",
+                                                "effective_from": "2026-01-01", "reason": "提高门槛"})
+        assert "合法的 JSON" in resp.text
+        resp = dec.post("/desk/settings", data={"_csrf_token": token, "key": "admission.pass_score", "value": "70",
+                                                "effective_from": "2026-01-01", "reason": "提高门槛"})
+        assert "设置已保存" in resp.text
+        audit_page = dec.get("/desk/audit").text
+        assert "setting.change" in audit_page and "提高门槛" in audit_page
+    with ctx.db.read_session() as s:
+        assert policy.get(s, ctx.registry, COUNTY, "admission.pass_score") == 70
+        entry = s.query(AuditEntry).filter_by(action="setting.change").one()
+        assert entry.old_values == {"value": 60} and entry.new_values["value"] == 70
+        assert entry.actor_name == "decider" and entry.reason == "提高门槛"
