@@ -10,6 +10,7 @@ with :func:`after_commit` and run only once the transaction has committed.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +20,8 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from kehou.timeutil import as_utc
+
+log = logging.getLogger(__name__)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -95,9 +98,13 @@ def after_commit(session: Session, callback: Callable[[], None]) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
+    """The data is committed: a failing callback is logged, never raised, and the rest still run."""
     callbacks = session.info.pop("after_commit", [])
     for cb in callbacks:
-        cb()
+        try:
+            cb()
+        except Exception:
+            log.exception("after-commit callback failed")
 
 
 @event.listens_for(Session, "after_rollback")

@@ -9,6 +9,7 @@ from typing import Any
 import pluggy
 
 from kehou.errors import Conflict, KehouError, NotFound, PermissionDenied, ValidationFailed
+from kehou.tasks.app import enqueue
 
 hookimpl = pluggy.HookimplMarker("kehou")
 
@@ -23,6 +24,7 @@ __all__ = [
     "SettingSpec",
     "Term",
     "ValidationFailed",
+    "enqueue",
     "hookimpl",
 ]
 

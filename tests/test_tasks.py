@@ -21,6 +21,7 @@ from celery.contrib.testing.worker import start_worker
 from sqlalchemy import func, select
 
 from kehou.platform.accounts import services as accounts
+from kehou.platform.policy import services as policy
 from kehou.platform.admission import decision, notice, review
 from kehou.platform.admission import services as admission
 from kehou.platform.admission.models import Application
@@ -32,7 +33,7 @@ from kehou.settings import Settings
 from kehou.tasks import app as task_app
 from kehou.tasks import jobs
 from kehou.timeutil import SHANGHAI, clock, end_of_local_day_utc
-from tests.factories import COUNTY, PASSWORD, World, add_provider
+from tests.factories import ADMIN, COUNTY, PASSWORD, World, add_provider
 
 SCORES = {"qualification": 22, "curriculum": 26, "staff": 20, "safety": 18}
 TIMEOUT = 30.0
@@ -135,6 +136,9 @@ class DecisionSpy:
 def spy(ctx: Context, settings: Settings) -> Iterator[DecisionSpy]:
     plugin = DecisionSpy(ctx, settings)
     ctx.pm.register(plugin, name="test-decision-spy")
+    with ctx.db.write_session() as s:  # plugins hear a county's events only where the county enabled them
+        policy.put(s, ctx.registry, ADMIN, scope=COUNTY, key="plugins.enabled", value=["test-decision-spy"],
+                   effective_from=clock.today_local() - dt.timedelta(days=1), reason="测试插件")
     yield plugin
     ctx.pm.unregister(plugin)
 

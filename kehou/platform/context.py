@@ -25,6 +25,14 @@ class Context:
     def close(self) -> None:
         self.db.dispose()
 
+    def county_hook(self, session: Any, county_code: str, hook_name: str) -> Any:
+        """A caller for ``hook_name`` limited to the core and the plugins the county enabled."""
+        from kehou.platform.policy import services as policy
+        from kehou.plugin_manager import hooks_for_county
+
+        enabled = policy.get(session, self.registry, county_code, "plugins.enabled")
+        return hooks_for_county(self.pm, hook_name, list(enabled))
+
 
 def build_context(settings: Settings, *, plugins: list[Any] | None = None, load_entrypoints: bool = True) -> Context:
     from kehou.plugin_manager import build_plugin_manager

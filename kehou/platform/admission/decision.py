@@ -41,7 +41,8 @@ def _announce(ctx: Context, session: Session, app: Application, approved: bool) 
         application_id=app.id, provider_id=app.provider_id, county_code=app.county_code, approved=approved,
         categories=tuple(app.categories), reason=app.decision_reason or "", decided_at=app.decided_at or utcnow(),
     )
-    after_commit(session, lambda: ctx.pm.hook.kehou_application_decided(decision=event))
+    hook = ctx.county_hook(session, app.county_code, "kehou_application_decided")
+    after_commit(session, lambda: hook(decision=event))
 
 
 def approve(ctx: Context, session: Session, actor: Actor, application_id: int, *, reason: str = "") -> WhitelistEntry:

@@ -116,6 +116,11 @@ def close_ended_notices(session: Session) -> list[int]:
     """Move every notice whose period has ended to the decision stage."""
     today = clock.today_local()
     ids = list(session.scalars(select(Application.id).where(Application.status == S.public_notice, Application.notice_end < today)))
+    closed = []
     for app_id in ids:
-        close_notice(session, Actor.system("notice-timer"), app_id)
-    return ids
+        try:
+            close_notice(session, Actor.system("notice-timer"), app_id)
+            closed.append(app_id)
+        except Conflict:  # closed by staff meanwhile: nothing to do
+            session.rollback()
+    return closed

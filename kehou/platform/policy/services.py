@@ -14,9 +14,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kehou.errors import NotFound, ValidationFailed
+from kehou.errors import NotFound, PermissionDenied, ValidationFailed
 from kehou.platform.actor import Actor
 from kehou.platform.audit import services as audit
+from kehou.platform.counties.models import Region
 from kehou.platform.policy.models import SettingValue
 from kehou.pluginapi import SettingSpec
 from kehou.timeutil import clock, utcnow
@@ -93,19 +94,19 @@ def put(
     if actor.role == "county_staff":
         actor.require_county(scope)
         if not actor.can_decide:
-            from kehou.errors import PermissionDenied
-
             raise PermissionDenied("只有有决定权限的教育局工作人员可以修改区县政策。")
     elif actor.role != "platform_admin":
-        from kehou.errors import PermissionDenied
-
         raise PermissionDenied("您的角色无权修改区县政策。")
     if scope and (len(scope) not in (2, 4, 6) or not scope.isdigit()):
         raise ValidationFailed("范围应为2、4或6位行政区划代码前缀，或留空表示全平台。", code="setting_scope", field="scope")
+    if len(scope) == 6:
+        region = session.get(Region, scope)
+        if region is None or region.level != "county":
+            raise ValidationFailed("6位范围必须是一个区县；省、市请使用2位或4位代码前缀。", code="setting_scope", field="scope")
     if not reason.strip():
         raise ValidationFailed("修改政策需要填写理由。", code="reason_required", field="reason")
     typed = coerce(spec, value)
-    old = get(session, registry, scope.ljust(6, "0") if scope else "000000", key, effective_from) if scope else None
+    in_force = get(session, registry, scope.ljust(6, "0"), key, effective_from)
     row = session.scalars(
         select(SettingValue).where(
             SettingValue.scope == scope, SettingValue.key == key, SettingValue.effective_from == effective_from
@@ -114,7 +115,7 @@ def put(
     if row is None:
         row = SettingValue(scope=scope, key=key, effective_from=effective_from, created_at=utcnow(), created_by=actor.user_id)
         session.add(row)
-    old_value = row.value if row.value is not None else old
+    old_value = in_force
     row.value = typed
     row.created_by = actor.user_id
     audit.record(
