@@ -9,7 +9,7 @@ import pluggy
 from kehou import hookspecs
 
 #: Core plugins: always on, registered before entry-point plugins.
-CORE_PLUGINS = ("kehou.platform.core_plugin",)
+CORE_PLUGINS = ("kehou.platform.core_plugin", "kehou.vetting.plugin")
 
 
 def build_plugin_manager(*, load_entrypoints: bool = True, extra: list[Any] | None = None) -> pluggy.PluginManager:

@@ -54,6 +54,8 @@ class Application(Base):
     status: Mapped[str] = mapped_column(String(30), index=True)
     categories: Mapped[list[str]] = mapped_column(JSON)
     statement: Mapped[str] = mapped_column(Text, default="")
+    #: proposed courses: [{"title", "description", "category"}]
+    proposed_courses: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     return_message: Mapped[str | None] = mapped_column(Text)
     notice_start: Mapped[dt.date | None] = mapped_column(Date)
     notice_end: Mapped[dt.date | None] = mapped_column(Date)
@@ -130,6 +132,7 @@ class WhitelistEntry(Base):
     categories: Mapped[list[str]] = mapped_column(JSON)
     valid_from: Mapped[dt.date] = mapped_column(Date)
     valid_until: Mapped[dt.date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(20), default="active")
+    status: Mapped[str] = mapped_column(String(20), default="active")  # active | suspended | expired | exited
+    status_reason: Mapped[str] = mapped_column(Text, default="")
     application_id: Mapped[int] = mapped_column(ForeignKey("admission_application.id"))
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

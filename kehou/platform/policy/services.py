@@ -70,6 +70,9 @@ def coerce(spec: SettingSpec, value: Any) -> Any:
     elif spec.type is list:
         if isinstance(value, list):
             return value
+    elif spec.type is dict:
+        if isinstance(value, dict):
+            return value
     elif spec.type is str:
         if isinstance(value, str):
             if spec.choices and value not in spec.choices:
