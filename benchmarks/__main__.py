@@ -7,6 +7,7 @@ KEHOU_BENCH_DATABASE_URL is set (the database must be empty).
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
 import statistics
 import tempfile
@@ -89,6 +90,62 @@ def bench_http(ctx, path: str, requests: int = 2000, concurrency: int = 8) -> No
           f"({len(latencies)} requests, {concurrency} clients, one uvicorn worker)")
 
 
+def bench_vetting_run(ctx, n_staff: int = 50, extra_docs: int = 47, runs: int = 20) -> None:  # type: ignore[no-untyped-def]
+    """A whole vetting run from the database: snapshot 50 staff and 150 documents, run every rule,
+    store the findings (one transaction per run)."""
+    from sqlalchemy import select
+
+    from kehou.platform.admission.models import Application
+    from kehou.platform.documents.models import Document
+    from kehou.platform.providers.models import Provider, Staff
+    from kehou.timeutil import clock, utcnow
+    from kehou.vetting import services as vetting
+
+    with ctx.db.write_session() as s:
+        provider = s.query(Provider).filter(Provider.org_type == "private_non_enterprise").first()
+        today = clock.today_local()
+        staff = []
+        for i in range(n_staff):
+            sealed = ctx.vault.seal(f"33010619900101{i:03d}X")
+            person = Staff(provider_id=provider.id, name=f"压测老师{i}", id_number_enc=sealed.ciphertext,
+                           id_number_hash=sealed.keyed_hash, id_number_last4=sealed.last4,
+                           qualification_type="professional_certificate", qualification_number=f"B{i:04d}",
+                           criminal_record_issued_on=today - dt.timedelta(days=30), created_at=utcnow())
+            s.add(person)
+            staff.append(person)
+        s.flush()
+
+        def doc(doc_type: str, staff_id: int | None, n: int) -> Document:
+            return Document(provider_id=provider.id, staff_id=staff_id, doc_type=doc_type, number=f"B{n:04d}",
+                            valid_from=today - dt.timedelta(days=10), valid_to=today + dt.timedelta(days=800),
+                            storage_key=f"bench/{n}", size=100, content_type="application/pdf", sha256=f"{n:064d}",
+                            original_name="x.pdf", status="accepted", uploaded_at=utcnow())
+
+        n = 0
+        for person in staff:
+            for doc_type in ("qualification_certificate", "criminal_record_certificate"):
+                n += 1
+                s.add(doc(doc_type, person.id, n))
+        for _ in range(extra_docs):
+            n += 1
+            s.add(doc("safety_commitment", None, n))
+        s.commit()
+        docs = s.query(Document).filter(Document.provider_id == provider.id, Document.status == "accepted").count()
+        staff_count = s.query(Staff).filter(Staff.provider_id == provider.id).count()
+        app_id = s.scalars(select(Application.id).where(Application.provider_id == provider.id)).first()
+    timings = []
+    for _ in range(runs):
+        with ctx.db.write_session() as s:
+            start = time.perf_counter()
+            run = vetting.new_run(s, provider_id=provider.id, county_code="330106", trigger="on_demand", application_id=app_id)
+            findings = vetting.execute(ctx, s, run)
+            s.commit()
+            timings.append(time.perf_counter() - start)
+    timings.sort()
+    print(f"vetting run from the database, {staff_count} staff / {docs} documents / {len(findings)} findings: "
+          f"median {statistics.median(timings) * 1000:.0f} ms, max {timings[-1] * 1000:.0f} ms ({runs} runs)")
+
+
 def main() -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory() as tmp:
@@ -101,6 +158,10 @@ def main() -> None:
             print(f"database: {ctx.db.engine.dialect.name}")
             print(f"demo data (22 providers through the workflow, 49 schools): {time.perf_counter() - start:.1f} s")
             bench_audit(ctx)
+            from benchmarks.vetting import bench_vetting_rules
+
+            bench_vetting_rules()
+            bench_vetting_run(ctx)
             bench_http(ctx, "/api/v1/public/counties/330106/whitelist")
             bench_http(ctx, "/public/330106")
         finally:

@@ -77,6 +77,7 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
         ),
         on_shutdown=[lambda: None if context is not None else ctx.close()],
         debug=settings.server.debug,
+        request_max_body_size=64 * 1024 * 1024,  # documents: the county limit (default 20 MB) is checked per upload
     )
 
 

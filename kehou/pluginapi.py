@@ -10,11 +10,16 @@ import pluggy
 
 from kehou.errors import Conflict, KehouError, NotFound, PermissionDenied, ValidationFailed
 from kehou.tasks.app import enqueue
+from kehou.vetting.types import Finding, Rule, Verdict, VettingInput
 
 hookimpl = pluggy.HookimplMarker("kehou")
 
 __all__ = [
     "ApplicationDecided",
+    "Finding",
+    "Rule",
+    "Verdict",
+    "VettingInput",
     "Conflict",
     "KehouError",
     "NotFound",

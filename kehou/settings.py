@@ -59,6 +59,7 @@ class StorageSettings:
     minio_secret_key: str = ""
     minio_bucket: str = "kehou"
     minio_secure: bool = True
+    minio_public_url: str = ""  # where browsers reach the S3 API (presigned links are signed for it)
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,7 @@ def load_settings() -> Settings:
             minio_secret_key=_env("MINIO_SECRET_KEY", ""),
             minio_bucket=_env("MINIO_BUCKET", "kehou"),
             minio_secure=_bool("MINIO_SECURE", True),
+            minio_public_url=_env("MINIO_PUBLIC_URL", ""),
         ),
         server=ServerSettings(
             host=host,

@@ -11,7 +11,9 @@ from kehou.platform.actor import Actor
 from kehou.platform.context import Context
 from kehou.platform.counties import services as counties
 from kehou.platform.providers import services as providers
+from kehou.platform.documents import services as documents
 from kehou.platform.providers.identifiers import resident_id_check_char, uscc_check_char
+from kehou.timeutil import clock
 
 PASSWORD = "Passw0rd-kehou"
 SYSTEM = Actor.system("tests")
@@ -48,8 +50,51 @@ def _user(ctx: Context, session, key: str, **kw) -> User:  # type: ignore[no-unt
                                 password=PASSWORD, **kw)
 
 
+#: Scope text covering every default category (vetting.category_scope_keywords).
+SCOPE = "开展体育、艺术、传统文化、劳动实践、心理健康、科普、阅读及兴趣社团等非学科类培训服务"
+ORG_DOCS = {
+    "enterprise": ["business_licence", "insurance", "safety_commitment"],
+    "private_non_enterprise": ["non_enterprise_registration", "insurance", "safety_commitment"],
+    "public_institution": ["public_institution_certificate", "safety_commitment"],
+    "individual": ["id_card", "insurance", "safety_commitment"],
+}
+
+
+def pdf(tag: str) -> bytes:
+    """A small, distinct PDF."""
+    return b"%PDF-1.4\n% " + tag.encode() + b"\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def add_documents(world: World, key: str, *, valid_to: dt.date | None = None, accept: bool = True) -> list[int]:
+    """Upload every required document of a provider and its staff (valid three years unless told)."""
+    ctx = world.ctx
+    pid = world.provider_ids[key]
+    until = valid_to or clock.today_local() + dt.timedelta(days=3 * 365)
+    with ctx.db.write_session() as s:
+        from kehou.platform.providers.models import Provider, Staff
+
+        org_type = s.get(Provider, pid).org_type  # type: ignore[union-attr]
+        staff_ids = [x.id for x in s.query(Staff).filter_by(provider_id=pid)]
+        metas = [documents.DocumentInput(t, number=f"{t}-{pid}", issuer="杭州市西湖区民政局", valid_from=dt.date(2024, 1, 1),
+                                         valid_to=until, scope_text=SCOPE) for t in ORG_DOCS[org_type]]
+        for sid in staff_ids:
+            metas.append(documents.DocumentInput("qualification_certificate", number="ZY-2024-001", staff_id=sid,
+                                                 valid_from=dt.date(2024, 1, 1)))
+            metas.append(documents.DocumentInput("criminal_record_certificate", number=f"WF-{sid}", staff_id=sid,
+                                                 valid_from=dt.date(2026, 10, 1)))
+        ids = []
+        for meta in metas:
+            doc, _ = documents.upload(ctx, s, world.actor(key), pid, meta, filename=f"{meta.doc_type}.pdf",
+                                      data=pdf(f"{pid}-{meta.doc_type}-{meta.staff_id}-{until}"))
+            ids.append(doc.id)
+        if accept:
+            for doc_id in ids:
+                documents.review(ctx, s, world.actor("reviewer1"), doc_id, accepted=True)
+    return ids
+
+
 def add_provider(world: World, key: str, *, body: str, name: str, org_type: str = "private_non_enterprise",
-                 staff: bool = True) -> int:
+                 staff: bool = True, docs: bool = True) -> int:
     ctx = world.ctx
     with ctx.db.write_session() as s:
         provider, user = providers.register(
@@ -64,6 +109,8 @@ def add_provider(world: World, key: str, *, body: str, name: str, org_type: str 
             providers.add_staff(s, ctx.vault, world.actor(key), provider.id, providers.StaffInput(
                 name="王老师", id_number=resident_id("33010619900101123"), qualification_type="professional_certificate",
                 qualification_number="ZY-2024-001", criminal_record_issued_on=dt.date(2026, 10, 1)))
+    if docs:
+        add_documents(world, key, accept=False)
     return provider.id
 
 

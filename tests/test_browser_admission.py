@@ -10,7 +10,7 @@ import pytest
 from kehou.app import create_app
 from kehou.timeutil import clock
 from tests.browser import chromium, live_server, require_chromium
-from tests.factories import COUNTY, PASSWORD, World, resident_id, uscc
+from tests.factories import COUNTY, PASSWORD, World, pdf, resident_id, uscc
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -35,11 +35,28 @@ def do(page, action: str, fields: dict[str, str] | None = None) -> None:  # type
     page.wait_for_load_state()
 
 
+def upload(page, base: str, tmp: Path, doc_type: str, **fields: str) -> None:  # type: ignore[no-untyped-def]
+    """Upload one document through the provider page's multipart form."""
+    page.goto(f"{base}/provider#documents")
+    form = page.locator("form[action='/provider/documents']")
+    form.locator("select[name=doc_type]").select_option(doc_type)
+    if "staff" in fields:
+        form.locator("select[name=staff_id]").select_option(label=fields.pop("staff"))
+    for name, value in fields.items():
+        form.locator(f"[name={name}]").fill(value)
+    path = tmp / f"{doc_type}-{len(list(tmp.iterdir()))}.pdf"
+    path.write_bytes(pdf(f"{doc_type}-{path.name}"))
+    form.locator("input[type=file]").set_input_files(str(path))
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "证件已上传" in page.locator(".flash.ok").inner_text(), page.content()[:2000]
+
+
 def status(page) -> str:  # type: ignore[no-untyped-def]
     return page.locator("#app-status").inner_text()
 
 
-def test_admission_through_the_web_ui(ctx, world: World) -> None:
+def test_admission_through_the_web_ui(ctx, world: World, tmp_path: Path) -> None:
     require_chromium()
     ARTIFACTS.mkdir(exist_ok=True)
     with live_server(create_app(ctx.settings, context=ctx)) as base, chromium() as browser:
@@ -69,17 +86,49 @@ def test_admission_through_the_web_ui(ctx, world: World) -> None:
         prov.click("button:has-text('登记人员') >> nth=-1")
         assert "人员已登记" in prov.inner_text("body")
         assert "吴老师" in prov.inner_text("#staff ~ table")
+        # documents: a hostile upload is refused, then every required one is uploaded
+        prov.goto(f"{base}/provider#documents")
+        fake = tmp_path / "licence.pdf"
+        fake.write_bytes(b"MZ\x90\x00" + b"\x00" * 64)
+        form = prov.locator("form[action='/provider/documents']")
+        form.locator("input[type=file]").set_input_files(str(fake))
+        form.locator("button[type=submit]").click()
+        assert "可执行程序" in prov.locator(".flash.error").inner_text()
+        fake.unlink()
+        for doc_type in ("business_licence", "insurance", "safety_commitment"):
+            upload(prov, base, tmp_path, doc_type, number=f"NO-{doc_type}", valid_from="2025-01-01", valid_to="2029-12-31",
+                   scope_text="美术培训、艺术教育")
+        upload(prov, base, tmp_path, "qualification_certificate", staff="吴老师", number="JS-2020-8")
+        upload(prov, base, tmp_path, "criminal_record_certificate", staff="吴老师", number="WF-1", valid_from="2026-10-10")
+        assert prov.locator("#documents ~ table").first.inner_text().count("待审核") == 5
+
         prov.goto(f"{base}/provider?county={COUNTY}#new")
         prov.check("input[name=categories][value=体育艺术]")
         prov.fill("form[action='/provider/applications'] [name=statement]", "少儿创意美术")
+        prov.fill("[name=course_title] >> nth=0", "少儿创意美术")
+        prov.select_option("[name=course_category] >> nth=0", "体育艺术")
+        prov.fill("[name=course_description] >> nth=0", "水彩、线描与手工，每周两次")
         prov.click("button:has-text('创建申请')")
         app_url = prov.url.split("#")[0]
         app_id = int(app_url.rstrip("/").rsplit("/", 1)[1])
         do(prov, "submit")
         assert status(prov) == "材料审核中"
 
-        # reviewer returns it for more information
+        # the submission was vetted (the task runs here in-process, as a worker would)
+        from kehou.tasks import jobs
+        from kehou.vetting import services as vetting
+
+        with ctx.db.read_session() as s:
+            run_id = vetting.latest_run(s, app_id).id  # type: ignore[union-attr]
+        assert jobs.vetting_run(run_id) == "done"
+
+        # reviewer sees the findings, then returns it for more information
         rev1 = login(browser, base, "reviewer1")
+        rev1.goto(f"{base}/desk/applications/{app_id}#vetting")
+        findings = rev1.inner_text("#findings")
+        assert "必备材料" in findings or "required_documents" in findings
+        assert "阻止" not in findings.split("\n", 1)[1].split("\t", 1)[0]
+        rev1.screenshot(path=str(ARTIFACTS / "vetting-findings.png"), full_page=True)
         rev1.goto(f"{base}/desk")
         assert "西子少儿美术馆" in rev1.inner_text("body")
         rev1.goto(f"{base}/desk/applications/{app_id}")

@@ -34,7 +34,9 @@ STAFF_GET = {
 # POST routes, each checked below or in test_browser_admission.py
 POSTS = {"/login", "/logout", "/register", "/provider/staff", "/provider/applications", "/desk/settings",
          "/provider/applications/{app_id:int}/{action:str}", "/desk/applications/{app_id:int}/{action:str}",
-         "/desk/objections/{objection_id:int}/answer", "/public/notices/{app_id:int}/objections"}
+         "/desk/objections/{objection_id:int}/answer", "/public/notices/{app_id:int}/objections",
+         "/provider/documents", "/desk/documents/{document_id:int}/review", "/desk/applications/{app_id:int}/vetting",
+         "/desk/applications/{app_id:int}/vetting/override"}
 
 
 def csrf(client: TestClient, path: str) -> str:
@@ -63,7 +65,9 @@ def app_id(ctx, world: World) -> int:  # type: ignore[no-untyped-def]
 
 def test_every_html_route_is_listed(client) -> None:  # type: ignore[no-untyped-def]
     listed_get = set(PUBLIC_GET) | {p.replace("{app}", "{app_id:int}") for p in STAFF_GET} | {
-        "/public/{code:str}", "/public/notices/{app_id:int}", "/healthz"}
+        "/public/{code:str}", "/public/notices/{app_id:int}", "/healthz",
+        "/files/{key:path}",  # signed links: tests/test_documents.py
+        "/documents/{document_id:int}/download"}
     for route in client.app.routes:
         if route.path.startswith(("/api/", "/schema", "/static")):
             continue

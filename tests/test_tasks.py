@@ -65,9 +65,9 @@ def wait_for(predicate: Callable[[], Any], timeout: float = TIMEOUT) -> Any:
         time.sleep(0.1)
 
 
-def queued(settings: Settings) -> list[Path]:
-    """Messages waiting in the filesystem broker."""
-    return sorted((settings.data_dir / "broker" / "queue").glob("*.msg"))
+def queued(settings: Settings, task: str = "kehou.admission.notify_decision") -> list[Path]:
+    """Messages for ``task`` waiting in the filesystem broker (submissions also queue vetting runs)."""
+    return sorted(p for p in (settings.data_dir / "broker" / "queue").glob("*.msg") if task in p.read_text())
 
 
 def in_public_notice(ctx: Context, world: World, provider: str = "provider") -> int:

@@ -22,6 +22,15 @@ class Context:
     vault: PiiVault
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def storage(self) -> Any:
+        """The document store chosen by settings (created on first use)."""
+        if "storage" not in self.extra:
+            from kehou.storage import make_storage
+
+            self.extra["storage"] = make_storage(self.settings.storage, self.settings.security.secret_key)
+        return self.extra["storage"]
+
     def close(self) -> None:
         self.db.dispose()
 

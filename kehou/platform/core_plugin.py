@@ -39,6 +39,7 @@ def kehou_register_periodic_tasks() -> list[PeriodicTask]:
     return [
         PeriodicTask("close-ended-notices", "kehou.admission.close_ended_notices", 600.0),
         PeriodicTask("whitelist-expiry", "kehou.admission.review_whitelist_expiry", 3600.0),
+        PeriodicTask("nightly-vetting", "kehou.vetting.nightly", 86400.0),
     ]
 
 

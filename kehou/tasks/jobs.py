@@ -33,7 +33,42 @@ def review_whitelist_expiry() -> list[int]:
         return decision.expire_whitelist(session)
 
 
+def vetting_run(run_id: int) -> str:
+    from kehou.tasks.app import get_context
+    from kehou.vetting import services as vetting
+    from kehou.vetting.models import VettingRun
+
+    ctx = get_context()
+    with ctx.db.write_session() as session:
+        run = session.get(VettingRun, run_id)
+        if run is None or run.status == "done":
+            return "skipped"
+        run.status = "running"
+        try:
+            vetting.execute(ctx, session, run)
+            session.commit()
+        except Exception as exc:
+            session.rollback()
+            run = session.get(VettingRun, run_id)
+            if run is not None:
+                run.status, run.error = "failed", str(exc)[:1000]
+                session.commit()
+            raise
+        return run.status
+
+
+def vetting_nightly() -> dict[str, int]:
+    from kehou.tasks.app import get_context
+    from kehou.vetting import monitor
+
+    ctx = get_context()
+    with ctx.db.write_session() as session:
+        return monitor.nightly(ctx, session)
+
+
 TASKS = {
+    "kehou.vetting.run": vetting_run,
+    "kehou.vetting.nightly": vetting_nightly,
     "kehou.admission.notify_decision": notify_decision,
     "kehou.admission.close_ended_notices": close_ended_notices,
     "kehou.admission.review_whitelist_expiry": review_whitelist_expiry,

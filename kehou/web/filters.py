@@ -10,6 +10,7 @@ from kehou.platform.accounts.models import DEPARTMENTS, ROLE_LABELS
 from kehou.platform.admission.models import STATUS_LABELS
 from kehou.platform.providers.models import ORG_TYPE_LABELS, QUALIFICATION_LABELS
 from kehou.timeutil import fmt_local
+from kehou.vetting.types import VERDICT_LABELS
 from kehou.web.text import COMMON
 
 
@@ -23,6 +24,9 @@ def install(env: Environment) -> None:
         ORG_TYPE_LABELS=ORG_TYPE_LABELS,
         QUALIFICATION_LABELS=QUALIFICATION_LABELS,
         DEPARTMENTS=DEPARTMENTS,
+        VERDICT_LABELS=VERDICT_LABELS,
+        RUN_STATUS={"queued": "排队中", "running": "核查中", "done": "已完成", "failed": "出错"},
+        DOC_STATUS={"pending": "待审核", "accepted": "已通过", "rejected": "已退回", "replaced": "已被替换"},
     )
 
 

@@ -36,6 +36,12 @@ def values(form: dict[str, Any], name: str) -> list[str]:
     return [str(v) for v in (value if isinstance(value, list) else [value]) if str(v).strip()]
 
 
+def column(form: dict[str, Any], name: str) -> list[str]:
+    """Every value of a repeated field, blanks kept (so parallel columns stay aligned)."""
+    value = form.get(name, [])
+    return [str(v) for v in (value if isinstance(value, list) else [value])]
+
+
 def integer(form: dict[str, Any], name: str, label: str) -> int:
     raw = field(form, name)
     try:

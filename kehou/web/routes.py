@@ -10,10 +10,15 @@ def core_routes() -> list[Any]:
     from kehou.platform.admission.api import AdmissionApi
     from kehou.platform.audit.api import AuditApi
     from kehou.platform.counties.api import CountiesApi
+    from kehou.platform.documents.api import DocumentsApi, signed_file
     from kehou.platform.policy.api import PolicyApi
     from kehou.platform.providers.api import ProvidersApi
     from kehou.platform.transparency.api import PublicApi
+    from kehou.vetting.api import VettingApi
+    from kehou.vetting.blacklist_api import BlacklistApi
     from kehou.web.health import healthz
     from kehou.web.views import html_routes
 
-    return [AccountsApi, AdmissionApi, AuditApi, CountiesApi, PolicyApi, ProvidersApi, PublicApi, healthz, *html_routes()]
+    return [AccountsApi, AdmissionApi, AuditApi, CountiesApi, PolicyApi, ProvidersApi, PublicApi, DocumentsApi, VettingApi, BlacklistApi,
+            signed_file, healthz,
+            *html_routes()]

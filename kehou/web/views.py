@@ -9,8 +9,10 @@ def html_routes() -> list[Any]:
     from kehou.platform.accounts.views import AccountPages
     from kehou.platform.admission.views import AdmissionPages
     from kehou.platform.audit.views import AuditPages
+    from kehou.platform.documents.views import DocumentPages
     from kehou.platform.policy.views import PolicyPages
     from kehou.platform.providers.views import ProviderPages
     from kehou.platform.transparency.views import PublicPages
+    from kehou.vetting.views import VettingPages
 
-    return [AccountPages, AdmissionPages, AuditPages, PolicyPages, ProviderPages, PublicPages]
+    return [AccountPages, AdmissionPages, AuditPages, DocumentPages, PolicyPages, ProviderPages, PublicPages, VettingPages]

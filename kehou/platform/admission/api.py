@@ -15,15 +15,27 @@ from kehou.platform.admission import decision, notice, queries, review, services
 from kehou.platform.context import Context
 
 
+class Course(msgspec.Struct):
+    title: str
+    category: str
+    description: str = ""
+
+
 class NewApplication(msgspec.Struct):
     county_code: str
     categories: list[str]
     statement: str = ""
+    courses: list[Course] = []
 
 
 class EditApplication(msgspec.Struct):
     categories: list[str]
     statement: str = ""
+    courses: list[Course] | None = None
+
+
+def _courses(items: list[Course] | None) -> list[dict[str, str]] | None:
+    return None if items is None else [msgspec.structs.asdict(c) for c in items]
 
 
 class Note(msgspec.Struct):
@@ -68,7 +80,8 @@ class AdmissionApi(Controller):
 
     @post("/applications", sync_to_thread=True, status_code=201, summary="Start an application (provider)")
     def create(self, data: JSONBody[NewApplication], db: DB, ctx: Ctx, actor: Who) -> dict[str, Any]:
-        app = services.create(ctx, db, actor, county_code=data.county_code, categories=data.categories, statement=data.statement)
+        app = services.create(ctx, db, actor, county_code=data.county_code, categories=data.categories, statement=data.statement,
+                              courses=_courses(data.courses))
         return self._out(db, actor, app.id)
 
     @get("/applications/{app_id:int}", sync_to_thread=True)
@@ -78,7 +91,8 @@ class AdmissionApi(Controller):
 
     @put("/applications/{app_id:int}", sync_to_thread=True)
     def edit(self, app_id: FromPath[int], data: JSONBody[EditApplication], db: DB, ctx: Ctx, actor: Who) -> dict[str, Any]:
-        services.edit(ctx, db, actor, app_id, categories=data.categories, statement=data.statement)
+        services.edit(ctx, db, actor, app_id, categories=data.categories, statement=data.statement,
+                      courses=_courses(data.courses))
         return self._out(db, actor, app_id)
 
     @post("/applications/{app_id:int}/submit", sync_to_thread=True, status_code=200)

@@ -61,6 +61,13 @@ def approve(ctx: Context, session: Session, actor: Actor, application_id: int, *
         raise Conflict("还有未答复的异议，请先答复全部异议。", code="objections_unanswered")
     if any(o.upheld for o in notice.objections(session, app)):
         raise Conflict("有异议经核实成立，不能准入。", code="objection_upheld")
+    from kehou.vetting import services as vetting
+
+    blocks = vetting.vet_for_decision(ctx, session, app)
+    if blocks:
+        session.commit()  # keep this vetting run for the reviewer; nothing else changed
+        raise Conflict(f"自动核查有{len(blocks)}项阻止项未处理：{blocks[0].message}。请补正或由决定人员说明理由后放行。",
+                       code="vetting_blocked", extra={"blocks": len(blocks)})
     today = clock.today_local()
     months = policy.get(session, ctx.registry, app.county_code, "admission.validity_months")
     entry = session.scalars(

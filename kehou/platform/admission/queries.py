@@ -49,7 +49,7 @@ def detail(session: Session, actor: Actor, app: Application) -> dict[str, Any]:
     assert provider is not None
     out = summary(app, provider, session.get(Region, app.county_code))
     out |= {
-        "statement": app.statement, "return_message": app.return_message, "decision_reason": app.decision_reason,
+        "statement": app.statement, "courses": app.proposed_courses, "return_message": app.return_message, "decision_reason": app.decision_reason,
         "decided_at": app.decided_at.isoformat() if app.decided_at else None,
         "submitted_at": app.submitted_at.isoformat() if app.submitted_at else None,
         "signoffs": [{"department": s.department, "agreed": s.agreed, "comment": s.comment} for s in review.signoffs(session, app)],

@@ -56,7 +56,28 @@ def _check_categories(ctx: Context, session: Session, county_code: str, categori
     return cats
 
 
-def create(ctx: Context, session: Session, actor: Actor, *, county_code: str, categories: list[str], statement: str) -> Application:
+def _check_courses(cats: list[str], courses: list[dict[str, str]] | None) -> list[dict[str, str]]:
+    """Proposed courses (课程方案): title, description, category among those applied for."""
+    out = []
+    for i, course in enumerate(courses or [], start=1):
+        title = str(course.get("title", "")).strip()
+        desc = str(course.get("description", "")).strip()
+        cat = str(course.get("category", "")).strip()
+        if not title or len(title) > 100:
+            raise ValidationFailed(f"第{i}门课程的名称须为1-100个字符。", code="course_title_invalid", field=f"courses.{i}.title")
+        if len(desc) > 2000:
+            raise ValidationFailed(f"第{i}门课程的简介不能超过2000个字符。", code="field_too_long", field=f"courses.{i}.description")
+        if cat not in cats:
+            raise ValidationFailed(f"课程「{title}」的类别须是申请的服务类别之一。", code="course_category_invalid",
+                                   field=f"courses.{i}.category")
+        out.append({"title": title, "description": desc, "category": cat})
+    if len(out) > 50:
+        raise ValidationFailed("每份申请最多列出50门课程。", code="too_many_courses", field="courses")
+    return out
+
+
+def create(ctx: Context, session: Session, actor: Actor, *, county_code: str, categories: list[str], statement: str,
+           courses: list[dict[str, str]] | None = None) -> Application:
     actor.require("provider")
     region = session.get(Region, county_code)
     if region is None or region.level != "county":
@@ -80,13 +101,15 @@ def create(ctx: Context, session: Session, actor: Actor, *, county_code: str, ca
         select(WhitelistEntry).where(WhitelistEntry.provider_id == provider.id, WhitelistEntry.county_code == county_code)
     ).first()
     now = utcnow()
+    cats = _check_categories(ctx, session, county_code, categories)
     app = Application(
         provider_id=provider.id,
         county_code=county_code,
         kind=AppKind.renewal if listed is not None else AppKind.initial,
         status=S.draft,
-        categories=_check_categories(ctx, session, county_code, categories),
+        categories=cats,
         statement=(statement or "").strip()[:5000],
+        proposed_courses=_check_courses(cats, courses),
         created_at=now,
         updated_at=now,
     )
@@ -94,18 +117,22 @@ def create(ctx: Context, session: Session, actor: Actor, *, county_code: str, ca
     session.flush()
     audit.record(
         session, actor, county_code=county_code, action="admission.create", entity_type="application",
-        entity_id=app.id, new={"status": app.status, "kind": app.kind, "categories": app.categories},
+        entity_id=app.id, new={"status": app.status, "kind": app.kind, "categories": app.categories,
+                               "courses": [c["title"] for c in app.proposed_courses]},
     )
     session.commit()
     return app
 
 
-def edit(ctx: Context, session: Session, actor: Actor, application_id: int, *, categories: list[str], statement: str) -> Application:
+def edit(ctx: Context, session: Session, actor: Actor, application_id: int, *, categories: list[str], statement: str,
+         courses: list[dict[str, str]] | None = None) -> Application:
     app = _own(session, actor, application_id)
     if app.status not in (S.draft, S.returned):
         raise ValidationFailed("只有草稿或被退回的申请可以修改。", code="application_not_editable")
-    new = {"categories": _check_categories(ctx, session, app.county_code, categories), "statement": (statement or "").strip()[:5000]}
-    old, new = audit.changes(app, ["categories", "statement"], new)
+    cats = _check_categories(ctx, session, app.county_code, categories)
+    new = {"categories": cats, "statement": (statement or "").strip()[:5000],
+           "proposed_courses": _check_courses(cats, courses if courses is not None else app.proposed_courses)}
+    old, new = audit.changes(app, ["categories", "statement", "proposed_courses"], new)
     for key, value in new.items():
         setattr(app, key, value)
     app.updated_at = utcnow()
@@ -122,11 +149,21 @@ def _require_staff(session: Session, app: Application) -> None:
         raise ValidationFailed("提交前请先登记至少一名授课人员。", code="staff_required")
 
 
+def _vet_after_commit(session: Session, app: Application) -> None:
+    """Automated vetting of what was submitted, by a Celery worker once this commits."""
+    from kehou.vetting import services as vetting
+
+    run = vetting.new_run(session, provider_id=app.provider_id, county_code=app.county_code, trigger="submission",
+                          application_id=app.id)
+    vetting.queue(session, run)
+
+
 def submit(session: Session, actor: Actor, application_id: int) -> Application:
     app = _own(session, actor, application_id)
     _require_staff(session, app)
     app.submitted_at = utcnow()
     transition(session, app, "submit", actor)
+    _vet_after_commit(session, app)
     session.commit()
     return app
 
@@ -136,6 +173,7 @@ def resubmit(session: Session, actor: Actor, application_id: int, *, note: str =
     _require_staff(session, app)
     app.submitted_at = utcnow()
     transition(session, app, "resubmit", actor, reason=note)
+    _vet_after_commit(session, app)
     session.commit()
     return app
 

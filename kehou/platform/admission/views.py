@@ -23,7 +23,7 @@ from kehou.platform.counties.models import Region
 from kehou.platform.policy import services as policy
 from kehou.platform.providers.models import Provider
 from kehou.web.deps import DB, Ctx, Who
-from kehou.web.pages import done, field, render, values
+from kehou.web.pages import column, done, field, render, values
 
 TEXT = {
     "title": "准入申请", "desk": "审核工作台", "queue": "待办与全部申请", "provider": "机构", "county": "区县",
@@ -36,6 +36,10 @@ TEXT = {
     "approve": "准予准入", "reject": "不予准入", "reason": "理由", "message": "需要补充的内容", "note": "备注",
     "answer": "答复", "upheld": "异议成立", "save": "保存", "done": "操作成功。", "filter_all": "全部",
     "contact": "联系方式", "evidence": "证据", "unanswered": "待答复", "count": "件",
+    "documents": "证件材料", "doc_type": "类型", "doc_number": "编号", "validity": "有效期", "doc_status": "审核",
+    "download": "下载", "accept_doc": "通过", "reject_doc": "退回", "vetting": "自动核查", "run_vetting": "重新核查",
+    "verdict": "结论", "rule": "规则", "source": "依据", "override": "放行（须说明理由）", "overridden": "已放行",
+    "no_run": "尚未核查", "courses": "拟开设课程", "course_title": "课程名称", "course_desc": "简介",
 }
 
 
@@ -70,14 +74,21 @@ def _base(actor: Actor) -> str:
 
 
 def _detail(request: Request[Any, Any, Any], app_id: int, db: Any, ctx: Context, actor: Actor) -> Template:
+    from kehou.platform.documents import services as documents
+    from kehou.vetting import services as vetting
+
     app = services.visible(db, actor, app_id)
     info = queries.detail(db, actor, app)
+    run = vetting.latest_run(db, app.id)
     return render(
         request, "application.html", actor, TEXT, app=app, info=info, base=_base(actor),
         provider=db.get(Provider, app.provider_id), region=db.get(Region, app.county_code),
         criteria=review.criteria(ctx, db, app.county_code), notice_running=notice.notice_running(app),
         all_categories=policy.get(db, ctx.registry, app.county_code, "catalogue.categories"),
         my_review=next((r for r in info.get("reviews", []) if r["reviewer_id"] == actor.user_id), None),
+        documents=documents.list_for_provider(db, actor, app.provider_id), doc_types=documents.types_for(ctx, db, app.county_code),
+        run=run, findings=vetting.findings_of(db, run) if run else [], overrides=vetting.overrides(db, app.id),
+        rule_labels={r.name: r.label for r in vetting.rules(ctx, db, app.county_code)},
     )
 
 
@@ -102,8 +113,10 @@ class AdmissionPages(Controller):
 
     @post("/provider/applications", sync_to_thread=True)
     def create(self, request: Request[Any, Any, Any], data: URLEncodedBody[dict[str, Any]], db: DB, ctx: Ctx, actor: Who) -> Redirect:
+        rows = zip(column(data, "course_title"), column(data, "course_category"), column(data, "course_description"), strict=False)
+        courses = [{"title": t.strip(), "category": c, "description": d.strip()} for t, c, d in rows if t.strip()]
         app = services.create(ctx, db, actor, county_code=field(data, "county_code"), categories=values(data, "categories"),
-                              statement=field(data, "statement"))
+                              statement=field(data, "statement"), courses=courses)
         return done(request, f"/provider/applications/{app.id}", "申请草稿已创建，请核对后提交。")
 
     @get("/provider/applications/{app_id:int}", sync_to_thread=True)

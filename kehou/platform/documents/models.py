@@ -20,8 +20,8 @@ DOCUMENT_TYPES = {
     "id_card": "身份证明",
 }
 
-#: Types that belong to a staff member rather than the organisation.
-STAFF_DOCUMENT_TYPES = {"qualification_certificate", "criminal_record_certificate", "id_card"}
+#: Types that always belong to a staff member (an id_card may belong to an individual provider itself).
+STAFF_DOCUMENT_TYPES = {"qualification_certificate", "criminal_record_certificate"}
 
 
 class Document(Base):

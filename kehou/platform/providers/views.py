@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 from kehou.errors import ValidationFailed
 from kehou.platform.admission import queries
 from kehou.platform.counties import services as counties
+from kehou.platform.documents import services as documents
 from kehou.platform.pii import show_last4
 from kehou.platform.policy import services as policy
 from kehou.platform.providers import services
@@ -27,6 +28,11 @@ TEXT = {
     "criminal_record": "无犯罪记录证明开具日期", "serving_teacher": "在职中小学教师", "add_staff": "登记人员",
     "staff_added": "人员已登记。", "status": "状态", "updated": "更新时间", "open": "查看", "empty": "暂无",
     "yes": "是", "no": "否", "legal_rep": "法定代表人", "contact": "联系人",
+    "documents": "证件材料", "doc_type": "证件类型", "doc_number": "证件编号", "doc_issuer": "发证机关",
+    "validity": "有效期", "valid_from": "有效期起", "valid_to": "有效期至（长期有效可不填）", "doc_status": "审核状态",
+    "scope_text": "经营/业务范围（执照、许可证填写）", "file": "文件（PDF、JPG、PNG）", "upload": "上传证件",
+    "doc_staff": "所属人员（人员证件必选）", "download": "下载", "courses": "拟开设课程（可选）", "course_title": "课程名称",
+    "course_desc": "课程简介",
 }
 
 
@@ -49,6 +55,8 @@ class ProviderPages(Controller):
             request, "provider_home.html", actor, TEXT, provider=provider, legal_rep_id=show_last4(provider.legal_rep_id_last4),
             staff=services.list_staff(db, actor, provider.id), apps=queries.list_for(db, actor), counties=all_counties,
             county_code=county_code, categories=categories, qualifications=QUALIFICATION_LABELS, show_last4=show_last4,
+            documents=documents.list_for_provider(db, actor, provider.id), doc_types=documents.types_for(ctx, db),
+            staff_names={s.id: s.name for s in services.list_staff(db, actor, provider.id)},
         )
 
     @post("/staff", sync_to_thread=True)

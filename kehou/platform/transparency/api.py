@@ -29,7 +29,8 @@ class PublicApi(Controller):
     @get("/counties/{code:str}/whitelist", sync_to_thread=True, summary="Admitted providers (白名单)")
     def whitelist(self, code: FromPath[str], db: DB) -> dict[str, Any]:
         region = queries.county(db, code)
-        return {"county_code": code, "county_name": region.name, "providers": queries.whitelist(db, code)}
+        return {"county_code": code, "county_name": region.name, "providers": queries.whitelist(db, code),
+                "suspended": queries.suspended(db, code)}
 
     @get("/counties/{code:str}/notices", sync_to_thread=True, summary="Notices in progress (公示)")
     def notices(self, code: FromPath[str], db: DB) -> list[dict[str, Any]]:

@@ -23,7 +23,8 @@ COUNTY = {
     "title": "信息公开", "whitelist": "准入机构名单（白名单）", "notices": "正在公示", "decisions": "审核结果",
     "name": "机构名称", "uscc": "统一社会信用代码", "type": "机构类型", "categories": "服务类别", "valid": "有效期",
     "notice_period": "公示期", "deadline": "截止", "object": "查看并提出异议", "result": "结果", "date": "日期",
-    "approved": "准入", "rejected": "不予准入", "empty": "暂无",
+    "approved": "准入", "rejected": "不予准入", "empty": "暂无", "suspended": "暂停服务的机构", "reason": "原因",
+    "since": "暂停日期",
 }
 NOTICE = {
     "title": "准入公示", "intro": "公示期内，任何单位和个人均可实名提出异议，并提供联系方式和证据。",
@@ -47,7 +48,7 @@ class PublicPages(Controller):
     @get("/public/{code:str}", sync_to_thread=True)
     def county(self, request: Request[Any, Any, Any], code: FromPath[str], db: DB, actor: Who) -> Template:
         region = queries.county(db, code)
-        return render(request, "public_county.html", actor, COUNTY, region=region, whitelist=queries.whitelist(db, code),
+        return render(request, "public_county.html", actor, COUNTY, region=region, whitelist=queries.whitelist(db, code), suspended=queries.suspended(db, code),
                       notices=queries.notices(db, code), decisions=queries.decisions(db, code))
 
     @get("/public/notices/{app_id:int}", sync_to_thread=True)
