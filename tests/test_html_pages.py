@@ -26,6 +26,7 @@ STAFF_GET = {
     "/desk": {"reviewer1", "decider", "police", "admin", "other_reviewer"},  # each sees its own county
     "/desk/settings": {"reviewer1", "decider", "other_reviewer"},
     "/desk/audit": {"decider"},
+    "/desk/blacklist": {"reviewer1", "decider", "other_reviewer"},  # each its own county's list
     "/desk/applications/{app}": {"reviewer1", "decider", "police", "admin"},
     "/provider": {"provider", "other_provider"},  # each sees its own organisation
     "/provider/applications/{app}": {"provider"},
@@ -36,7 +37,8 @@ POSTS = {"/login", "/logout", "/register", "/provider/staff", "/provider/applica
          "/provider/applications/{app_id:int}/{action:str}", "/desk/applications/{app_id:int}/{action:str}",
          "/desk/objections/{objection_id:int}/answer", "/public/notices/{app_id:int}/objections",
          "/provider/documents", "/desk/documents/{document_id:int}/review", "/desk/applications/{app_id:int}/vetting",
-         "/desk/applications/{app_id:int}/vetting/override"}
+         "/desk/applications/{app_id:int}/vetting/override", "/desk/blacklist/import",
+         "/desk/blacklist/{entry_id:int}/remove"}
 
 
 def csrf(client: TestClient, path: str) -> str:
@@ -132,3 +134,24 @@ def test_decider_changes_a_setting_through_the_page_and_it_is_audited(ctx, world
         entry = s.query(AuditEntry).filter_by(action="setting.change").one()
         assert entry.old_values == {"value": 60} and entry.new_values["value"] == 70
         assert entry.actor_name == "decider" and entry.reason == "提高门槛"
+
+
+def test_decider_imports_the_blacklist_through_the_page(ctx, world: World) -> None:
+    from tests.factories import resident_id, uscc
+
+    csv = ("类型,名称,证件号,原因,来源\r\n"
+           f"机构,某违规培训公司,{uscc('91330106MA0000077')},违规收费,2025年专项检查\r\n"
+           f"个人,李某,{resident_id('33010619800101555')},有不良记录,公安通报\r\n").encode()
+    with browser(ctx, "reviewer1") as rev:
+        page = rev.get("/desk/blacklist").text
+        assert 'action="/desk/blacklist/import"' not in page
+        resp = rev.post("/desk/blacklist/import", data={"_csrf_token": csrf(rev, "/desk/blacklist")},
+                        files={"file": ("黑名单.csv", csv, "text/csv")})
+        assert "决定权限" in resp.text
+    with browser(ctx, "decider") as dec:
+        resp = dec.post("/desk/blacklist/import", data={"_csrf_token": csrf(dec, "/desk/blacklist")},
+                        files={"file": ("黑名单.csv", csv, "text/csv")})
+        assert "新增2条" in resp.text
+        page = dec.get("/desk/blacklist").text
+        assert "某违规培训公司" in page and "李某" in page
+        assert resident_id("33010619800101555") not in page  # only the masked label

@@ -12,6 +12,7 @@ COMMON = {
     "notifications": "消息",
     "settings": "政策设置",
     "audit": "审计日志",
+    "blacklist": "黑名单",
     "submit": "提交",
     "save": "保存",
     "back": "返回",

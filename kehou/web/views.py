@@ -13,6 +13,7 @@ def html_routes() -> list[Any]:
     from kehou.platform.policy.views import PolicyPages
     from kehou.platform.providers.views import ProviderPages
     from kehou.platform.transparency.views import PublicPages
+    from kehou.vetting.blacklist_views import BlacklistPages
     from kehou.vetting.views import VettingPages
 
-    return [AccountPages, AdmissionPages, AuditPages, DocumentPages, PolicyPages, ProviderPages, PublicPages, VettingPages]
+    return [AccountPages, AdmissionPages, AuditPages, BlacklistPages, DocumentPages, PolicyPages, ProviderPages, PublicPages, VettingPages]
