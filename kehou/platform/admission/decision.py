@@ -113,12 +113,14 @@ def reject(ctx: Context, session: Session, actor: Actor, application_id: int, *,
 def expire_whitelist(session: Session) -> list[int]:
     """Entries past their validity leave the whitelist (they may be renewed by re-review)."""
     today = clock.today_local()
-    rows = list(session.scalars(select(WhitelistEntry).where(WhitelistEntry.status == "active", WhitelistEntry.valid_until < today)))
+    rows = list(session.scalars(select(WhitelistEntry).where(WhitelistEntry.status.in_(("active", "suspended")),
+                                                             WhitelistEntry.valid_until < today)))
     system = Actor.system("whitelist-timer")
     for entry in rows:
+        old_status = entry.status
         entry.status, entry.updated_at = "expired", utcnow()
         audit.record(session, system, county_code=entry.county_code, action="whitelist.expire", entity_type="whitelist",
-                     entity_id=entry.id, reason="准入有效期届满，未完成留库审查", old={"status": "active"},
+                     entity_id=entry.id, reason="准入有效期届满，未完成留库审查", old={"status": old_status},
                      new={"status": "expired"})
     session.commit()
     return [e.id for e in rows]

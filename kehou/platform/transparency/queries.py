@@ -43,7 +43,8 @@ def suspended(session: Session, code: str) -> list[dict[str, Any]]:
     """Providers whose service in the county is suspended (e.g. an expired licence), with the reason."""
     rows = session.execute(
         select(WhitelistEntry, Provider).join(Provider, Provider.id == WhitelistEntry.provider_id)
-        .where(WhitelistEntry.county_code == code, WhitelistEntry.status == "suspended").order_by(Provider.name)
+        .where(WhitelistEntry.county_code == code, WhitelistEntry.status == "suspended",
+               WhitelistEntry.valid_until >= clock.today_local()).order_by(Provider.name)
     )
     return [_provider(p) | {"categories": e.categories, "reason": e.status_reason,
                             "since": fmt_local(e.updated_at, with_time=False)} for e, p in rows]
