@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,9 @@ __all__ = [
     "Rule",
     "Verdict",
     "VettingInput",
+    "at_least",
+    "between",
+    "dict_items",
     "Conflict",
     "KehouError",
     "NotFound",
@@ -48,6 +52,28 @@ class SettingSpec:
     label: str
     help: str = ""
     choices: tuple[str, ...] = ()
+    #: extra check of a value of the right type: returns a Chinese message when the value is refused
+    check: Callable[[Any], str | None] | None = None
+
+
+def at_least(minimum: int) -> Callable[[Any], str | None]:
+    return lambda v: None if v >= minimum else f"不能小于{minimum}。"
+
+
+def between(low: int, high: int) -> Callable[[Any], str | None]:
+    return lambda v: None if low <= v <= high else f"须在{low}到{high}之间。"
+
+
+def dict_items(*keys: str) -> Callable[[Any], str | None]:
+    """A list of objects, each with these keys (non-empty)."""
+
+    def check(value: Any) -> str | None:
+        for i, item in enumerate(value, start=1):
+            if not isinstance(item, dict) or any(item.get(k) in (None, "") for k in keys):
+                return f"第{i}项须包含：{'、'.join(keys)}。"
+        return None
+
+    return check
 
 
 @dataclass(frozen=True)

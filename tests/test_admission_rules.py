@@ -111,3 +111,24 @@ def test_create_admin_cli(ctx, monkeypatch, capsys) -> None:  # type: ignore[no-
     with ctx.db.read_session() as s:
         user = s.query(User).filter_by(username="root").one()
         assert user.role == "platform_admin" and user.password_hash.startswith("$argon2id$")
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("admission.notice_working_days", -5),
+        ("admission.notice_working_days", 0),
+        ("admission.min_reviewers", 0),
+        ("admission.review_criteria", [{"key": "a", "label": "甲"}]),
+        ("admission.review_criteria", []),
+        ("documents.extra_types", [{"key": "x"}]),
+        ("documents.allowed_types", ["exe"]),
+        ("documents.max_size_bytes", 0),
+    ],
+)
+def test_settings_refuse_values_that_would_break_the_workflow(ctx, world: World, key: str, value: object) -> None:
+    with ctx.db.write_session() as s:
+        with pytest.raises(ValidationFailed) as exc:
+            policy.put(s, ctx.registry, world.actor("decider"), scope=COUNTY, key=key, value=value,
+                       effective_from=clock.today_local(), reason="测试")
+        assert exc.value.code == "setting_invalid" and exc.value.message.startswith("「")

@@ -22,7 +22,6 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 from celery import Celery
-from celery.contrib.testing.worker import start_worker
 from litestar.testing import TestClient
 from sqlalchemy import func, select
 
@@ -41,6 +40,7 @@ from kehou.tasks import jobs
 from kehou.timeutil import clock
 from kehou.vetting import monitor
 from kehou.vetting.models import VettingFinding, VettingOverride, VettingRun
+from tests.celery_support import celery_app, worker  # noqa: F401 (fixture)
 from tests.factories import COUNTY, PASSWORD, SCOPE, World, add_documents, add_provider, pdf
 from tests.helpers import err, ok, token_headers
 
@@ -451,17 +451,6 @@ def test_vetting_shows_what_is_wrong_with_the_evidence(client: TestClient, ctx: 
     assert missing["insurance"]["message"] == "缺少必备材料：责任保险单"
     assert result["findings"][0]["verdict"] == "block"  # blocks first
     assert result["run"]["block"] == len(blocks(result)) >= 3
-
-
-@pytest.fixture
-def celery_app(settings: Settings, ctx: Context) -> Celery:
-    return task_app.configure(settings, ctx)
-
-
-@contextmanager
-def worker(app: Celery) -> Iterator[None]:
-    with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=30.0):
-        yield
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float = 30.0) -> Any:

@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 from celery import Celery
-from celery.contrib.testing.worker import start_worker
 from sqlalchemy import func, select
 
 from kehou.platform.accounts import services as accounts
@@ -33,6 +32,7 @@ from kehou.settings import Settings
 from kehou.tasks import app as task_app
 from kehou.tasks import jobs
 from kehou.timeutil import SHANGHAI, clock, end_of_local_day_utc
+from tests.celery_support import celery_app, worker  # noqa: F401 (fixture)
 from tests.factories import ADMIN, COUNTY, PASSWORD, World, add_provider
 
 SCORES = {"qualification": 22, "curriculum": 26, "staff": 20, "safety": 18}
@@ -40,18 +40,6 @@ TIMEOUT = 30.0
 
 
 # --- helpers ------------------------------------------------------------------
-
-
-@pytest.fixture
-def celery_app(settings: Settings, ctx: Context) -> Celery:
-    return task_app.configure(settings, ctx)
-
-
-@contextmanager
-def worker(app: Celery) -> Iterator[None]:
-    """An embedded worker thread; the ping task is not registered, so no ping check."""
-    with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=30.0):
-        yield
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float = TIMEOUT) -> Any:

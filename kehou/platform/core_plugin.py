@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from kehou.pluginapi import ApplicationDecided, PeriodicTask, SettingSpec, Term, hookimpl
+from kehou.pluginapi import ApplicationDecided, PeriodicTask, SettingSpec, Term, at_least, between, dict_items, hookimpl
 
 DEFAULT_CATEGORIES = ["优秀传统文化", "体育艺术", "劳动实践", "心理健康", "科普", "阅读", "社团兴趣"]
 
@@ -16,14 +16,16 @@ DEFAULT_CRITERIA = [
 ]
 
 CORE_SETTINGS = [
-    SettingSpec("admission.notice_working_days", int, 3, "公示期（工作日）", "按中国法定节假日及调休计算"),
-    SettingSpec("admission.min_reviewers", int, 2, "每份申请至少专家评审人数"),
-    SettingSpec("admission.pass_score", int, 60, "专家评审平均分合格线"),
-    SettingSpec("admission.review_criteria", list, DEFAULT_CRITERIA, "评审指标（key、名称、满分）"),
+    SettingSpec("admission.notice_working_days", int, 3, "公示期（工作日）", "按中国法定节假日及调休计算", check=between(1, 30)),
+    SettingSpec("admission.min_reviewers", int, 2, "每份申请至少专家评审人数", check=between(1, 20)),
+    SettingSpec("admission.pass_score", int, 60, "专家评审平均分合格线", check=at_least(0)),
+    SettingSpec("admission.review_criteria", list, DEFAULT_CRITERIA, "评审指标（key、名称、满分）",
+                check=lambda v: (None if v else "至少需要一项。") or dict_items("key", "label", "max")(v)
+                or next((f"「{c['label']}」的满分须为正整数。" for c in v if not isinstance(c["max"], int) or c["max"] < 1), None)),
     SettingSpec("admission.joint_departments", list, [], "需联审会签的部门", "如 public_security、culture_sports"),
     SettingSpec("admission.barred_org_types", list, [], "不得参与课后服务的机构类型", "如 enterprise"),
-    SettingSpec("admission.validity_months", int, 12, "准入有效期（月）"),
-    SettingSpec("admission.renewal_window_days", int, 60, "到期前多少天提醒留库审查"),
+    SettingSpec("admission.validity_months", int, 12, "准入有效期（月）", check=between(1, 60)),
+    SettingSpec("admission.renewal_window_days", int, 60, "到期前多少天提醒留库审查", check=at_least(0)),
     SettingSpec("catalogue.categories", list, DEFAULT_CATEGORIES, "课程类别"),
     SettingSpec("plugins.enabled", list, [], "本区县启用的插件"),
 ]

@@ -13,6 +13,7 @@ Each suspension and reinstatement is audited in the county's chain.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,6 +30,7 @@ from kehou.platform.policy import services as policy
 from kehou.platform.providers.models import Provider
 from kehou.timeutil import clock, utcnow
 
+log = logging.getLogger(__name__)
 SYSTEM = Actor.system("document-monitor")
 SUSPENDED_PREFIX = "证件过期："
 
@@ -124,11 +126,14 @@ def check_entry(ctx: Context, session: Session, entry: WhitelistEntry) -> str | 
     return None
 
 
-def check_provider(ctx: Context, session: Session, provider_id: int) -> dict[str, str]:
-    """Check every county entry of one provider (after a document is reviewed, and nightly)."""
+def check_provider(ctx: Context, session: Session, provider_id: int, *, county_code: str | None = None) -> dict[str, str]:
+    """Check the provider's whitelist entries (one county's, or all) after a document is reviewed."""
+    stmt = select(WhitelistEntry).where(WhitelistEntry.provider_id == provider_id,
+                                        WhitelistEntry.status.in_(("active", "suspended")))
+    if county_code is not None:
+        stmt = stmt.where(WhitelistEntry.county_code == county_code)
     out = {}
-    for entry in session.scalars(select(WhitelistEntry).where(WhitelistEntry.provider_id == provider_id,
-                                                              WhitelistEntry.status.in_(("active", "suspended")))):
+    for entry in session.scalars(stmt.with_for_update().execution_options(populate_existing=True)):
         result = check_entry(ctx, session, entry)
         if result:
             out[entry.county_code] = result
@@ -136,21 +141,35 @@ def check_provider(ctx: Context, session: Session, provider_id: int) -> dict[str
 
 
 def nightly(ctx: Context, session: Session) -> dict[str, int]:
-    """Vet every admitted provider in its counties, warn of expiring documents, suspend or reinstate."""
+    """Vet every admitted provider in its counties, warn of expiring documents, suspend or reinstate.
+    One transaction per whitelist entry; a failure is logged and the run goes on."""
+    stats = {"vetted": 0, "warned": 0, "suspended": 0, "reinstated": 0}
+    ids = list(session.scalars(select(WhitelistEntry.id).where(WhitelistEntry.status.in_(("active", "suspended")))
+                               .order_by(WhitelistEntry.id)))
+    for entry_id in ids:
+        try:
+            _nightly_entry(ctx, session, entry_id, stats)
+            session.commit()
+        except Exception:
+            session.rollback()
+            log.exception("nightly vetting of whitelist entry %s failed", entry_id)
+    return stats
+
+
+def _nightly_entry(ctx: Context, session: Session, entry_id: int, stats: dict[str, int]) -> None:
     from kehou.vetting import services as vetting
 
-    stats = {"vetted": 0, "warned": 0, "suspended": 0, "reinstated": 0}
-    entries = list(session.scalars(select(WhitelistEntry).where(WhitelistEntry.status.in_(("active", "suspended")))
-                                   .order_by(WhitelistEntry.id)))
-    for entry in entries:
-        provider = session.get(Provider, entry.provider_id)
-        assert provider is not None
-        run = vetting.new_run(session, provider_id=provider.id, county_code=entry.county_code, trigger="nightly")
-        vetting.execute(ctx, session, run)
-        stats["vetted"] += 1
-        stats["warned"] += warn_expiring(ctx, session, provider, entry.county_code)
-        result = check_entry(ctx, session, entry)
-        if result:
-            stats[result] += 1
-        session.commit()
-    return stats
+    # read the entry again under a lock: it may have changed since the list was taken
+    entry = session.scalars(select(WhitelistEntry).where(WhitelistEntry.id == entry_id).with_for_update()
+                            .execution_options(populate_existing=True)).one()
+    if entry.status not in ("active", "suspended"):
+        return
+    provider = session.get(Provider, entry.provider_id)
+    assert provider is not None
+    run = vetting.new_run(session, provider_id=provider.id, county_code=entry.county_code, trigger="nightly")
+    vetting.execute(ctx, session, run)
+    stats["vetted"] += 1
+    stats["warned"] += warn_expiring(ctx, session, provider, entry.county_code)
+    result = check_entry(ctx, session, entry)
+    if result:
+        stats[result] += 1

@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
-from kehou.pluginapi import SettingSpec, hookimpl
+from collections.abc import Callable
+from typing import Any
+
+from kehou.pluginapi import SettingSpec, at_least, dict_items, hookimpl
 from kehou.vetting.rules import BUILTIN_RULES
 from kehou.vetting.rules.defaults import DEFAULTS
 from kehou.vetting.types import Rule
 
 
-def _spec(key: str, type_: type, label: str, help: str = "") -> SettingSpec:
-    return SettingSpec(key, type_, DEFAULTS[key], label, help)
+def _spec(key: str, type_: type, label: str, help: str = "", check: Callable[[Any], str | None] | None = None) -> SettingSpec:
+    return SettingSpec(key, type_, DEFAULTS[key], label, help, check=check)
+
+
+def _known_kinds(value: list[Any]) -> str | None:
+    bad = [v for v in value if v not in ("pdf", "jpeg", "jpg", "png")]
+    return f"不支持的格式：{'、'.join(map(str, bad))}（可选 pdf、jpeg、png）。" if bad or not value else None
 
 
 VETTING_SETTINGS = [
-    _spec("documents.allowed_types", list, "允许上传的文件格式", "如 pdf、jpeg、png"),
-    _spec("documents.max_size_bytes", int, "单个文件大小上限（字节）"),
+    _spec("documents.allowed_types", list, "允许上传的文件格式", "如 pdf、jpeg、png", check=_known_kinds),
+    _spec("documents.max_size_bytes", int, "单个文件大小上限（字节）", check=lambda v: None if 1 <= v <= 60 * 1024 * 1024
+          else "须在1字节到60MB之间。"),
     _spec("documents.required_types", dict, "各类机构必备材料", "机构类型 → 材料类型列表"),
     _spec("documents.staff_required_types", list, "每名授课人员必备材料"),
-    _spec("documents.extra_types", list, "本区县增设的材料类型", "每项为 {key, label}"),
-    _spec("documents.expiry_warning_days", int, "材料到期提醒天数", "材料在此天数内到期时提醒更新"),
-    _spec("vetting.criminal_record_max_months", int, "无犯罪记录证明有效月数", "须在此月数内开具"),
+    _spec("documents.extra_types", list, "本区县增设的材料类型", "每项为 {key, label}", check=dict_items("key", "label")),
+    _spec("documents.expiry_warning_days", int, "材料到期提醒天数", "材料在此天数内到期时提醒更新", check=at_least(0)),
+    _spec("vetting.criminal_record_max_months", int, "无犯罪记录证明有效月数", "须在此月数内开具", check=at_least(1)),
     _spec("vetting.forbid_serving_teachers", bool, "禁止在职中小学教师作为机构授课人员"),
     _spec("vetting.academic_words", list, "学科类用语（命中即阻止）", "课程名称、简介中出现即判定为学科类培训"),
     _spec("vetting.academic_warn_words", list, "疑似学科类用语（命中提醒）", "由审核人员判断"),

@@ -14,6 +14,7 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException, PermissionDeniedException
 from litestar.exceptions import ValidationException as LitestarValidation
 from litestar.response import Redirect, Template
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from kehou.errors import Conflict, KehouError, NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
@@ -49,7 +50,7 @@ def _html(request: Request[Any, Any, Any], err: KehouError) -> Response[Any]:
 def to_domain(exc: Exception) -> KehouError:
     if isinstance(exc, KehouError):
         return exc
-    if isinstance(exc, StaleDataError):
+    if isinstance(exc, (StaleDataError, IntegrityError)):
         return Conflict("记录已被他人修改，请刷新后重试。", code="concurrent_update")
     if isinstance(exc, LitestarValidation):
         fields = []

@@ -83,6 +83,7 @@ def approve(ctx: Context, session: Session, actor: Actor, application_id: int, *
     start = max(today, entry.valid_until + dt.timedelta(days=1)) if old and entry.status == "active" else today
     entry.valid_until = add_months(start, months) - dt.timedelta(days=1)
     entry.categories, entry.status, entry.application_id, entry.updated_at = list(app.categories), "active", app.id, utcnow()
+    entry.status_reason = ""
     app.decision_reason, app.decided_by, app.decided_at = (reason or "").strip(), actor.user_id, utcnow()
     transition(session, app, "approve", actor, reason=reason, extra={"valid_until": entry.valid_until})
     session.flush()
@@ -114,7 +115,7 @@ def expire_whitelist(session: Session) -> list[int]:
     """Entries past their validity leave the whitelist (they may be renewed by re-review)."""
     today = clock.today_local()
     rows = list(session.scalars(select(WhitelistEntry).where(WhitelistEntry.status.in_(("active", "suspended")),
-                                                             WhitelistEntry.valid_until < today)))
+                                                             WhitelistEntry.valid_until < today).with_for_update()))
     system = Actor.system("whitelist-timer")
     for entry in rows:
         old_status = entry.status

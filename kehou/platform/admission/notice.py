@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -20,6 +21,7 @@ from kehou.platform.policy import services as policy
 from kehou.platform.workdays import add_working_days
 from kehou.timeutil import clock, utcnow
 
+log = logging.getLogger(__name__)
 CONTACT_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|[^@\s]+@[^@\s]+\.[^@\s]+)$")
 
 
@@ -75,6 +77,9 @@ def answer_objection(session: Session, actor: Actor, objection_id: int, *, answe
         app = None  # another county's objection looks like a missing one
     if row is None or app is None:
         raise NotFound("异议不存在。", code="objection_not_found")
+    # under the application's lock, read the objection again: a concurrent answer must be seen
+    row = session.scalars(select(Objection).where(Objection.id == objection_id)
+                          .execution_options(populate_existing=True)).one()
     require_reviewer(actor, app)
     if app.status not in (S.public_notice, S.awaiting_decision):
         raise Conflict("该申请已作出决定，不能再答复异议。", code="application_closed")
@@ -123,4 +128,7 @@ def close_ended_notices(session: Session) -> list[int]:
             closed.append(app_id)
         except Conflict:  # closed by staff meanwhile: nothing to do
             session.rollback()
+        except Exception:  # one failure must not stop the rest of the batch
+            session.rollback()
+            log.exception("closing the notice of application %s failed", app_id)
     return closed

@@ -82,7 +82,8 @@ def create(ctx: Context, session: Session, actor: Actor, *, county_code: str, ca
     region = session.get(Region, county_code)
     if region is None or region.level != "county":
         raise ValidationFailed("请选择一个区县。", code="county_unknown", field="county_code")
-    provider = session.get(Provider, actor.provider_id)
+    # lock the provider row: two concurrent creates must not both see "no open application"
+    provider = session.get(Provider, actor.provider_id, with_for_update=True)
     assert provider is not None
     barred = policy.get(session, ctx.registry, county_code, "admission.barred_org_types")
     if provider.org_type in barred:

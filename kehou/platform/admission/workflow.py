@@ -41,8 +41,8 @@ TRANSITIONS: dict[str, tuple[frozenset[S], frozenset[S]]] = {
 
 def load(session: Session, application_id: int, *, lock: bool = False) -> Application:
     stmt = select(Application).where(Application.id == application_id)
-    if lock:
-        stmt = stmt.with_for_update()
+    if lock:  # read again under the lock: an earlier copy in the session may be stale
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     app = session.scalars(stmt).first()
     if app is None:
         raise NotFound("申请不存在。", code="application_not_found")

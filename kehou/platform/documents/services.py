@@ -158,7 +158,9 @@ def review(ctx: Context, session: Session, actor: Actor, document_id: int, *, ac
     actor.require("county_staff")
     if not actor.can_review:
         raise PermissionDenied("您没有审核权限。", code="review_right_required")
-    doc = visible(session, actor, document_id)
+    visible(session, actor, document_id)
+    doc = session.scalars(select(Document).where(Document.id == document_id).with_for_update()
+                          .execution_options(populate_existing=True)).one()
     if doc.status not in ("pending", "accepted", "rejected"):
         raise Conflict("该证件已被新证件替换。", code="document_replaced")
     note = (note or "").strip()
@@ -180,6 +182,8 @@ def review(ctx: Context, session: Session, actor: Actor, document_id: int, *, ac
     if accepted:
         from kehou.vetting import monitor
 
-        monitor.check_provider(ctx, session, doc.provider_id)  # a valid replacement may lift a suspension
+        # a valid replacement may lift the suspension in this reviewer's county (other counties: their
+        # own reviewers, or the nightly run)
+        monitor.check_provider(ctx, session, doc.provider_id, county_code=actor.county_code)
     session.commit()
     return doc

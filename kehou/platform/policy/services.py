@@ -59,6 +59,14 @@ def get(session: Session, registry: SettingsRegistry, county_code: str, key: str
 
 
 def coerce(spec: SettingSpec, value: Any) -> Any:
+    typed = _coerce_type(spec, value)
+    problem = spec.check(typed) if spec.check is not None else None
+    if problem:
+        raise ValidationFailed(f"「{spec.label}」{problem}", code="setting_invalid", field="value")
+    return typed
+
+
+def _coerce_type(spec: SettingSpec, value: Any) -> Any:
     if spec.type is bool:
         if isinstance(value, bool):
             return value
