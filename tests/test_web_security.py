@@ -74,3 +74,8 @@ def test_api_docs_work_offline(client) -> None:  # type: ignore[no-untyped-def]
     for asset in assets:
         assert client.get(asset).status_code == 200, asset
     assert "http://" not in page.text.replace("http://127.0.0.1", "") and "https://" not in page.text
+
+
+def test_framework_errors_are_in_chinese_with_codes(client) -> None:  # type: ignore[no-untyped-def]
+    body = err(client.put("/api/v1/regions", json={}), 405, "method_not_allowed")
+    assert body["message"] == "不支持该请求方法。"

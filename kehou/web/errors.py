@@ -21,6 +21,14 @@ from kehou.errors import Conflict, KehouError, NotAuthenticated, NotFound, Permi
 
 log = logging.getLogger(__name__)
 
+#: Framework errors, in Chinese, with stable codes.
+HTTP_MESSAGES = {
+    405: ("不支持该请求方法。", "method_not_allowed"),
+    413: ("提交的内容过大。", "request_too_large"),
+    415: ("不支持该内容类型。", "unsupported_media_type"),
+    429: ("请求过于频繁，请稍后再试。", "too_many_requests"),
+}
+
 
 def _is_api(request: Request[Any, Any, Any]) -> bool:
     return request.url.path.startswith("/api/") or request.url.path.startswith("/schema")
@@ -70,7 +78,8 @@ def to_domain(exc: Exception) -> KehouError:
         msg = "安全校验失败，请刷新页面后重试。" if "CSRF" in str(exc.detail) else "无权访问。"
         return PermissionDenied(msg, code="csrf_failed" if "CSRF" in str(exc.detail) else "permission_denied")
     if isinstance(exc, HTTPException):
-        err = KehouError(str(exc.detail) or "请求无法处理。", code="http_error")
+        message, code = HTTP_MESSAGES.get(exc.status_code, ("请求无法处理。", "http_error"))
+        err = KehouError(message, code=code, extra={"detail": str(exc.detail)})
         err.status_code = exc.status_code
         return err
     log.exception("unhandled error", exc_info=exc)

@@ -181,10 +181,12 @@ def login(session: Session, sec: SecuritySettings, *, username: str, password: s
 def issue_token(session: Session, user: User, *, name: str, days: int = 90) -> str:
     token, digest = new_token()
     now = utcnow()
-    session.add(
-        ApiToken(user_id=user.id, token_hash=digest, name=name[:100] or "api", created_at=now,
-                 expires_at=now + dt.timedelta(days=days))
-    )
+    row = ApiToken(user_id=user.id, token_hash=digest, name=name[:100] or "api", created_at=now,
+                   expires_at=now + dt.timedelta(days=days))
+    session.add(row)
+    session.flush()
+    audit.record(session, actor_for(user), county_code=user.county_code, action="token.issue", entity_type="api_token",
+                 entity_id=row.id, new={"name": row.name, "expires_at": row.expires_at})
     session.commit()
     return token
 
@@ -201,4 +203,8 @@ def revoke_token(session: Session, token: str) -> None:
     row = session.scalars(select(ApiToken).where(ApiToken.token_hash == token_digest(token))).first()
     if row is not None and row.revoked_at is None:
         row.revoked_at = utcnow()
+        user = session.get(User, row.user_id)
+        if user is not None:
+            audit.record(session, actor_for(user), county_code=user.county_code, action="token.revoke",
+                         entity_type="api_token", entity_id=row.id, old={"revoked": False}, new={"revoked": True})
         session.commit()

@@ -51,9 +51,16 @@ def _scores(ctx: Context, db: Any, app_id: int, form: dict[str, Any]) -> dict[st
     return {c["key"]: field(form, f"score_{c['key']}") for c in review.criteria(ctx, db, app.county_code)}
 
 
+def courses_from_form(form: dict[str, Any]) -> list[dict[str, str]]:
+    """Parallel course_title / course_category / course_description fields; blank titles are skipped."""
+    rows = zip(column(form, "course_title"), column(form, "course_category"), column(form, "course_description"), strict=False)
+    return [{"title": t.strip(), "category": c, "description": d.strip()} for t, c, d in rows if t.strip()]
+
+
 #: action -> the one service call it makes
 ACTIONS: dict[str, Callable[[Context, Any, Actor, int, dict[str, Any]], Any]] = {
-    "edit": lambda ctx, db, a, i, f: services.edit(ctx, db, a, i, categories=values(f, "categories"), statement=field(f, "statement")),
+    "edit": lambda ctx, db, a, i, f: services.edit(ctx, db, a, i, categories=values(f, "categories"), statement=field(f, "statement"),
+                                                   courses=courses_from_form(f)),
     "submit": lambda ctx, db, a, i, f: services.submit(db, a, i),
     "resubmit": lambda ctx, db, a, i, f: services.resubmit(db, a, i, note=field(f, "note")),
     "withdraw": lambda ctx, db, a, i, f: services.withdraw(db, a, i, reason=field(f, "reason")),
@@ -113,8 +120,7 @@ class AdmissionPages(Controller):
 
     @post("/provider/applications", sync_to_thread=True)
     def create(self, request: Request[Any, Any, Any], data: URLEncodedBody[dict[str, Any]], db: DB, ctx: Ctx, actor: Who) -> Redirect:
-        rows = zip(column(data, "course_title"), column(data, "course_category"), column(data, "course_description"), strict=False)
-        courses = [{"title": t.strip(), "category": c, "description": d.strip()} for t, c, d in rows if t.strip()]
+        courses = courses_from_form(data)
         app = services.create(ctx, db, actor, county_code=field(data, "county_code"), categories=values(data, "categories"),
                               statement=field(data, "statement"), courses=courses)
         return done(request, f"/provider/applications/{app.id}", "申请草稿已创建，请核对后提交。")
