@@ -132,3 +132,18 @@ def test_settings_refuse_values_that_would_break_the_workflow(ctx, world: World,
             policy.put(s, ctx.registry, world.actor("decider"), scope=COUNTY, key=key, value=value,
                        effective_from=clock.today_local(), reason="测试")
         assert exc.value.code == "setting_invalid" and exc.value.message.startswith("「")
+
+
+def test_providers_are_reminded_to_apply_for_rereview(ctx, world: World) -> None:
+    from kehou.platform.notifications.models import Notification
+
+    _approve(ctx, world, "provider")
+    with ctx.db.write_session() as s:
+        until = s.query(WhitelistEntry).one().valid_until
+        assert decision.remind_renewals(ctx, s) == 0  # a year away
+    clock.advance(dt.timedelta(days=(until - clock.today_local()).days - 59))  # 59 days left (window: 60)
+    with ctx.db.write_session() as s:
+        assert decision.remind_renewals(ctx, s) == 1
+        assert decision.remind_renewals(ctx, s) == 0  # once per period
+        note = s.query(Notification).filter(Notification.title.contains("留库审查")).one()
+        assert str(until) in note.title and note.user_id == world.users["provider"].id

@@ -26,11 +26,15 @@ def close_ended_notices() -> list[int]:
 
 
 def review_whitelist_expiry() -> list[int]:
+    """Expire lapsed whitelist entries and remind providers whose admission ends soon."""
     from kehou.platform.admission import decision
     from kehou.tasks.app import get_context
 
-    with get_context().db.write_session() as session:
-        return decision.expire_whitelist(session)
+    ctx = get_context()
+    with ctx.db.write_session() as session:
+        expired = decision.expire_whitelist(session)
+        decision.remind_renewals(ctx, session)
+        return expired
 
 
 def vetting_run(run_id: int) -> str:

@@ -127,6 +127,28 @@ def expire_whitelist(session: Session) -> list[int]:
     return [e.id for e in rows]
 
 
+def remind_renewals(ctx: Context, session: Session) -> int:
+    """Tell providers whose admission ends within the county's window to apply for re-review (留库审查),
+    once per entry and validity period."""
+    from kehou.platform.accounts.models import User
+    from kehou.platform.counties.models import Region
+    from kehou.platform.notifications.models import Notification
+
+    sent = 0
+    for county in session.scalars(select(WhitelistEntry.county_code).where(WhitelistEntry.status == "active").distinct()):
+        region = session.get(Region, county)
+        for entry in due_for_renewal(ctx, session, county):
+            title = f"{region.name if region else county}准入将于{entry.valid_until}到期，请申请留库审查"
+            for user in session.scalars(select(User).where(User.provider_id == entry.provider_id, User.is_active.is_(True))):
+                if session.scalars(select(Notification.id).where(Notification.user_id == user.id,
+                                                                 Notification.title == title)).first() is None:
+                    session.add(Notification(user_id=user.id, title=title, link="/provider#new", created_at=utcnow(),
+                                             body="到期前提交留库审查申请并经审核通过，方可继续进校服务。"))
+                    sent += 1
+    session.commit()
+    return sent
+
+
 def due_for_renewal(ctx: Context, session: Session, county_code: str) -> list[WhitelistEntry]:
     """Active entries that expire within the county's renewal window."""
     window = policy.get(session, ctx.registry, county_code, "admission.renewal_window_days")
