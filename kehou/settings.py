@@ -99,7 +99,6 @@ def check_production_keys(settings: Settings) -> None:
 
 def load_settings() -> Settings:
     data_dir = Path(_env("DATA_DIR", "var")).resolve()
-    broker_dir = data_dir / "broker"
     host = _env("HOST", "127.0.0.1")
     port = int(_env("PORT", "8000"))
     return Settings(

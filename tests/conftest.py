@@ -22,6 +22,8 @@ from kehou.tasks import app as task_app
 from kehou.timeutil import clock
 from tests.factories import World, make_world
 
+pytest_plugins = ["tests.celery_support"]  # the celery_app fixture
+
 PG_URL = os.environ.get("KEHOU_TEST_DATABASE_URL", "")
 
 

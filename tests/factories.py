@@ -14,6 +14,7 @@ from kehou.platform.providers import services as providers
 from kehou.platform.documents import services as documents
 from kehou.platform.providers.identifiers import resident_id_check_char, uscc_check_char
 from kehou.timeutil import clock
+from kehou.vetting.rules.defaults import REQUIRED_TYPES
 
 PASSWORD = "Passw0rd-kehou"
 SYSTEM = Actor.system("tests")
@@ -50,14 +51,9 @@ def _user(ctx: Context, session, key: str, **kw) -> User:  # type: ignore[no-unt
                                 password=PASSWORD, **kw)
 
 
-#: Scope text covering every default category (vetting.category_scope_keywords).
+#: Scope text covering every default category (vetting.category_scope_keywords); the documents uploaded are
+#: the default required ones (documents.required_types).
 SCOPE = "开展体育、艺术、传统文化、劳动实践、心理健康、科普、阅读及兴趣社团等非学科类培训服务"
-ORG_DOCS = {
-    "enterprise": ["business_licence", "insurance", "safety_commitment"],
-    "private_non_enterprise": ["non_enterprise_registration", "insurance", "safety_commitment"],
-    "public_institution": ["public_institution_certificate", "safety_commitment"],
-    "individual": ["id_card", "insurance", "safety_commitment"],
-}
 
 
 def pdf(tag: str) -> bytes:
@@ -76,7 +72,7 @@ def add_documents(world: World, key: str, *, valid_to: dt.date | None = None, ac
         org_type = s.get(Provider, pid).org_type  # type: ignore[union-attr]
         staff_ids = [x.id for x in s.query(Staff).filter_by(provider_id=pid)]
         metas = [documents.DocumentInput(t, number=f"{t}-{pid}", issuer="杭州市西湖区民政局", valid_from=dt.date(2024, 1, 1),
-                                         valid_to=until, scope_text=SCOPE) for t in ORG_DOCS[org_type]]
+                                         valid_to=until, scope_text=SCOPE) for t in REQUIRED_TYPES[org_type]]
         for sid in staff_ids:
             metas.append(documents.DocumentInput("qualification_certificate", number="ZY-2024-001", staff_id=sid,
                                                  valid_from=dt.date(2024, 1, 1)))

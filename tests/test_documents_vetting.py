@@ -14,8 +14,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -40,7 +39,7 @@ from kehou.tasks import jobs
 from kehou.timeutil import clock
 from kehou.vetting import monitor
 from kehou.vetting.models import VettingFinding, VettingOverride, VettingRun
-from tests.celery_support import celery_app, worker  # noqa: F401 (fixture)
+from tests.celery_support import worker
 from tests.factories import COUNTY, PASSWORD, SCOPE, World, add_documents, add_provider, pdf
 from tests.helpers import err, ok, token_headers
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +28,9 @@ from kehou.platform.context import Context
 from kehou.platform.notifications.models import Notification
 from kehou.pluginapi import ApplicationDecided, hookimpl
 from kehou.settings import Settings
-from kehou.tasks import app as task_app
 from kehou.tasks import jobs
 from kehou.timeutil import SHANGHAI, clock, end_of_local_day_utc
-from tests.celery_support import celery_app, worker  # noqa: F401 (fixture)
+from tests.celery_support import worker
 from tests.factories import ADMIN, COUNTY, PASSWORD, World, add_provider
 
 SCORES = {"qualification": 22, "curriculum": 26, "staff": 20, "safety": 18}

@@ -21,6 +21,7 @@ from kehou.platform.providers import services as providers
 from kehou.platform.providers.identifiers import resident_id_check_char, uscc_check_char
 from kehou.timeutil import clock
 from kehou.vetting import monitor
+from kehou.vetting.rules.defaults import REQUIRED_TYPES
 from kehou.vetting import services as vetting
 
 PASSWORD = "Kehou-demo-2026"
@@ -68,12 +69,6 @@ PROVIDERS = [  # name, org type, categories, target state
 GOOD = {"qualification": 21, "curriculum": 25, "staff": 20, "safety": 17}
 POOR = {"qualification": 10, "curriculum": 8, "staff": 9, "safety": 8}
 
-ORG_DOCS = {
-    "enterprise": ["business_licence", "insurance", "safety_commitment"],
-    "private_non_enterprise": ["non_enterprise_registration", "insurance", "safety_commitment"],
-    "public_institution": ["public_institution_certificate", "safety_commitment"],
-    "individual": ["id_card", "insurance", "safety_commitment"],
-}
 SCOPE = "开展体育、艺术、传统文化、劳动实践、心理健康、科普、阅读及兴趣社团等非学科类培训服务"
 #: Providers whose insurance ends early (days after their documents were uploaded, a month ago): No. 2's
 #: ends in about 20 days (a warning), No. 5's ended 10 days ago (suspended until a new policy is accepted).
@@ -88,7 +83,7 @@ def _pdf(tag: str) -> bytes:
 def _upload_documents(ctx: Context, s, me: Actor, provider_id: int, org_type: str, staff_ids: list[int], n: int) -> list[int]:  # type: ignore[no-untyped-def]
     today = clock.today_local()
     metas = []
-    for doc_type in ORG_DOCS[org_type]:
+    for doc_type in REQUIRED_TYPES[org_type]:
         days = SHORT_INSURANCE.get(n, 900) if doc_type == "insurance" else 900
         until = today + dt.timedelta(days=days)
         metas.append(documents.DocumentInput(doc_type, number=f"{doc_type[:3].upper()}-{n:04d}", issuer="杭州市西湖区行政审批局",

@@ -18,14 +18,13 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kehou.platform.accounts.models import User
 from kehou.platform.actor import Actor
 from kehou.platform.admission.models import WhitelistEntry
 from kehou.platform.audit import services as audit
 from kehou.platform.context import Context
 from kehou.platform.counties.models import Region
 from kehou.platform.documents.models import DOCUMENT_TYPES, Document
-from kehou.platform.notifications.models import Notification
+from kehou.platform.notifications.services import notify_provider_users
 from kehou.platform.policy import services as policy
 from kehou.platform.providers.models import Provider
 from kehou.timeutil import clock, utcnow
@@ -68,19 +67,6 @@ def fully_replaced(ctx: Context, session: Session, entry: WhitelistEntry, provid
                for t in _required(ctx, session, entry.county_code, provider.org_type))
 
 
-def _notify(session: Session, provider_id: int, title: str, body: str, link: str, *, once: bool = True) -> int:
-    """Message every active user of the provider; with ``once``, not a user who already has this
-    title and link. Returns how many messages were added."""
-    added = 0
-    for user in session.scalars(select(User).where(User.provider_id == provider_id, User.is_active.is_(True))):
-        seen = once and session.scalars(select(Notification.id).where(
-            Notification.user_id == user.id, Notification.title == title, Notification.link == link)).first() is not None
-        if not seen:
-            session.add(Notification(user_id=user.id, title=title, body=body, link=link, created_at=utcnow()))
-            added += 1
-    return added
-
-
 def _county_name(session: Session, code: str) -> str:
     region = session.get(Region, code)
     return region.name if region is not None else code
@@ -94,7 +80,7 @@ def warn_expiring(ctx: Context, session: Session, provider: Provider, county: st
                                                       Document.status.in_(("pending", "accepted")))):
         if doc.valid_to is not None and today <= doc.valid_to <= today + dt.timedelta(days=days):
             label = DOCUMENT_TYPES.get(doc.doc_type, doc.doc_type)
-            if _notify(session, provider.id, f"证件即将到期：{label}（{doc.number or doc.original_name}）",
+            if notify_provider_users(session, provider.id, f"证件即将到期：{label}（{doc.number or doc.original_name}）",
                        f"该证件将于{doc.valid_to}到期，请及时上传新证件，逾期将暂停在各区县的服务资格。", f"/provider#doc-{doc.id}"):
                 count += 1
     return count
@@ -111,7 +97,7 @@ def check_entry(ctx: Context, session: Session, entry: WhitelistEntry) -> str | 
         audit.record(session, SYSTEM, county_code=entry.county_code, action="whitelist.suspend", entity_type="whitelist",
                      entity_id=entry.id, reason=reason, old={"status": "active"}, new={"status": "suspended", "lapsed": lapsed})
         # a transition happens once; each one is announced (a later suspension too), naming the county
-        _notify(session, provider.id, f"{_county_name(session, entry.county_code)}服务资格已暂停",
+        notify_provider_users(session, provider.id, f"{_county_name(session, entry.county_code)}服务资格已暂停",
                 reason + "。上传有效证件并经教育局审核通过后自动恢复。", "/provider", once=False)
         return "suspended"
     if entry.status == "suspended" and entry.status_reason.startswith(SUSPENDED_PREFIX) and fully_replaced(ctx, session, entry, provider):
@@ -120,7 +106,7 @@ def check_entry(ctx: Context, session: Session, entry: WhitelistEntry) -> str | 
         audit.record(session, SYSTEM, county_code=entry.county_code, action="whitelist.reinstate", entity_type="whitelist",
                      entity_id=entry.id, reason="有效证件已审核通过", old={"status": "suspended", "reason": old_reason},
                      new={"status": "active"})
-        _notify(session, provider.id, f"{_county_name(session, entry.county_code)}服务资格已恢复",
+        notify_provider_users(session, provider.id, f"{_county_name(session, entry.county_code)}服务资格已恢复",
                 "新证件已审核通过，服务资格已恢复。", "/provider", once=False)
         return "reinstated"
     return None

@@ -41,9 +41,8 @@ def rules(ctx: Context, session: Session, county_code: str) -> list[Rule]:
 def _period_end(ctx: Context, session: Session, county_code: str, provider_id: int,
                 application: Application | None = None) -> dt.date:
     """The last day documents must be valid: the current listing's end (nightly runs), or
-    for an application, the end of the period its approval would grant (as ``decision.approve``
-    computes it: a renewal of an active listing extends it by a further period)."""
-    from kehou.platform.admission.decision import add_months
+    for an application, the end of the period its approval would grant (``decision.period_end``)."""
+    from kehou.platform.admission.decision import add_months, period_end
 
     today = clock.today_local()
     entry = session.scalars(select(WhitelistEntry).where(
@@ -53,8 +52,7 @@ def _period_end(ctx: Context, session: Session, county_code: str, provider_id: i
         if entry is not None and entry.status in ("active", "suspended") and entry.valid_until >= today:
             return entry.valid_until
         return add_months(today, months) - dt.timedelta(days=1)
-    start = max(today, entry.valid_until + dt.timedelta(days=1)) if entry is not None and entry.status == "active" else today
-    return add_months(start, months) - dt.timedelta(days=1)
+    return period_end(today, months, entry)
 
 
 def build_input(ctx: Context, session: Session, provider_id: int, county_code: str,

@@ -8,13 +8,10 @@ import msgspec
 from litestar import Controller, Request, delete, get, post
 from litestar.params import JSONBody
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from kehou.web.deps import Ctx, DB, Who, client_ip
 from kehou.platform.accounts import services
 from kehou.platform.accounts.models import User
-from kehou.platform.actor import Actor
-from kehou.platform.context import Context
 from kehou.platform.notifications.models import Notification
 
 

@@ -7,12 +7,9 @@ from typing import Any
 import msgspec
 from litestar import Controller, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
-from sqlalchemy.orm import Session
 
 from kehou.web.deps import Ctx, DB, Who
-from kehou.platform.actor import Actor
 from kehou.platform.admission import decision, notice, queries, review, services
-from kehou.platform.context import Context
 
 
 class Course(msgspec.Struct):

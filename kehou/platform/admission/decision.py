@@ -29,6 +29,13 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+def period_end(today: dt.date, months: int, entry: WhitelistEntry | None) -> dt.date:
+    """The last day of the admission an approval grants today: ``months`` from today, or, for a
+    re-review of an active listing, ``months`` more after its current end."""
+    start = max(today, entry.valid_until + dt.timedelta(days=1)) if entry is not None and entry.status == "active" else today
+    return add_months(start, months) - dt.timedelta(days=1)
+
+
 def _require_decider(actor: Actor, app: Application) -> None:
     actor.require("county_staff")
     actor.require_county(app.county_code)
@@ -74,14 +81,14 @@ def approve(ctx: Context, session: Session, actor: Actor, application_id: int, *
         select(WhitelistEntry).where(WhitelistEntry.provider_id == app.provider_id, WhitelistEntry.county_code == app.county_code)
     ).first()
     old = None
+    until = period_end(today, months, entry)
     if entry is None:
         entry = WhitelistEntry(provider_id=app.provider_id, county_code=app.county_code, valid_from=today)
         session.add(entry)
     else:
         old = {"categories": entry.categories, "valid_until": entry.valid_until, "status": entry.status}
         entry.valid_from = min(entry.valid_from, today)
-    start = max(today, entry.valid_until + dt.timedelta(days=1)) if old and entry.status == "active" else today
-    entry.valid_until = add_months(start, months) - dt.timedelta(days=1)
+    entry.valid_until = until
     entry.categories, entry.status, entry.application_id, entry.updated_at = list(app.categories), "active", app.id, utcnow()
     entry.status_reason = ""
     app.decision_reason, app.decided_by, app.decided_at = (reason or "").strip(), actor.user_id, utcnow()
@@ -130,21 +137,16 @@ def expire_whitelist(session: Session) -> list[int]:
 def remind_renewals(ctx: Context, session: Session) -> int:
     """Tell providers whose admission ends within the county's window to apply for re-review (留库审查),
     once per entry and validity period."""
-    from kehou.platform.accounts.models import User
     from kehou.platform.counties.models import Region
-    from kehou.platform.notifications.models import Notification
+    from kehou.platform.notifications.services import notify_provider_users
 
     sent = 0
     for county in session.scalars(select(WhitelistEntry.county_code).where(WhitelistEntry.status == "active").distinct()):
         region = session.get(Region, county)
         for entry in due_for_renewal(ctx, session, county):
             title = f"{region.name if region else county}准入将于{entry.valid_until}到期，请申请留库审查"
-            for user in session.scalars(select(User).where(User.provider_id == entry.provider_id, User.is_active.is_(True))):
-                if session.scalars(select(Notification.id).where(Notification.user_id == user.id,
-                                                                 Notification.title == title)).first() is None:
-                    session.add(Notification(user_id=user.id, title=title, link="/provider#new", created_at=utcnow(),
-                                             body="到期前提交留库审查申请并经审核通过，方可继续进校服务。"))
-                    sent += 1
+            sent += notify_provider_users(session, entry.provider_id, title,
+                                          "到期前提交留库审查申请并经审核通过，方可继续进校服务。", "/provider#new")
     session.commit()
     return sent
 

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kehou.platform.accounts.models import User
 from kehou.platform.admission.models import Application
 from kehou.platform.admission.models import AppStatus as S
 from kehou.platform.counties.models import Region
-from kehou.platform.notifications.models import Notification
-from kehou.timeutil import utcnow
+from kehou.platform.notifications.services import notify_provider_users
 
 
 def notify_decision(session: Session, application_id: int) -> int:
@@ -27,12 +24,6 @@ def notify_decision(session: Session, application_id: int) -> int:
     link = f"/provider/applications/{app.id}"
     title = f"{county.name if county else app.county_code}准入申请结果：" + ("已准入" if app.status == S.approved else "未准入")
     body = app.decision_reason or ("恭喜，贵机构已列入白名单。" if app.status == S.approved else "")
-    sent = 0
-    for user in session.scalars(select(User).where(User.provider_id == app.provider_id, User.is_active.is_(True))):
-        exists = session.scalars(select(Notification.id).where(Notification.user_id == user.id, Notification.link == link,
-                                                               Notification.title == title)).first()
-        if exists is None:
-            session.add(Notification(user_id=user.id, title=title, body=body, link=link, created_at=utcnow()))
-            sent += 1
+    sent = notify_provider_users(session, app.provider_id, title, body, link)
     session.commit()
     return sent

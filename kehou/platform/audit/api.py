@@ -7,11 +7,9 @@ from typing import Any
 from litestar import Controller, get
 from litestar.params import FromQuery
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from kehou.errors import PermissionDenied
 from kehou.web.deps import DB, Who
-from kehou.platform.actor import Actor
 from kehou.platform.audit.models import AuditEntry
 
 

@@ -8,10 +8,8 @@ import msgspec
 from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from kehou.web.deps import DB, Who
-from kehou.platform.actor import Actor
 from kehou.platform.counties import services
 from kehou.platform.counties.models import Region, School
 

@@ -8,11 +8,8 @@ from typing import Any
 import msgspec
 from litestar import Controller, get, put
 from litestar.params import FromPath, JSONBody
-from sqlalchemy.orm import Session
 
 from kehou.web.deps import Ctx, DB, Who
-from kehou.platform.actor import Actor
-from kehou.platform.context import Context
 from kehou.platform.policy import services
 from kehou.timeutil import clock
 

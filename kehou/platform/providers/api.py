@@ -8,14 +8,11 @@ from typing import Any
 import msgspec
 from litestar import Controller, get, post, put
 from litestar.params import FromPath, JSONBody
-from sqlalchemy.orm import Session
 
 from kehou.web.deps import Ctx, DB, Who
 from kehou.platform.accounts import services as accounts
 from kehou.platform.accounts.api import user_out
 from kehou.platform.accounts.models import Role
-from kehou.platform.actor import Actor
-from kehou.platform.context import Context
 from kehou.platform.pii import show_last4
 from kehou.platform.providers import services
 from kehou.platform.providers.models import Provider, Staff

@@ -7,10 +7,8 @@ from typing import Any
 import msgspec
 from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody
-from sqlalchemy.orm import Session
 
 from kehou.web.deps import DB, Who
-from kehou.platform.actor import Actor
 from kehou.platform.admission import notice as notices_svc
 from kehou.platform.transparency import queries
 
