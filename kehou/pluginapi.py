@@ -17,6 +17,9 @@ hookimpl = pluggy.HookimplMarker("kehou")
 
 __all__ = [
     "ApplicationDecided",
+    "CourseOffering",
+    "EnrolledCourse",
+    "EnrollmentRequest",
     "Finding",
     "Rule",
     "Verdict",
@@ -107,3 +110,44 @@ class ApplicationDecided:
     categories: tuple[str, ...]
     reason: str
     decided_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class CourseOffering:
+    """What ``kehou_validate_course_offering`` sees of an offering a provider submits."""
+
+    provider_id: int
+    county_code: str
+    title: str
+    category: str
+    description: str
+    grades: tuple[int, ...]
+    sessions_per_week: int
+    minutes: int
+    capacity: int
+    fee_fen: int  # per term, materials excluded
+    materials_fee_fen: int
+    materials: tuple[tuple[str, int], ...]  # (item, fen)
+
+
+@dataclass(frozen=True)
+class EnrolledCourse:
+    entry_id: int
+    title: str
+    category: str
+    fee_fen: int
+    materials_fee_fen: int
+
+
+@dataclass(frozen=True)
+class EnrollmentRequest:
+    """What ``kehou_validate_enrollment`` sees: the course asked for and the child's other
+    enrolments of the same term (enrolled or waitlisted), read under the per-student lock."""
+
+    student_id: int
+    school_id: int
+    county_code: str
+    term_name: str
+    course: EnrolledCourse
+    current: tuple[EnrolledCourse, ...]
+    waitlist: bool  # the request would only join the waitlist

@@ -13,6 +13,7 @@ def core_routes() -> list[Any]:
     from kehou.platform.documents.api import DocumentsApi, signed_file
     from kehou.platform.policy.api import PolicyApi
     from kehou.platform.providers.api import ProvidersApi
+    from kehou.platform.students.api import StudentsApi
     from kehou.platform.transparency.api import PublicApi
     from kehou.vetting.api import VettingApi
     from kehou.vetting.blacklist_api import BlacklistApi
@@ -20,5 +21,6 @@ def core_routes() -> list[Any]:
     from kehou.web.views import html_routes
 
     return [AccountsApi, AdmissionApi, AuditApi, CountiesApi, PolicyApi, ProvidersApi, PublicApi, DocumentsApi, VettingApi, BlacklistApi,
+            StudentsApi,
             signed_file, healthz,
             *html_routes()]

@@ -58,6 +58,19 @@ def get(session: Session, registry: SettingsRegistry, county_code: str, key: str
     return spec.default
 
 
+def resolve_all(session: Session, registry: SettingsRegistry, county_code: str, on: dt.date | None = None) -> dict[str, Any]:
+    """Every setting's value for the county on ``on``, in one query (what policy hooks receive)."""
+    on = on or clock.today_local()
+    scopes = scopes_for(county_code)
+    rank = {scope: i for i, scope in enumerate(scopes)}
+    best: dict[str, tuple[int, int, int, Any]] = {}
+    for row in session.scalars(select(SettingValue).where(SettingValue.scope.in_(scopes), SettingValue.effective_from <= on)):
+        key = (rank[row.scope], -row.effective_from.toordinal(), -row.id)
+        if row.key not in best or key < best[row.key][:3]:
+            best[row.key] = (*key, row.value)
+    return {k: best[k][3] if k in best else spec.default for k, spec in registry.specs.items()}
+
+
 def coerce(spec: SettingSpec, value: Any) -> Any:
     typed = _coerce_type(spec, value)
     problem = spec.check(typed) if spec.check is not None else None

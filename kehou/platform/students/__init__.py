@@ -1,0 +1,1 @@
+"""Students and their guardians, kept by each school (the roster other domains read)."""

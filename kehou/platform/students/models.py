@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kehou.db import Base, UTCDateTime
+
+
+class PriorityGroup(StrEnum):
+    """Children served first (POLICY.md Courses: 001, 002, 004). Visible to school staff only."""
+
+    disabled = "disabled"
+    left_behind = "left_behind"
+    migrant = "migrant"
+    hardship = "hardship"
+
+
+PRIORITY_LABELS = {"disabled": "残疾儿童", "left_behind": "留守儿童", "migrant": "进城务工人员随迁子女",
+                   "hardship": "家庭经济困难学生"}
+
+GRADE_LABELS = {1: "一年级", 2: "二年级", 3: "三年级", 4: "四年级", 5: "五年级", 6: "六年级",
+                7: "七年级", 8: "八年级", 9: "九年级"}
+
+
+class Student(Base):
+    __tablename__ = "student"
+    __table_args__ = (UniqueConstraint("school_id", "student_no"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    county_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
+    student_no: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(100))
+    grade: Mapped[int] = mapped_column(Integer)
+    class_name: Mapped[str] = mapped_column(String(40), default="")
+    priority_group: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class Guardian(Base):
+    """A parent user linked to a child by the school."""
+
+    __tablename__ = "guardian"
+    __table_args__ = (UniqueConstraint("student_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("student.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    relation: Mapped[str] = mapped_column(String(20), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

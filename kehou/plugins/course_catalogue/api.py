@@ -1,0 +1,252 @@
+"""JSON API of the course catalogue: providers' offerings, schools' menus, parents' selection,
+lessons and attendance."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import msgspec
+from litestar import Controller, Response, delete, get, post
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from kehou.errors import NotFound
+from kehou.platform.students import services as students
+from kehou.plugins.course_catalogue import classes, enrolment, lessons, menus, offerings, queries
+from kehou.plugins.course_catalogue.models import Attendance, Entry, Lesson
+from kehou.plugins.course_catalogue.timewindow import fmt_hhmm
+from kehou.web.deps import DB, Ctx, Who
+
+
+class MaterialItem(msgspec.Struct):
+    item: str
+    fen: int
+
+
+class OfferingBody(msgspec.Struct):
+    county_code: str
+    title: str
+    category: str
+    grades: list[int]
+    sessions_per_week: int
+    minutes: int
+    capacity: int
+    fee_fen: int
+    instructor_id: int
+    description: str = ""
+    materials_fee_fen: int = 0
+    materials: list[MaterialItem] = []
+    school_requirements: str = ""
+
+
+class ReviewBody(msgspec.Struct):
+    approve: bool
+    reason: str = ""
+
+
+class Reason(msgspec.Struct):
+    reason: str = ""
+
+
+class MenuBody(msgspec.Struct):
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+    service_start: str
+    service_end: str
+    homework_minutes: int = 0
+    term_day: dt.date | None = None
+
+
+class SlotBody(msgspec.Struct):
+    weekday: int
+    start: str
+
+
+class PlaceBody(msgspec.Struct):
+    offering_id: int
+    venue: str
+    capacity: int
+    slots: list[SlotBody]
+    grades: list[int] = []
+
+
+class MergeBody(msgspec.Struct):
+    into_id: int
+    reason: str
+
+
+class EnrolBody(msgspec.Struct):
+    entry_id: int
+    waitlist: bool = False
+
+
+class CheckInBody(msgspec.Struct):
+    staff_id: int
+
+
+class MarkBody(msgspec.Struct):
+    student_id: int
+    status: str
+    reason: str = ""
+
+
+class MarksBody(msgspec.Struct):
+    marks: list[MarkBody]
+
+
+class RespondBody(msgspec.Struct):
+    confirm: bool
+    note: str = ""
+
+
+def enrolment_out(e: Any) -> dict[str, Any]:
+    return {"id": e.id, "entry_id": e.entry_id, "student_id": e.student_id, "status": e.status, "source": e.source,
+            "requested_at": e.requested_at.isoformat(), "enrolled_at": e.enrolled_at.isoformat() if e.enrolled_at else None}
+
+
+def lesson_out(lesson: Lesson) -> dict[str, Any]:
+    return {"id": lesson.id, "entry_id": lesson.entry_id, "day": lesson.day.isoformat(), "start": fmt_hhmm(lesson.start_min),
+            "end": fmt_hhmm(lesson.end_min), "status": lesson.status, "staff_id": lesson.staff_id}
+
+
+def attendance_out(a: Attendance) -> dict[str, Any]:
+    return {"lesson_id": a.lesson_id, "student_id": a.student_id, "status": a.status, "reason": a.reason,
+            "parent_status": a.parent_status, "parent_note": a.parent_note}
+
+
+class OfferingsApi(Controller):
+    path = "/api/v1/offerings"
+    tags = ["catalogue"]
+
+    @get("/", sync_to_thread=True, summary="Own offerings (provider) or the county's (county staff, ?status=)")
+    def list_(self, db: DB, actor: Who, status: FromQuery[str | None] = None) -> list[dict[str, Any]]:
+        actor.require("provider", "county_staff", "platform_admin")
+        if actor.role == "provider":
+            return [queries.offering_out(o) for o in offerings.list_own(db, actor)]
+        return [queries.offering_out(o) for o in offerings.for_county(db, actor, actor.county_code or "", status)]
+
+    @post("/", sync_to_thread=True, status_code=201, summary="Offer a course (admitted provider)")
+    def create(self, data: JSONBody[OfferingBody], db: DB, ctx: Ctx, actor: Who) -> dict[str, Any]:
+        body = msgspec.structs.asdict(data) | {"materials": [msgspec.structs.asdict(m) for m in data.materials]}
+        return queries.offering_out(offerings.create(ctx, db, actor, offerings.OfferingInput(**body)))
+
+    @post("/{offering_id:int}/withdraw", sync_to_thread=True, status_code=200)
+    def withdraw(self, offering_id: FromPath[int], data: JSONBody[Reason], db: DB, actor: Who) -> dict[str, Any]:
+        return queries.offering_out(offerings.withdraw(db, actor, offering_id, data.reason))
+
+    @post("/{offering_id:int}/review", sync_to_thread=True, status_code=200, summary="Approve or reject (county staff)")
+    def review(self, offering_id: FromPath[int], data: JSONBody[ReviewBody], db: DB, actor: Who) -> dict[str, Any]:
+        return queries.offering_out(offerings.review(db, actor, offering_id, approve=data.approve, reason=data.reason))
+
+
+class SchoolCatalogueApi(Controller):
+    path = "/api/v1"
+    tags = ["catalogue"]
+
+    @get("/schools/{school_id:int}/offerings", sync_to_thread=True, summary="Approved offerings a school may place")
+    def offerings(self, school_id: FromPath[int], db: DB, actor: Who, q: FromQuery[str] = "") -> list[dict[str, Any]]:
+        school = students.school_of(db, actor, school_id)
+        return queries.approved_offerings(db, school.county_code, q)
+
+    @get("/schools/{school_id:int}/menus", sync_to_thread=True)
+    def menus(self, school_id: FromPath[int], db: DB, actor: Who) -> list[dict[str, Any]]:
+        return [queries.menu_out(m) for m in menus.menus_of_school(db, actor, school_id)]
+
+    @post("/schools/{school_id:int}/menus", sync_to_thread=True, status_code=201, summary="Start a term's course supermarket")
+    def create_menu(self, school_id: FromPath[int], data: JSONBody[MenuBody], db: DB, ctx: Ctx, actor: Who) -> dict[str, Any]:
+        return queries.menu_out(menus.create_menu(ctx, db, actor, school_id, menus.MenuInput(**msgspec.structs.asdict(data))))
+
+    @get("/menus/{menu_id:int}", sync_to_thread=True, summary="A menu with its courses (school admin)")
+    def menu(self, menu_id: FromPath[int], db: DB, actor: Who) -> dict[str, Any]:
+        m = menus.get_menu(db, actor, menu_id)
+        return queries.menu_out(m) | {"entries": queries.entries(db, menu_id=m.id, include_closed=True)}
+
+    @post("/menus/{menu_id:int}/entries", sync_to_thread=True, status_code=201, summary="Place an offering on slots")
+    def place(self, menu_id: FromPath[int], data: JSONBody[PlaceBody], db: DB, ctx: Ctx, actor: Who) -> dict[str, Any]:
+        d = menus.PlaceInput(offering_id=data.offering_id, venue=data.venue, capacity=data.capacity, grades=data.grades,
+                             slots=[menus.SlotInput(s.weekday, s.start) for s in data.slots])
+        entry = menus.place(ctx, db, actor, menu_id, d)
+        return {"id": entry.id, "menu_id": entry.menu_id, "capacity": entry.capacity, "grades": entry.grades}
+
+    @post("/menus/{menu_id:int}/publish", sync_to_thread=True, status_code=200)
+    def publish(self, menu_id: FromPath[int], db: DB, ctx: Ctx, actor: Who) -> dict[str, Any]:
+        return queries.menu_out(menus.publish(ctx, db, actor, menu_id))
+
+    @delete("/entries/{entry_id:int}", sync_to_thread=True, status_code=204, summary="Remove from a draft menu")
+    def remove(self, entry_id: FromPath[int], db: DB, actor: Who) -> None:
+        menus.remove(db, actor, entry_id)
+
+    @get("/entries/{entry_id:int}/roster", sync_to_thread=True)
+    def roster(self, entry_id: FromPath[int], db: DB, actor: Who) -> list[dict[str, Any]]:
+        entry = db.get(Entry, entry_id)
+        if entry is None:
+            raise NotFound("课程不存在。", code="entry_not_found")
+        menus.get_menu(db, actor, entry.menu_id)
+        return queries.roster(db, entry_id)
+
+    @post("/entries/{entry_id:int}/cancel", sync_to_thread=True, status_code=200, summary="Cancel a class")
+    def cancel(self, entry_id: FromPath[int], data: JSONBody[Reason], db: DB, actor: Who) -> dict[str, Any]:
+        e = classes.cancel(db, actor, entry_id, data.reason)
+        return {"id": e.id, "status": e.status}
+
+    @post("/entries/{entry_id:int}/merge", sync_to_thread=True, status_code=200, summary="Merge into another class")
+    def merge(self, entry_id: FromPath[int], data: JSONBody[MergeBody], db: DB, actor: Who) -> dict[str, Any]:
+        t = classes.merge(db, actor, entry_id, data.into_id, data.reason)
+        return {"id": t.id, "enrolled": t.enrolled, "grades": t.grades}
+
+    @get("/entries/{entry_id:int}/lessons", sync_to_thread=True, summary="Lessons (school admin or the provider)")
+    def lessons(self, entry_id: FromPath[int], db: DB, actor: Who) -> list[dict[str, Any]]:
+        entry = db.get(Entry, entry_id)
+        if entry is None or (actor.role == "provider" and entry.provider_id != actor.provider_id):
+            raise NotFound("课程不存在。", code="entry_not_found")
+        if actor.role != "provider":
+            menus.get_menu(db, actor, entry.menu_id)
+        return [lesson_out(x) for x in lessons.for_entry(db, entry_id)]
+
+    @post("/lessons/{lesson_id:int}/check-in", sync_to_thread=True, status_code=200, summary="Instructor check-in (provider)")
+    def check_in(self, lesson_id: FromPath[int], data: JSONBody[CheckInBody], db: DB, actor: Who) -> dict[str, Any]:
+        return lesson_out(lessons.check_in(db, actor, lesson_id, data.staff_id))
+
+    @post("/lessons/{lesson_id:int}/attendance", sync_to_thread=True, status_code=200, summary="Record attendance (school)")
+    def attendance(self, lesson_id: FromPath[int], data: JSONBody[MarksBody], db: DB, actor: Who) -> list[dict[str, Any]]:
+        marks = [lessons.Mark(m.student_id, m.status, m.reason) for m in data.marks]
+        return [attendance_out(a) for a in lessons.mark(db, actor, lesson_id, marks)]
+
+
+class ParentCatalogueApi(Controller):
+    path = "/api/v1/children/{student_id:int}"
+    tags = ["catalogue"]
+
+    @get("/courses", sync_to_thread=True, summary="Courses open to the child (?q= searches titles)")
+    def courses(self, student_id: FromPath[int], db: DB, actor: Who, q: FromQuery[str] = "") -> list[dict[str, Any]]:
+        return queries.choices_for_child(db, actor, student_id, q)
+
+    @get("/courses/{entry_id:int}", sync_to_thread=True)
+    def course(self, student_id: FromPath[int], entry_id: FromPath[int], db: DB, actor: Who) -> dict[str, Any]:
+        for row in queries.choices_for_child(db, actor, student_id):
+            if row["id"] == entry_id:
+                return row
+        raise NotFound("没有该课程，或已停止开放。", code="entry_not_found")
+
+    @post("/enrolments", sync_to_thread=True, status_code=201, summary="Enrol (idempotent; 200 when already enrolled)")
+    def enrol(self, student_id: FromPath[int], data: JSONBody[EnrolBody], db: DB, ctx: Ctx, actor: Who) -> Response[dict[str, Any]]:
+        outcome = enrolment.enroll(ctx, db, actor, student_id, data.entry_id, waitlist=data.waitlist)
+        return Response(enrolment_out(outcome.enrolment), status_code=201 if outcome.created else 200)
+
+    @post("/enrolments/{entry_id:int}/quit", sync_to_thread=True, status_code=200)
+    def quit(self, student_id: FromPath[int], entry_id: FromPath[int], data: JSONBody[Reason], db: DB, ctx: Ctx,
+             actor: Who) -> dict[str, Any]:
+        return enrolment_out(enrolment.quit(ctx, db, actor, student_id, entry_id, data.reason))
+
+    @get("/timetable", sync_to_thread=True, summary="一人一课表")
+    def timetable(self, student_id: FromPath[int], db: DB, actor: Who) -> list[dict[str, Any]]:
+        students.child_of(db, actor, student_id)
+        return enrolment.timetable(db, student_id)
+
+    @post("/lessons/{lesson_id:int}/attendance", sync_to_thread=True, status_code=200, summary="Confirm or dispute attendance")
+    def respond(self, student_id: FromPath[int], lesson_id: FromPath[int], data: JSONBody[RespondBody], db: DB,
+                actor: Who) -> dict[str, Any]:
+        return attendance_out(lessons.respond(db, actor, lesson_id, student_id, confirm=data.confirm, note=data.note))
+
+
+API_ROUTES = [OfferingsApi, SchoolCatalogueApi, ParentCatalogueApi]

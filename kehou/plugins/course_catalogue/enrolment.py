@@ -1,0 +1,239 @@
+"""Selection (菜单双选): atomic, concurrency-safe enrolment, waitlists, quitting.
+
+One transaction per request, in a fixed lock order (the student's row, then the entry's row):
+
+1. the student's row ``FOR UPDATE`` — the per-student lock: the same click twice, two courses at
+   the same time, and the policy hooks (e.g. the fee cap) all see a stable timetable;
+2. checks (window, grade, admitted provider, timetable, number of courses, ``kehou_validate_enrollment``);
+3. the seat, last: ``UPDATE course_entry SET enrolled = enrolled + 1 WHERE id = ? AND enrolled < capacity``
+   — the row lock is held only from here to the commit, so a popular course serialises nothing else.
+
+SQLite write transactions are ``BEGIN IMMEDIATE``, so there every write is serialised anyway.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from kehou.errors import Conflict, NotFound, ValidationFailed
+from kehou.platform.actor import Actor
+from kehou.platform.context import Context
+from kehou.platform.notifications.models import Notification
+from kehou.platform.policy import services as policy
+from kehou.platform.students import services as students
+from kehou.platform.students.models import Student
+from kehou.plugins.course_catalogue.access import admitted, require_enabled
+from kehou.plugins.course_catalogue.models import (
+    ACTIVE, Enrolment, EnrolmentEvent, EnrolmentStatus, Entry, EntryStatus, Menu, MenuStatus, Offering, Slot,
+)
+from kehou.plugins.course_catalogue.timewindow import WEEKDAYS, fmt_hhmm, overlaps
+from kehou.pluginapi import EnrolledCourse, EnrollmentRequest
+from kehou.timeutil import as_utc, fmt_local, utcnow
+
+
+@dataclass(frozen=True)
+class Outcome:
+    enrolment: Enrolment
+    created: bool  # False: the same request had already succeeded (idempotent)
+
+
+def event(session: Session, actor: Actor, e: Enrolment, action: str, old: str | None, reason: str = "") -> None:
+    session.add(EnrolmentEvent(enrolment_id=e.id, entry_id=e.entry_id, student_id=e.student_id, action=action,
+                               old_status=old, new_status=e.status, actor_id=actor.user_id, actor_role=actor.role,
+                               reason=reason, ip=actor.ip, at=utcnow()))
+
+
+def notify_guardians(session: Session, student_id: int, title: str, body: str, link: str = "/parent") -> None:
+    for uid in students.guardian_user_ids(session, [student_id]).get(student_id, []):
+        session.add(Notification(user_id=uid, title=title, body=body, link=link, created_at=utcnow()))
+
+
+def _open_entry(session: Session, entry_id: int, school_id: int) -> tuple[Entry, Menu, Offering]:
+    row = session.execute(
+        select(Entry, Menu, Offering).join(Menu, Menu.id == Entry.menu_id).join(Offering, Offering.id == Entry.offering_id)
+        .where(Entry.id == entry_id, Entry.school_id == school_id, Entry.status == EntryStatus.open,
+               Menu.status == MenuStatus.published, admitted(Entry.provider_id, Entry.county_code))).first()
+    if row is None:
+        raise NotFound("没有该课程，或已停止开放。", code="entry_not_found", field="entry_id")
+    return row[0], row[1], row[2]
+
+
+def _window(settings: dict[str, Any], menu: Menu, student: Student, had_cancelled: bool) -> str:
+    """The enrolment's source, or a refusal when the selection window does not admit the student now."""
+    now = utcnow()
+    opens = as_utc(menu.opens_at)
+    head_start = dt.timedelta(hours=int(settings["catalogue.priority_head_start_hours"]))
+    if now < opens:
+        if student.priority_group and now >= opens - head_start:
+            return "priority"
+        raise Conflict(f"选课尚未开始（{fmt_local(opens)} 开始）。",
+                       code="selection_not_open")
+    if now <= as_utc(menu.closes_at):
+        return "selection"
+    if now.date() > menu.term_end:
+        raise Conflict("本学期已结束。", code="term_ended")
+    if settings["catalogue.allow_midterm_join"] or had_cancelled:
+        return "midterm"
+    raise Conflict("选课已截止。", code="selection_closed")
+
+
+def _current(session: Session, student_id: int, menu_id: int) -> list[tuple[Enrolment, Entry, Offering]]:
+    return [tuple(r) for r in session.execute(  # type: ignore[misc]
+        select(Enrolment, Entry, Offering).join(Entry, Entry.id == Enrolment.entry_id).join(Offering, Offering.id == Entry.offering_id)
+        .where(Enrolment.student_id == student_id, Enrolment.status.in_(ACTIVE), Entry.menu_id == menu_id))]
+
+
+def _clash(session: Session, entry_id: int, other_ids: list[int]) -> str | None:
+    if not other_ids:
+        return None
+    mine = list(session.scalars(select(Slot).where(Slot.entry_id == entry_id, Slot.active.is_(True))))
+    for other in session.scalars(select(Slot).where(Slot.entry_id.in_(other_ids), Slot.active.is_(True))):
+        for s in mine:
+            if s.weekday == other.weekday and overlaps(s.start_min, s.end_min, other.start_min, other.end_min):
+                return f"与已选课程（编号{other.entry_id}）{WEEKDAYS[s.weekday]}{fmt_hhmm(other.start_min)}-{fmt_hhmm(other.end_min)}时间冲突。"
+    return None
+
+
+def course(entry: Entry, offering: Offering) -> EnrolledCourse:
+    return EnrolledCourse(entry.id, offering.title, offering.category, entry.fee_fen, entry.materials_fee_fen)
+
+
+def _validate_hooks(ctx: Context, session: Session, settings: dict[str, Any], student: Student, menu: Menu,
+                    entry: Entry, offering: Offering, current: list[tuple[Enrolment, Entry, Offering]], waitlist: bool) -> None:
+    request = EnrollmentRequest(student_id=student.id, school_id=student.school_id, county_code=student.county_code,
+                                term_name=menu.term_name, course=course(entry, offering),
+                                current=tuple(course(en, of) for _, en, of in current), waitlist=waitlist)
+    hook = ctx.county_hook(session, student.county_code, "kehou_validate_enrollment")
+    refusals = [r for answer in hook(enrollment=request, policy=settings) for r in answer or []]
+    if refusals:
+        raise ValidationFailed("；".join(r.message for r in refusals), code=refusals[0].code, field=refusals[0].field)
+
+
+def take_seat(session: Session, entry_id: int) -> bool:
+    result = session.execute(update(Entry).where(Entry.id == entry_id, Entry.status == EntryStatus.open,
+                                                 Entry.enrolled < Entry.capacity)
+                             .values(enrolled=Entry.enrolled + 1).execution_options(synchronize_session=False))
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def release_seat(session: Session, entry_id: int) -> None:
+    session.execute(update(Entry).where(Entry.id == entry_id, Entry.enrolled > 0)
+                    .values(enrolled=Entry.enrolled - 1).execution_options(synchronize_session=False))
+
+
+def enroll(ctx: Context, session: Session, actor: Actor, student_id: int, entry_id: int, *, waitlist: bool = False) -> Outcome:
+    student = students.child_of(session, actor, student_id, lock=True)
+    entry, menu, offering = _open_entry(session, entry_id, student.school_id)
+    existing = session.scalars(select(Enrolment).where(Enrolment.student_id == student.id, Enrolment.entry_id == entry.id)).first()
+    if existing is not None and existing.status in ACTIVE:
+        return Outcome(existing, False)
+    settings = policy.resolve_all(session, ctx.registry, student.county_code)
+    require_enabled(settings)
+    had_cancelled = session.scalar(select(func.count()).select_from(Enrolment).join(Entry, Entry.id == Enrolment.entry_id).where(
+        Enrolment.student_id == student.id, Entry.menu_id == menu.id, Enrolment.status == EnrolmentStatus.cancelled)) > 0
+    source = _window(settings, menu, student, had_cancelled)
+    if student.grade not in entry.grades:
+        raise ValidationFailed("该课程不面向您孩子所在年级。", code="grade_not_eligible", field="entry_id")
+    current = _current(session, student.id, menu.id)
+    limit = int(settings["catalogue.max_courses_per_student"])
+    if len(current) >= limit:
+        raise Conflict(f"每生每学期最多选{limit}门课程（含候补）。", code="too_many_courses")
+    clash = _clash(session, entry.id, [en.id for _, en, _ in current])
+    if clash:
+        raise Conflict(clash, code="timetable_conflict", field="entry_id")
+    _validate_hooks(ctx, session, settings, student, menu, entry, offering, current, waitlist=False)
+    seated = take_seat(session, entry.id)
+    if not seated and not waitlist:
+        raise Conflict("该课程名额已满，可以加入候补。", code="course_full", extra={"waitlist": True})
+    now = utcnow()
+    status = EnrolmentStatus.enrolled if seated else EnrolmentStatus.waitlisted
+    old = existing.status if existing else None
+    if existing is None:
+        existing = Enrolment(entry_id=entry.id, student_id=student.id, requested_at=now, status=status, source=source,
+                             ended_reason="")
+        session.add(existing)
+    else:  # re-joining after quitting or a cancellation: the same row, a new history event
+        existing.status, existing.source, existing.requested_at, existing.ended_at, existing.ended_reason = status, source, now, None, ""
+    existing.enrolled_at = now if seated else None
+    session.flush()
+    event(session, actor, existing, "enrol" if seated else "waitlist", old)
+    session.commit()
+    return Outcome(existing, True)
+
+
+def quit(ctx: Context, session: Session, actor: Actor, student_id: int, entry_id: int, reason: str = "") -> Enrolment:
+    """A parent takes a child out of a course (or off its waitlist); the freed seat goes to the waitlist."""
+    student = students.child_of(session, actor, student_id, lock=True)
+    e = session.scalars(select(Enrolment).where(Enrolment.student_id == student.id, Enrolment.entry_id == entry_id)).first()
+    if e is None or e.status not in ACTIVE:
+        raise NotFound("您的孩子没有选这门课。", code="enrolment_not_found")
+    old = e.status
+    e.status, e.ended_at, e.ended_reason = EnrolmentStatus.quit, utcnow(), reason.strip()[:500]
+    if old == EnrolmentStatus.enrolled:
+        release_seat(session, entry_id)
+    event(session, actor, e, "quit", old, reason.strip())
+    session.commit()
+    if old == EnrolmentStatus.enrolled:
+        promote(ctx, entry_id)
+    return e
+
+
+def promote(ctx: Context, entry_id: int) -> int:
+    """Give free seats to the waitlist in order, each in its own transaction under the candidate's lock.
+    A candidate now refused (a policy hook, the course cancelled) keeps their place and is skipped."""
+    from kehou.platform.actor import Actor as _A
+
+    system = _A.system("waitlist")
+    promoted = 0
+    with ctx.db.read_session() as s:
+        queue = list(s.execute(select(Enrolment.id, Enrolment.student_id).where(
+            Enrolment.entry_id == entry_id, Enrolment.status == EnrolmentStatus.waitlisted)
+            .order_by(Enrolment.requested_at, Enrolment.id)))
+    for enrolment_id, student_id in queue:
+        with ctx.db.write_session() as s:
+            s.scalars(select(Student).where(Student.id == student_id).with_for_update()).one()
+            e = s.get(Enrolment, enrolment_id)
+            if e is None or e.status != EnrolmentStatus.waitlisted:
+                continue
+            entry = s.get(Entry, entry_id)
+            menu = s.get(Menu, entry.menu_id) if entry else None
+            offering = s.get(Offering, entry.offering_id) if entry else None
+            student = s.get(Student, student_id)
+            if entry is None or menu is None or offering is None or student is None:
+                return promoted
+            current = [c for c in _current(s, student_id, menu.id) if c[0].id != e.id]
+            settings = policy.resolve_all(s, ctx.registry, student.county_code)
+            try:
+                _validate_hooks(ctx, s, settings, student, menu, entry, offering, current, waitlist=False)
+            except ValidationFailed:
+                s.rollback()
+                continue
+            if not take_seat(s, entry_id):
+                return promoted
+            e.status, e.enrolled_at = EnrolmentStatus.enrolled, utcnow()
+            event(s, system, e, "promote", EnrolmentStatus.waitlisted)
+            notify_guardians(s, student_id, "候补成功", f"您的孩子已从候补转为正式选上「{offering.title}」。")
+            s.commit()
+            promoted += 1
+    return promoted
+
+
+def timetable(session: Session, student_id: int) -> list[dict[str, Any]]:
+    """The child's courses (enrolled and waitlisted) with their slots, for the 一人一课表."""
+    rows = session.execute(
+        select(Enrolment, Entry, Offering, Menu).join(Entry, Entry.id == Enrolment.entry_id)
+        .join(Offering, Offering.id == Entry.offering_id).join(Menu, Menu.id == Entry.menu_id)
+        .where(Enrolment.student_id == student_id, Enrolment.status.in_(ACTIVE), Entry.status == EntryStatus.open,
+               admitted(Entry.provider_id, Entry.county_code))).all()
+    out = []
+    for e, entry, offering, menu in rows:
+        for slot in session.scalars(select(Slot).where(Slot.entry_id == entry.id, Slot.active.is_(True))):
+            out.append({"entry_id": entry.id, "title": offering.title, "status": e.status, "weekday": slot.weekday,
+                        "start": fmt_hhmm(slot.start_min), "end": fmt_hhmm(slot.end_min), "venue": entry.venue,
+                        "term": menu.term_name})
+    return sorted(out, key=lambda r: (r["weekday"], r["start"]))

@@ -1,0 +1,158 @@
+"""Lessons from the term calendar; the instructor's check-in; attendance by the school; a parent's
+confirmation or dispute."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kehou.errors import Conflict, NotFound, ValidationFailed
+from kehou.platform.actor import Actor
+from kehou.platform.audit import services as audit
+from kehou.platform.notifications.models import Notification
+from kehou.platform.accounts.models import User
+from kehou.platform.students import services as students
+from kehou.plugins.course_catalogue import terms
+from kehou.plugins.course_catalogue.access import is_vetted_staff
+from kehou.plugins.course_catalogue.models import (
+    Attendance, Enrolment, EnrolmentStatus, Entry, EntryStatus, Lesson, Menu, MenuStatus, Slot,
+)
+from kehou.timeutil import clock, utcnow
+
+ATTENDANCE_LABELS = {"present": "出勤", "absent": "缺勤", "leave": "请假"}
+
+
+def schedule(session: Session, settings: Mapping[str, Any], menu: Menu, entry: Entry) -> int:
+    """Create the entry's lessons for the term (from today, when the term has begun). Returns how many."""
+    first = max(menu.term_start, clock.today_local())
+    count = 0
+    for slot in session.scalars(select(Slot).where(Slot.entry_id == entry.id, Slot.active.is_(True))):
+        for day in terms.lesson_days(settings, first, menu.term_end, slot.weekday):
+            session.add(Lesson(entry_id=entry.id, day=day, start_min=slot.start_min, end_min=slot.end_min, status="scheduled"))
+            count += 1
+    session.flush()
+    return count
+
+
+def _lesson(session: Session, lesson_id: int, *, lock: bool = False) -> tuple[Lesson, Entry]:
+    stmt = select(Lesson).where(Lesson.id == lesson_id)
+    lesson = session.scalars(stmt.with_for_update() if lock else stmt).first()
+    entry = session.get(Entry, lesson.entry_id) if lesson else None
+    if lesson is None or entry is None:
+        raise NotFound("课次不存在。", code="lesson_not_found")
+    return lesson, entry
+
+
+def check_in(session: Session, actor: Actor, lesson_id: int, staff_id: int) -> Lesson:
+    """The provider checks its instructor in for a lesson, on the lesson's day; only a vetted
+    instructor of that provider may teach it."""
+    actor.require("provider")
+    lesson, entry = _lesson(session, lesson_id, lock=True)
+    if entry.provider_id != actor.provider_id:
+        raise NotFound("课次不存在。", code="lesson_not_found")
+    if entry.status != EntryStatus.open or lesson.status == "cancelled":
+        raise Conflict("该课次已取消。", code="lesson_cancelled")
+    if lesson.status == "delivered":
+        if lesson.staff_id == staff_id:
+            return lesson
+        raise Conflict("该课次已签到。", code="already_checked_in")
+    if lesson.day != clock.today_local():
+        raise Conflict(f"只能在上课当天（{lesson.day}）签到。", code="check_in_wrong_day")
+    if not is_vetted_staff(session, entry.provider_id, staff_id):
+        raise ValidationFailed("签到教师须为本机构经审核（资格证书、无犯罪记录证明有效）的在职人员。",
+                               code="instructor_not_vetted", field="staff_id")
+    lesson.status, lesson.staff_id, lesson.checked_in_at, lesson.checked_in_by = "delivered", staff_id, utcnow(), actor.user_id
+    audit.record(session, actor, county_code=entry.county_code, action="lesson.check_in", entity_type="lesson",
+                 entity_id=lesson.id, old={"status": "scheduled"},
+                 new={"status": "delivered", "staff_id": staff_id, "substitute": staff_id != entry.instructor_id})
+    session.commit()
+    return lesson
+
+
+@dataclass(frozen=True)
+class Mark:
+    student_id: int
+    status: str
+    reason: str = ""
+
+
+def mark(session: Session, actor: Actor, lesson_id: int, marks: list[Mark]) -> list[Attendance]:
+    """The school records attendance for a lesson (repeatable: a later mark replaces an earlier one)."""
+    lesson, entry = _lesson(session, lesson_id, lock=True)
+    students.school_of(session, actor, entry.school_id)
+    if lesson.day > clock.today_local():
+        raise Conflict("课次尚未开始，不能记录考勤。", code="lesson_in_future")
+    if lesson.status == "cancelled":
+        raise Conflict("该课次已取消。", code="lesson_cancelled")
+    enrolled = set(session.scalars(select(Enrolment.student_id).where(
+        Enrolment.entry_id == entry.id, Enrolment.status == EnrolmentStatus.enrolled)))
+    existing = {a.student_id: a for a in session.scalars(select(Attendance).where(Attendance.lesson_id == lesson.id))}
+    out, changes = [], {}
+    for i, m in enumerate(marks):
+        if m.status not in ATTENDANCE_LABELS:
+            raise ValidationFailed("考勤状态须为 present、absent 或 leave。", code="attendance_status_invalid",
+                                   field=f"marks[{i}].status")
+        if m.student_id not in enrolled:
+            raise ValidationFailed("该学生未选此课。", code="student_not_enrolled", field=f"marks[{i}].student_id")
+        if m.status == "leave" and not m.reason.strip():
+            raise ValidationFailed("请假须填写原因。", code="leave_reason_required", field=f"marks[{i}].reason")
+        row = existing.get(m.student_id)
+        if row is None:
+            row = Attendance(lesson_id=lesson.id, student_id=m.student_id, status=m.status, reason=m.reason.strip(),
+                             marked_by=actor.user_id, marked_at=utcnow())
+            session.add(row)
+        elif (row.status, row.reason) != (m.status, m.reason.strip()):
+            changes[m.student_id] = row.status
+            row.status, row.reason, row.marked_by, row.marked_at = m.status, m.reason.strip(), actor.user_id, utcnow()
+            row.parent_status, row.parent_note, row.parent_at = None, "", None  # the parent confirms the new mark
+        out.append(row)
+    audit.record(session, actor, county_code=entry.county_code, action="attendance.mark", entity_type="lesson",
+                 entity_id=lesson.id, old={"changed": changes} if changes else None,
+                 new={m.student_id: m.status for m in marks})
+    session.commit()
+    return out
+
+
+def respond(session: Session, actor: Actor, lesson_id: int, student_id: int, *, confirm: bool, note: str = "") -> Attendance:
+    """A parent confirms or disputes their child's attendance record; a dispute tells the school."""
+    students.child_of(session, actor, student_id)
+    lesson, entry = _lesson(session, lesson_id)
+    row = session.scalars(select(Attendance).where(Attendance.lesson_id == lesson.id, Attendance.student_id == student_id)
+                          .with_for_update()).first()
+    if row is None:
+        raise NotFound("该课次还没有考勤记录。", code="attendance_not_found")
+    if not confirm and not note.strip():
+        raise ValidationFailed("提出异议请说明情况。", code="note_required", field="note")
+    row.parent_status, row.parent_note, row.parent_at = ("confirmed" if confirm else "disputed"), note.strip()[:500], utcnow()
+    if not confirm:
+        for uid in session.scalars(select(User.id).where(User.school_id == entry.school_id, User.role == "school_admin")):
+            session.add(Notification(user_id=uid, title="家长对考勤有异议", link=f"/school/lessons/{lesson.id}",
+                                     body=f"{lesson.day} 的课次考勤被家长提出异议：{row.parent_note}", created_at=utcnow()))
+    audit.record(session, actor, county_code=entry.county_code, action="attendance.confirm" if confirm else "attendance.dispute",
+                 entity_type="attendance", entity_id=row.id, reason=row.parent_note,
+                 new={"student_id": student_id, "status": row.status, "parent_status": row.parent_status})
+    session.commit()
+    return row
+
+
+def for_entry(session: Session, entry_id: int) -> list[Lesson]:
+    return list(session.scalars(select(Lesson).where(Lesson.entry_id == entry_id).order_by(Lesson.day, Lesson.start_min)))
+
+
+def cancel_future(session: Session, entry_id: int, from_day: dt.date) -> int:
+    n = 0
+    for lesson in session.scalars(select(Lesson).where(Lesson.entry_id == entry_id, Lesson.day >= from_day,
+                                                       Lesson.status == "scheduled")):
+        lesson.status = "cancelled"
+        n += 1
+    return n
+
+
+def published(session: Session, entry: Entry) -> bool:
+    menu = session.get(Menu, entry.menu_id)
+    return menu is not None and menu.status == MenuStatus.published

@@ -1,0 +1,206 @@
+"""Tables of the course catalogue. Times of day are minutes after midnight (Asia/Shanghai wall
+clock); instants are UTC; money is integer fen."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kehou.db import Base, UTCDateTime
+
+
+class OfferingStatus(StrEnum):
+    draft = "draft"
+    pending = "pending"  # awaiting the bureau's approval
+    approved = "approved"
+    rejected = "rejected"
+    withdrawn = "withdrawn"
+
+
+OFFERING_STATUS_LABELS = {"draft": "草稿", "pending": "待教育局审核", "approved": "已通过", "rejected": "未通过",
+                          "withdrawn": "已撤下"}
+
+
+class MenuStatus(StrEnum):
+    draft = "draft"
+    published = "published"
+
+
+class EntryStatus(StrEnum):
+    open = "open"
+    cancelled = "cancelled"
+    merged = "merged"
+
+
+class EnrolmentStatus(StrEnum):
+    enrolled = "enrolled"
+    waitlisted = "waitlisted"
+    quit = "quit"
+    cancelled = "cancelled"  # the class was cancelled or merged away
+
+
+ENROLMENT_LABELS = {"enrolled": "已选上", "waitlisted": "候补中", "quit": "已退课", "cancelled": "课程已取消"}
+ACTIVE = (EnrolmentStatus.enrolled, EnrolmentStatus.waitlisted)
+
+
+class Offering(Base):
+    """A course an admitted provider offers in a county."""
+
+    __tablename__ = "course_offering"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("provider.id"), index=True)
+    county_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
+    title: Mapped[str] = mapped_column(String(100))
+    category: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(Text, default="")
+    grades: Mapped[list[int]] = mapped_column(JSON)
+    sessions_per_week: Mapped[int] = mapped_column(Integer)
+    minutes: Mapped[int] = mapped_column(Integer)  # per session
+    capacity: Mapped[int] = mapped_column(Integer)
+    fee_fen: Mapped[int] = mapped_column(Integer)  # per term, materials excluded
+    materials_fee_fen: Mapped[int] = mapped_column(Integer, default=0)
+    materials: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # [{"item", "fen"}]
+    instructor_id: Mapped[int] = mapped_column(ForeignKey("provider_staff.id"), index=True)
+    school_requirements: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    review_reason: Mapped[str] = mapped_column(Text, default="")
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class Menu(Base):
+    """A school's course supermarket (课程超市) for one term."""
+
+    __tablename__ = "course_menu"
+    __table_args__ = (UniqueConstraint("school_id", "term_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    county_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
+    term_name: Mapped[str] = mapped_column(String(60))
+    term_start: Mapped[dt.date] = mapped_column(Date)
+    term_end: Mapped[dt.date] = mapped_column(Date)
+    service_start: Mapped[int] = mapped_column(Integer)  # minutes after midnight, every service day
+    service_end: Mapped[int] = mapped_column(Integer)
+    homework_minutes: Mapped[int] = mapped_column(Integer, default=0)  # the school's own homework help
+    opens_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20), default=MenuStatus.draft)
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    classes_checked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # small classes flagged
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class Entry(Base):
+    """An approved offering placed on a school's menu: slots, venue, the school's capacity."""
+
+    __tablename__ = "course_entry"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    menu_id: Mapped[int] = mapped_column(ForeignKey("course_menu.id"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    county_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
+    offering_id: Mapped[int] = mapped_column(ForeignKey("course_offering.id"), index=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("provider.id"), index=True)
+    instructor_id: Mapped[int] = mapped_column(ForeignKey("provider_staff.id"), index=True)
+    venue: Mapped[str] = mapped_column(String(100))
+    grades: Mapped[list[int]] = mapped_column(JSON)
+    capacity: Mapped[int] = mapped_column(Integer)
+    enrolled: Mapped[int] = mapped_column(Integer, default=0)  # kept by conditional UPDATE, never read-modify-write
+    fee_fen: Mapped[int] = mapped_column(Integer)  # the price parents accept, fixed when placed
+    materials_fee_fen: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(20), default=EntryStatus.open, index=True)
+    flag: Mapped[str | None] = mapped_column(String(20))  # "undersized" after the window
+    merged_into: Mapped[int | None] = mapped_column(ForeignKey("course_entry.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class Slot(Base):
+    """One weekly time slot of an entry, with what conflict checks need copied in."""
+
+    __tablename__ = "course_slot"
+    __table_args__ = (Index("ix_course_slot_instructor_day", "instructor_id", "weekday"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("course_entry.id"), index=True)
+    instructor_id: Mapped[int] = mapped_column(ForeignKey("provider_staff.id"))
+    term_start: Mapped[dt.date] = mapped_column(Date)
+    term_end: Mapped[dt.date] = mapped_column(Date)
+    weekday: Mapped[int] = mapped_column(Integer)  # 0 = Monday
+    start_min: Mapped[int] = mapped_column(Integer)
+    end_min: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Enrolment(Base):
+    """A student's place (or waitlist place) in an entry. One row per student and entry."""
+
+    __tablename__ = "enrolment"
+    __table_args__ = (UniqueConstraint("student_id", "entry_id"), Index("ix_enrolment_entry_status", "entry_id", "status"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("course_entry.id"))
+    student_id: Mapped[int] = mapped_column(ForeignKey("student.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(String(20))  # selection | priority | midterm | waitlist | merge
+    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # waitlist order
+    enrolled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    ended_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class EnrolmentEvent(Base):
+    """Append-only history of every enrolment change: who, when, what, why, old and new status."""
+
+    __tablename__ = "enrolment_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolment.id"), index=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("course_entry.id"), index=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("student.id"))
+    action: Mapped[str] = mapped_column(String(30))
+    old_status: Mapped[str | None] = mapped_column(String(20))
+    new_status: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    actor_role: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class Lesson(Base):
+    __tablename__ = "lesson"
+    __table_args__ = (UniqueConstraint("entry_id", "day", "start_min"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("course_entry.id"), index=True)
+    day: Mapped[dt.date] = mapped_column(Date, index=True)
+    start_min: Mapped[int] = mapped_column(Integer)
+    end_min: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), default="scheduled")  # scheduled | delivered | cancelled
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("provider_staff.id"))
+    checked_in_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    checked_in_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+
+class Attendance(Base):
+    __tablename__ = "attendance"
+    __table_args__ = (UniqueConstraint("lesson_id", "student_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lesson.id"), index=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("student.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20))  # present | absent | leave
+    reason: Mapped[str] = mapped_column(Text, default="")
+    marked_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    marked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    parent_status: Mapped[str | None] = mapped_column(String(20))  # confirmed | disputed
+    parent_note: Mapped[str] = mapped_column(Text, default="")
+    parent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,56 @@
+"""Hook implementations of the course catalogue: its county settings, routes and periodic tasks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kehou.pluginapi import PeriodicTask, SettingSpec, at_least, between, dict_items, hookimpl
+
+
+def _clock(value: Any) -> str | None:
+    from kehou.plugins.course_catalogue.timewindow import parse_hhmm
+
+    try:
+        parse_hhmm(value)
+    except ValueError:
+        return "须为 HH:MM 格式的时刻，如 18:00。"
+    return None
+
+
+SETTINGS = [
+    SettingSpec("catalogue.offering_approval", bool, True, "课程须经教育局审核后方可进入课程超市"),
+    SettingSpec("catalogue.min_class_size", int, 30, "开班最低人数", "不足者在选课结束后提示学校跨年级合并或取消（003 方案7）",
+                check=at_least(1)),
+    SettingSpec("catalogue.primary_end", str, "18:00", "小学课后服务最晚结束时刻", "002 篇1", check=_clock),
+    SettingSpec("catalogue.junior_end", str, "18:30", "初中课后服务最晚结束时刻", "002 篇1", check=_clock),
+    SettingSpec("catalogue.min_daily_minutes", int, 120, "每天课后服务不少于（分钟）", "“5+2”模式，每天至少2小时（001、003）",
+                check=between(0, 600)),
+    SettingSpec("catalogue.class_period_minutes", int, 45, "一课时（分钟）：作业辅导不超过一课时", "002 篇1", check=between(20, 60)),
+    SettingSpec("catalogue.priority_head_start_hours", int, 24, "优先保障群体提前选课（小时）",
+                "残疾、留守、随迁、经济困难学生可提前选课；0 表示不提前", check=between(0, 720)),
+    SettingSpec("catalogue.allow_midterm_join", bool, True, "学期中允许插班选课"),
+    SettingSpec("catalogue.max_courses_per_student", int, 5, "每生每学期最多选课门数", check=between(1, 20)),
+    SettingSpec("catalogue.term_calendar", list, [], "学期校历（name、start、end）",
+                "未设置时按默认学期：9月1日至次年1月31日、2月1日至8月31日", check=dict_items("name", "start", "end")),
+    SettingSpec("catalogue.no_lesson_dates", list, [], "停课日期（YYYY-MM-DD，如考试周）", "法定节假日已按国务院安排自动排除"),
+    SettingSpec("catalogue.makeup_days", list, [], "调休上班日按周几课表上课（date、weekday 0-4）",
+                "未列出的周末调休日不排课", check=dict_items("date", "weekday")),
+]
+
+
+@hookimpl
+def kehou_register_settings() -> list[SettingSpec]:
+    return SETTINGS
+
+
+@hookimpl
+def kehou_register_routes() -> list[Any]:
+    from kehou.plugins.course_catalogue.api import API_ROUTES
+    from kehou.plugins.course_catalogue.views import HTML_ROUTES
+
+    return [*API_ROUTES, *HTML_ROUTES]
+
+
+@hookimpl
+def kehou_register_periodic_tasks() -> list[PeriodicTask]:
+    return [PeriodicTask("catalogue-close-windows", "kehou.catalogue.close_windows", 600.0)]

@@ -1,0 +1,65 @@
+"""The county's term calendar: terms (county setting, else the core default hook), holidays and
+make-up working days (chinese_calendar), extra no-lesson dates (county setting)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+import chinese_calendar
+
+from kehou.pluginapi import Term
+
+
+def term_for(settings: Mapping[str, Any], default: Term, day: dt.date) -> Term:
+    """The county's term containing ``day`` or, failing that, the next one to start; else the default."""
+    terms = []
+    for t in settings.get("catalogue.term_calendar") or []:
+        try:
+            terms.append(Term(str(t["name"]), dt.date.fromisoformat(str(t["start"])), dt.date.fromisoformat(str(t["end"]))))
+        except (KeyError, ValueError):
+            continue
+    for t in sorted(terms, key=lambda t: t.start):
+        if t.end >= day:
+            return t
+    return default
+
+
+def _makeup(settings: Mapping[str, Any]) -> dict[dt.date, int]:
+    out = {}
+    for item in settings.get("catalogue.makeup_days") or []:
+        try:
+            out[dt.date.fromisoformat(str(item["date"]))] = int(item["weekday"])
+        except (KeyError, ValueError, TypeError):
+            continue
+    return out
+
+
+def lesson_days(settings: Mapping[str, Any], start: dt.date, end: dt.date, weekday: int) -> list[dt.date]:
+    """Days from ``start`` to ``end`` on which a slot on ``weekday`` (0 = Monday) holds a lesson:
+    working days (public holidays excluded), a make-up working day only where the county says which
+    weekday's timetable it follows, never on the county's no-lesson dates."""
+    skip = set()
+    for value in settings.get("catalogue.no_lesson_dates") or []:
+        try:
+            skip.add(dt.date.fromisoformat(str(value)))
+        except ValueError:
+            continue
+    makeup = _makeup(settings)
+    days = []
+    day = start
+    while day <= end:
+        if day not in skip:
+            follows = makeup.get(day, day.weekday()) if day.weekday() >= 5 else day.weekday()
+            if follows == weekday and _workday(day):
+                days.append(day)
+        day += dt.timedelta(days=1)
+    return days
+
+
+def _workday(day: dt.date) -> bool:
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:  # beyond the years the library knows: plain weekdays
+        return day.weekday() < 5
