@@ -15,12 +15,13 @@ from kehou.platform.admission.models import Application, WhitelistEntry
 from kehou.platform.documents import services as documents
 from kehou.platform.documents.models import Document
 from kehou.platform.policy import services as policy
+from kehou.platform.providers import services as providers
 from kehou.platform.providers.models import Staff
 from kehou.platform.students import services as students
 from kehou.plugins.course_catalogue import menus, offerings
 from kehou.platform.core_plugin import DEFAULT_CATEGORIES
 from kehou.timeutil import clock, utcnow
-from tests.factories import ADMIN, COUNTY, PASSWORD, SYSTEM, World, add_provider
+from tests.factories import ADMIN, COUNTY, PASSWORD, SYSTEM, World, pdf, resident_id
 
 
 def enable_catalogue(world: World, county: str = COUNTY) -> None:
@@ -61,15 +62,30 @@ def staff_id(world: World, key: str) -> int:
         return s.scalars(select(Staff.id).where(Staff.provider_id == world.provider_ids[key]).order_by(Staff.id)).first()
 
 
+def add_instructor(world: World, key: str, name: str, id_body: str = "33010619910202123") -> int:
+    """Another instructor of the provider, with accepted qualification and criminal-record certificates."""
+    ctx, pid = world.ctx, world.provider_ids[key]
+    with ctx.db.write_session() as s:
+        staff = providers.add_staff(s, ctx.vault, world.actor(key), pid, providers.StaffInput(
+            name=name, id_number=resident_id(id_body), qualification_type="professional_certificate",
+            qualification_number="ZY-2025-002", criminal_record_issued_on=dt.date(2026, 10, 1)))
+        for doc_type in ("qualification_certificate", "criminal_record_certificate"):
+            doc, _ = documents.upload(ctx, s, world.actor(key), pid, documents.DocumentInput(
+                doc_type, number=f"{doc_type}-{staff.id}", staff_id=staff.id, valid_from=dt.date(2026, 10, 1)),
+                filename=f"{doc_type}.pdf", data=pdf(f"{pid}-{staff.id}-{doc_type}"))
+            documents.review(ctx, s, world.actor("reviewer1"), doc.id, accepted=True)
+        return staff.id
+
+
 def offering(world: World, key: str, title: str = "少儿软笔书法", *, county: str = COUNTY, capacity: int = 30,
              fee_fen: int = 30000, grades: list[int] | None = None, sessions: int = 1, minutes: int = 60,
-             approve: bool = True, category: str = "优秀传统文化") -> int:
+             approve: bool = True, category: str = "优秀传统文化", instructor: int | None = None) -> int:
     ctx = world.ctx
     with ctx.db.write_session() as s:
         o = offerings.create(ctx, s, world.actor(key), offerings.OfferingInput(
             county_code=county, title=title, category=category, description="练习楷书基本笔画，体验传统文化之美。",
             grades=grades or [1, 2, 3, 4, 5, 6], sessions_per_week=sessions, minutes=minutes, capacity=capacity,
-            fee_fen=fee_fen, instructor_id=staff_id(world, key), materials_fee_fen=2000,
+            fee_fen=fee_fen, instructor_id=instructor or staff_id(world, key), materials_fee_fen=2000,
             materials=[{"item": "毛笔", "fen": 1500}, {"item": "毛边纸", "fen": 500}], school_requirements="教室一间，课桌12张"))
         if approve and o.status == "pending":
             offerings.review(s, world.actor("reviewer1" if county == COUNTY else "other_reviewer"), o.id, approve=True, reason="")
