@@ -1,0 +1,95 @@
+"""What other plugins (billing, outcome reporting, agreements) may read of the catalogue.
+
+Frozen records, never ORM objects; read in the caller's session. This module is the catalogue's
+declared interface: other plugins import this and nothing else from the catalogue.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kehou.plugins.course_catalogue.models import Attendance, Enrolment, Entry, Lesson, Menu, Offering
+
+
+@dataclass(frozen=True)
+class EnrolmentRecord:
+    enrolment_id: int
+    entry_id: int
+    student_id: int
+    status: str  # enrolled | waitlisted | quit | cancelled
+    source: str
+    enrolled_at: dt.datetime | None
+    ended_at: dt.datetime | None
+    school_id: int
+    provider_id: int
+    county_code: str
+    term_name: str
+    title: str
+    category: str
+    fee_fen: int  # per term, fixed when the school placed the course
+    materials_fee_fen: int
+
+
+@dataclass(frozen=True)
+class LessonRecord:
+    lesson_id: int
+    entry_id: int
+    school_id: int
+    provider_id: int
+    day: dt.date
+    start_min: int
+    end_min: int
+    status: str  # scheduled | delivered | cancelled
+    staff_id: int | None  # who checked in
+
+
+@dataclass(frozen=True)
+class AttendanceRecord:
+    lesson_id: int
+    student_id: int
+    status: str  # present | absent | leave
+    reason: str
+    parent_status: str | None  # confirmed | disputed | None
+
+
+def enrolments(session: Session, *, county_code: str | None = None, school_id: int | None = None,
+               student_id: int | None = None, provider_id: int | None = None, entry_id: int | None = None,
+               term_name: str | None = None) -> list[EnrolmentRecord]:
+    stmt = (select(Enrolment, Entry, Menu.term_name, Offering.title, Offering.category)
+            .join(Entry, Entry.id == Enrolment.entry_id).join(Menu, Menu.id == Entry.menu_id)
+            .join(Offering, Offering.id == Entry.offering_id))
+    for col, value in ((Entry.county_code, county_code), (Entry.school_id, school_id), (Enrolment.student_id, student_id),
+                       (Entry.provider_id, provider_id), (Entry.id, entry_id), (Menu.term_name, term_name)):
+        if value is not None:
+            stmt = stmt.where(col == value)
+    return [EnrolmentRecord(e.id, en.id, e.student_id, e.status, e.source, e.enrolled_at, e.ended_at, en.school_id,
+                            en.provider_id, en.county_code, term, title, category, en.fee_fen, en.materials_fee_fen)
+            for e, en, term, title, category in session.execute(stmt.order_by(Enrolment.id))]
+
+
+def lessons(session: Session, *, entry_id: int | None = None, provider_id: int | None = None, county_code: str | None = None,
+            since: dt.date | None = None, until: dt.date | None = None) -> list[LessonRecord]:
+    stmt = select(Lesson, Entry).join(Entry, Entry.id == Lesson.entry_id)
+    for col, value in ((Entry.id, entry_id), (Entry.provider_id, provider_id), (Entry.county_code, county_code)):
+        if value is not None:
+            stmt = stmt.where(col == value)
+    if since is not None:
+        stmt = stmt.where(Lesson.day >= since)
+    if until is not None:
+        stmt = stmt.where(Lesson.day <= until)
+    return [LessonRecord(le.id, en.id, en.school_id, en.provider_id, le.day, le.start_min, le.end_min, le.status, le.staff_id)
+            for le, en in session.execute(stmt.order_by(Lesson.day, Lesson.start_min, Lesson.id))]
+
+
+def attendance(session: Session, *, entry_id: int | None = None, student_id: int | None = None) -> list[AttendanceRecord]:
+    stmt = select(Attendance).join(Lesson, Lesson.id == Attendance.lesson_id)
+    if entry_id is not None:
+        stmt = stmt.where(Lesson.entry_id == entry_id)
+    if student_id is not None:
+        stmt = stmt.where(Attendance.student_id == student_id)
+    return [AttendanceRecord(a.lesson_id, a.student_id, a.status, a.reason, a.parent_status)
+            for a in session.scalars(stmt.order_by(Attendance.lesson_id, Attendance.student_id))]
