@@ -146,6 +146,17 @@ NOT_SHOWN_THE_DOCUMENT = refuse(404, "document_not_found", "other_provider", "ot
 # Actors refused by every blacklist operation whatever the county: all but county staff and the platform admin.
 NOT_COUNTY_STAFF = refuse(403, "blacklist_denied", "provider", "other_provider", "police", "culture", "other_police", "parent",
                           "school_admin")
+MENU_404 = (404, "menu_not_found")
+# Actors refused by the school's own pages: not its administrator.
+NOT_THIS_SCHOOL = refuse(*DENIED, "parent", "provider", "reviewer1") + refuse(404, "school_not_found", "other_school_admin")
+NOT_THIS_SCHOOL_STUDENT = refuse(*DENIED, "parent", "provider", "reviewer1") + refuse(404, "school_not_found", "other_school_admin")
+NOT_THIS_MENU = refuse(*DENIED, "parent", "provider", "reviewer1") + refuse(*MENU_404, "other_school_admin")
+# Actors refused by a parent's operations on their child: not one of the child's guardians.
+NOT_THE_PARENT = refuse(*DENIED, "school_admin", "provider", "reviewer1") + refuse(404, "student_not_found", "other_parent")
+OFFERING_BODY = {"county_code": COUNTY, "title": "少儿围棋", "category": "体育艺术", "grades": [2, 3, 4], "sessions_per_week": 1,
+                 "minutes": 60, "capacity": 24, "fee_fen": 28000, "instructor_id": At("staff_id")}
+SPRING_MENU = {"opens_at": "2027-02-20T00:00:00Z", "closes_at": "2027-02-25T00:00:00Z", "service_start": "15:30",
+               "service_end": "17:40", "homework_minutes": 40, "term_day": "2027-03-01"}
 
 CASES: list[Case] = [
     # accounts
@@ -274,6 +285,73 @@ CASES: list[Case] = [
          + refuse(404, "blacklist_entry_not_found", "other_reviewer", "other_decider")
          + refuse(403, "decide_right_required", "reviewer1"),
          allowed=("decider",), body={"reason": "经复核系误列"}),
+    # students (the school's roster) and a parent's children
+    Case("GET", "/api/v1/schools/{school_id:int}/students", ANON + NOT_THIS_SCHOOL, allowed=("school_admin", "admin"),
+         state="catalogue"),
+    Case("POST", "/api/v1/schools/{school_id:int}/students", ANON + NOT_THIS_SCHOOL, allowed=("school_admin",),
+         ok_status=201, state="catalogue", body={"student_no": "G2026-0099", "name": "王小虎", "grade": 4, "class_name": "2班"}),
+    Case("POST", "/api/v1/students/{student_id:int}/guardians", ANON + NOT_THIS_SCHOOL_STUDENT, allowed=("school_admin",),
+         ok_status=201, state="catalogue", body={"username": "parent", "relation": "父亲"}),
+    Case("PUT", "/api/v1/students/{student_id:int}/priority", ANON + NOT_THIS_SCHOOL_STUDENT, allowed=("school_admin",),
+         state="catalogue", body={"priority_group": "migrant", "reason": "随迁子女，居住证已核验"}),
+    Case("GET", "/api/v1/me/children", ANON + refuse(*DENIED, "school_admin", "provider", "reviewer1"),
+         allowed=("parent", "other_parent"), state="catalogue"),
+    # course catalogue: providers' offerings, reviewed by the county
+    Case("GET", "/api/v1/offerings", ANON + refuse(*DENIED, "parent", "school_admin", "police"),
+         allowed=("provider", "reviewer1", "admin"), state="catalogue"),
+    Case("POST", "/api/v1/offerings", ANON + refuse(*DENIED, "reviewer1", "decider", "school_admin", "parent", "police", "admin")
+         + refuse(403, "provider_not_admitted", "other_provider"),
+         allowed=("provider",), ok_status=201, state="catalogue", body=OFFERING_BODY),
+    Case("POST", "/api/v1/offerings/{offering_id:int}/withdraw", ANON
+         + refuse(*DENIED, "reviewer1", "school_admin", "parent", "admin") + refuse(404, "offering_not_found", "other_provider"),
+         allowed=("provider",), state="catalogue", body={"reason": "教师调动"}),
+    Case("POST", "/api/v1/offerings/{offering_id:int}/review", ANON
+         + refuse(*DENIED, "provider", "other_provider", "school_admin", "parent", "police", "admin")
+         + refuse(404, "offering_not_found", "other_reviewer", "other_decider"),
+         allowed=("reviewer1", "decider"), state="catalogue_pending", body={"approve": True}),
+    # the school's course supermarket
+    Case("GET", "/api/v1/schools/{school_id:int}/offerings", ANON + NOT_THIS_SCHOOL, allowed=("school_admin", "admin"),
+         state="catalogue"),
+    Case("GET", "/api/v1/schools/{school_id:int}/menus", ANON + NOT_THIS_SCHOOL, allowed=("school_admin", "admin"),
+         state="catalogue"),
+    Case("POST", "/api/v1/schools/{school_id:int}/menus", ANON + NOT_THIS_SCHOOL, allowed=("school_admin",), ok_status=201,
+         state="catalogue", body=SPRING_MENU),
+    Case("GET", "/api/v1/menus/{menu_id:int}", ANON + NOT_THIS_MENU, allowed=("school_admin", "admin"), state="catalogue"),
+    Case("POST", "/api/v1/menus/{menu_id:int}/entries", ANON + NOT_THIS_MENU, allowed=("school_admin",), ok_status=201,
+         state="catalogue", body={"offering_id": At("offering_id"), "venue": "多功能厅", "capacity": 20,
+                                  "slots": [{"weekday": 2, "start": "16:00"}]}),
+    Case("POST", "/api/v1/menus/{menu_id:int}/publish", ANON + NOT_THIS_MENU, allowed=("school_admin",), state="catalogue_draft"),
+    Case("DELETE", "/api/v1/entries/{entry_id:int}", ANON + NOT_THIS_MENU, allowed=("school_admin",), ok_status=204,
+         state="catalogue_draft"),
+    Case("GET", "/api/v1/entries/{entry_id:int}/roster", ANON + NOT_THIS_MENU, allowed=("school_admin", "admin"),
+         state="catalogue_enrolled"),
+    Case("POST", "/api/v1/entries/{entry_id:int}/cancel", ANON + NOT_THIS_MENU, allowed=("school_admin",),
+         state="catalogue_enrolled", body={"reason": "场地维修"}),
+    Case("POST", "/api/v1/entries/{entry_id:int}/merge", ANON + NOT_THIS_MENU, allowed=("school_admin",),
+         state="catalogue_enrolled", body={"into_id": At("into_id"), "reason": "人数不足，合班"}),
+    Case("GET", "/api/v1/entries/{entry_id:int}/lessons", ANON + refuse(*MENU_404, "other_school_admin")
+         + refuse(*DENIED, "parent", "reviewer1") + refuse(404, "entry_not_found", "other_provider"),
+         allowed=("school_admin", "provider", "admin"), state="catalogue"),
+    # lessons: the provider checks in, the school records attendance
+    Case("POST", "/api/v1/lessons/{lesson_id:int}/check-in", ANON + refuse(*DENIED, "school_admin", "parent", "reviewer1")
+         + refuse(404, "lesson_not_found", "other_provider"),
+         allowed=("provider",), state="catalogue_lesson_day", body={"staff_id": At("staff_id")}),
+    Case("POST", "/api/v1/lessons/{lesson_id:int}/attendance", ANON + refuse(*DENIED, "provider", "parent", "reviewer1")
+         + refuse(404, "school_not_found", "other_school_admin"),
+         allowed=("school_admin",), state="catalogue_lesson_day",
+         body={"marks": [{"student_id": At("student_id"), "status": "present"}]}),
+    # parents choose for their own children only
+    Case("GET", "/api/v1/children/{student_id:int}/courses", ANON + NOT_THE_PARENT, allowed=("parent",), state="catalogue"),
+    Case("GET", "/api/v1/children/{student_id:int}/courses/{entry_id:int}", ANON + NOT_THE_PARENT, allowed=("parent",),
+         state="catalogue"),
+    Case("POST", "/api/v1/children/{student_id:int}/enrolments", ANON + NOT_THE_PARENT, allowed=("parent",), ok_status=201,
+         state="catalogue", body={"entry_id": At("entry_id")}),
+    Case("POST", "/api/v1/children/{student_id:int}/enrolments/{entry_id:int}/quit", ANON + NOT_THE_PARENT, allowed=("parent",),
+         state="catalogue_enrolled", body={"reason": "与兴趣班冲突"}),
+    Case("GET", "/api/v1/children/{student_id:int}/timetable", ANON + NOT_THE_PARENT, allowed=("parent",),
+         state="catalogue_enrolled"),
+    Case("POST", "/api/v1/children/{student_id:int}/lessons/{lesson_id:int}/attendance", ANON + NOT_THE_PARENT,
+         allowed=("parent",), state="catalogue_marked", body={"confirm": True}),
 ]
 
 
@@ -319,6 +397,10 @@ def cast(world: World) -> World:
                                         ("other_police", OTHER_COUNTY, "public_security")):
             world.users[key] = accounts.create_user(s, SYSTEM, username=key, display_name=key, password=PASSWORD,
                                                     role="department", county_code=county, department=department)
+        other_school = world.school_ids["other_school"]
+        for key, role in (("other_school_admin", "school_admin"), ("other_parent", "parent")):
+            world.users[key] = accounts.create_user(s, SYSTEM, username=key, display_name=key, password=PASSWORD, role=role,
+                                                    county_code=OTHER_COUNTY, school_id=other_school)
     return world
 
 
@@ -383,6 +465,56 @@ def application_in(world: World, state: str, scorers: tuple[str, str] = ("review
     return ids
 
 
+def catalogue_in(world: World, state: str) -> dict[str, Any]:
+    """The catalogue in COUNTY: ``provider`` admitted, two courses on a published menu of ``school``
+    and a child of ``parent`` (catalogue); or a pending offering (catalogue_pending), a draft menu
+    (catalogue_draft), the child enrolled (catalogue_enrolled), the clock on the day of its first
+    lesson (catalogue_lesson_day) or that lesson's attendance recorded (catalogue_marked)."""
+    from kehou.plugins.course_catalogue import enrolment, lessons
+    from kehou.plugins.course_catalogue.models import Lesson
+    from kehou.timeutil import SHANGHAI
+    from tests import catalogue_setup as cs
+
+    ctx = world.ctx
+    values: dict[str, Any] = {"school_id": world.school_ids["school"], "staff_id": cs.staff_id(world, "provider")}
+    if state == "catalogue_draft":
+        cs.enable_catalogue(world)
+        cs.admit(world, "provider")
+        values["menu_id"] = cs.menu(world)
+        values["entry_id"] = cs.place(world, values["menu_id"], cs.offering(world, "provider"), [(0, "16:00")])
+        return values
+    cat = cs.ready(world)
+    sid, entry = cat.students["xiaoming"], cat.entries["calligraphy"]
+    values |= {"menu_id": cat.menu_id, "entry_id": entry, "student_id": sid}
+    with ctx.db.read_session() as s:
+        from kehou.plugins.course_catalogue.models import Entry
+
+        values["offering_id"] = s.get(Entry, entry).offering_id
+        first = s.scalars(select(Lesson).where(Lesson.entry_id == entry).order_by(Lesson.day)).first()
+        values["lesson_id"] = first.id
+    if state == "catalogue_pending":
+        with ctx.db.write_session() as s:
+            policy.put(s, ctx.registry, ADMIN, scope=COUNTY, key="catalogue.offering_approval", value=True,
+                       effective_from=clock.today_local(), reason="课程须审核")
+        values["offering_id"] = cs.offering(world, "provider", "少儿围棋", category="体育艺术", approve=False)
+        return values
+    if state == "catalogue":
+        return values
+    with ctx.db.write_session() as s:
+        enrolment.enroll(ctx, s, world.actor("parent"), sid, entry)
+    values["into_id"] = cs.place(world, cat.menu_id, values["offering_id"], [(3, "16:00")], venue="书法教室二")
+    if state == "catalogue_enrolled":
+        return values
+    target = dt.datetime.combine(first.day, dt.time(15, 50), tzinfo=SHANGHAI)
+    clock.advance(target - clock.now())
+    if state == "catalogue_lesson_day":
+        return values
+    with ctx.db.write_session() as s:
+        lessons.mark(s, world.actor("school_admin"), values["lesson_id"], [lessons.Mark(sid, "present")])
+    assert state == "catalogue_marked", state
+    return values
+
+
 def blocking_finding(world: World, s: Any, app_id: int) -> str:
     """Reject the provider's insurance, vet the application now; the fingerprint of the block that follows."""
     ctx = world.ctx
@@ -402,7 +534,9 @@ def prepare(world: World, state: str | None, route: str = "") -> dict[str, Any]:
     """Values for the route's path parameters (and for ``At`` in request bodies)."""
     pid = world.provider_ids["provider"]
     values: dict[str, Any] = {"code": COUNTY, "key": SETTING_KEY, "provider_id": pid}
-    if state is not None:
+    if state is not None and state.startswith("catalogue"):
+        values |= catalogue_in(world, state)
+    elif state is not None:
         values |= application_in(world, state)
         with world.ctx.db.read_session() as s:
             status = s.get(Application, values["app_id"]).status
@@ -413,15 +547,22 @@ def prepare(world: World, state: str | None, route: str = "") -> dict[str, Any]:
         with world.ctx.db.read_session() as s:
             values["document_id"] = s.scalars(select(Document.id).where(
                 Document.provider_id == pid, Document.doc_type == "insurance")).one()
-    if "{entry_id:" in route:  # an entry of the county's blacklist (an organisation unrelated to the providers)
+    if "/blacklist/{entry_id:" in route:  # an entry of the county's blacklist (an organisation unrelated to the providers)
         with world.ctx.db.write_session() as s:
             blacklist.import_file(world.ctx, s, world.actor("decider"), COUNTY, filename="黑名单.csv", data=BLACKLIST_CSV)
             values["entry_id"] = s.scalars(select(BlacklistEntry.id).where(BlacklistEntry.county_code == COUNTY)).one()
     return values
 
 
-def resolve(body: dict[str, Any] | None, values: dict[str, Any]) -> dict[str, Any] | None:
-    return None if body is None else {k: values[v.name] if isinstance(v, At) else v for k, v in body.items()}
+def resolve(body: Any, values: dict[str, Any]) -> Any:
+    """The body with every ``At`` (at any depth) replaced by its value."""
+    if isinstance(body, At):
+        return values[body.name]
+    if isinstance(body, dict):
+        return {k: resolve(v, values) for k, v in body.items()}
+    if isinstance(body, list):
+        return [resolve(v, values) for v in body]
+    return body
 
 
 def url(route: str, values: dict[str, Any]) -> str:

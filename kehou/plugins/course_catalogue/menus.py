@@ -100,7 +100,10 @@ def get_menu(session: Session, actor: Actor, menu_id: int, *, lock: bool = False
     menu = session.scalars(stmt.with_for_update() if lock else stmt).first()
     if menu is None:
         raise NotFound("课程超市不存在。", code="menu_not_found")
-    school_of(session, actor, menu.school_id)
+    try:
+        school_of(session, actor, menu.school_id)
+    except NotFound:  # another school's menu: do not reveal it exists
+        raise NotFound("课程超市不存在。", code="menu_not_found") from None
     return menu
 
 
