@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import inspect
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,19 @@ from kehou.web.routes import core_routes
 
 WEB = Path(__file__).parent / "web"
 SWAGGER = "/static/vendor/swagger-ui-5.35.0"
+
+
+def plugin_template_dirs(ctx: Context) -> list[Path]:
+    """A plugin's pages live in a ``templates/`` folder beside its plugin module (found by convention, as
+    datasette does). The core's folder comes first, so a plugin keeps its templates in a subfolder of its own
+    (``catalogue/menu.html``) and cannot replace a core page by accident."""
+    dirs: set[Path] = set()
+    for plugin in ctx.pm.get_plugins():
+        module = plugin if inspect.ismodule(plugin) else inspect.getmodule(plugin)
+        source = getattr(module, "__file__", None)
+        if source and (Path(source).parent / "templates").is_dir():
+            dirs.add(Path(source).parent / "templates")
+    return sorted(dirs)
 
 
 def create_app(settings: Settings | None = None, *, context: Context | None = None) -> Litestar:
@@ -59,7 +73,7 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
             secret=sec.secret_key, cookie_name="kehou_csrf", cookie_secure=sec.secure_cookies, cookie_samesite="lax",
             exclude=["/api", "/schema"], header_name="x-csrftoken",
         ),
-        template_config=TemplateConfig(directory=WEB / "templates", engine=JinjaTemplateEngine,
+        template_config=TemplateConfig(directory=[WEB / "templates", *plugin_template_dirs(ctx)], engine=JinjaTemplateEngine,
                                        engine_callback=_engine_callback),
         openapi_config=OpenAPIConfig(
             title="Kehou 课后服务第三方机构管理平台 API",

@@ -88,10 +88,14 @@ class Refusal:
 
 @dataclass(frozen=True)
 class PeriodicTask:
+    """A Celery beat entry. ``run``, when given, is registered as the Celery task named ``task``
+    (a plugin's own job; it opens its own session through ``kehou.tasks.app.get_context()``)."""
+
     name: str
     task: str
     seconds: float
     kwargs: dict[str, Any] = field(default_factory=dict)
+    run: Callable[..., Any] | None = None
 
 
 @dataclass(frozen=True)

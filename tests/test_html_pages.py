@@ -17,6 +17,7 @@ from kehou.app import create_app
 from kehou.platform.admission import services as admission
 from kehou.platform.audit.models import AuditEntry
 from kehou.platform.policy import services as policy
+from tests import catalogue_setup as cs
 from tests.factories import COUNTY, PASSWORD, World
 
 USERS = ["parent", "school_admin", "other_provider", "other_reviewer", "provider", "reviewer1", "decider", "police", "admin"]
@@ -31,14 +32,31 @@ STAFF_GET = {
     "/provider": {"provider", "other_provider"},  # each sees its own organisation
     "/provider/applications/{app}": {"provider"},
     "/notifications": set(USERS),  # any logged-in user, their own messages
+    # course catalogue (each sees only its own: tests/test_browser_catalogue.py)
+    "/provider/offerings": {"provider", "other_provider"},
+    "/provider/lessons": {"provider", "other_provider"},
+    "/desk/offerings": {"reviewer1", "decider", "other_reviewer"},
+    "/school/menus": {"school_admin"},
+    "/school/menus/{menu}": {"school_admin"},
+    "/school/menus/{menu}/print": {"school_admin"},
+    "/school/students": {"school_admin"},
+    "/parent": {"parent"},
+    "/parent/children/{child}": {"parent"},
 }
-# POST routes, each checked below or in test_browser_admission.py
+#: placeholder in STAFF_GET -> the route's path parameter
+PLACEHOLDERS = {"{app}": "{app_id:int}", "{menu}": "{menu_id:int}", "{child}": "{student_id:int}"}
+# POST routes, each checked below, in test_browser_admission.py or in test_browser_catalogue.py
 POSTS = {"/login", "/logout", "/register", "/provider/staff", "/provider/applications", "/desk/settings",
          "/provider/applications/{app_id:int}/{action:str}", "/desk/applications/{app_id:int}/{action:str}",
          "/desk/objections/{objection_id:int}/answer", "/public/notices/{app_id:int}/objections",
          "/provider/documents", "/desk/documents/{document_id:int}/review", "/desk/applications/{app_id:int}/vetting",
          "/desk/applications/{app_id:int}/vetting/override", "/desk/blacklist/import",
-         "/desk/blacklist/{entry_id:int}/remove"}
+         "/desk/blacklist/{entry_id:int}/remove",
+         "/provider/offerings", "/provider/offerings/{offering_id:int}/withdraw", "/provider/lessons/{lesson_id:int}/check-in",
+         "/desk/offerings/{offering_id:int}/review", "/school/menus", "/school/menus/{menu_id:int}/entries",
+         "/school/menus/{menu_id:int}/publish", "/school/entries/{entry_id:int}/{action:str}", "/school/students",
+         "/school/students/{student_id:int}/guardians", "/school/students/{student_id:int}/priority",
+         "/parent/children/{student_id:int}/enrol", "/parent/children/{student_id:int}/quit"}
 
 
 def csrf(client: TestClient, path: str) -> str:
@@ -65,8 +83,14 @@ def app_id(ctx, world: World) -> int:  # type: ignore[no-untyped-def]
         return app.id
 
 
+def _route(path: str) -> str:
+    for placeholder, param in PLACEHOLDERS.items():
+        path = path.replace(placeholder, param)
+    return path
+
+
 def test_every_html_route_is_listed(client) -> None:  # type: ignore[no-untyped-def]
-    listed_get = set(PUBLIC_GET) | {p.replace("{app}", "{app_id:int}") for p in STAFF_GET} | {
+    listed_get = set(PUBLIC_GET) | {_route(p) for p in STAFF_GET} | {
         "/public/{code:str}", "/public/notices/{app_id:int}", "/healthz",
         "/files/{key:path}",  # signed links: tests/test_documents.py
         "/documents/{document_id:int}/download"}
@@ -87,6 +111,9 @@ def test_public_pages_need_no_login(ctx, world: World) -> None:
 @pytest.mark.parametrize("path", sorted(STAFF_GET))
 def test_pages_refuse_everyone_else(ctx, world: World, app_id: int, path: str) -> None:
     url = path.replace("{app}", str(app_id))
+    if "{menu}" in url or "{child}" in url:
+        cat = cs.ready(world)
+        url = url.replace("{menu}", str(cat.menu_id)).replace("{child}", str(cat.students["xiaoming"]))
     with browser(ctx, None) as anon:
         resp = anon.get(url, follow_redirects=False)
         assert resp.status_code == 303 and resp.headers["location"].startswith("/login")

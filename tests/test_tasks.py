@@ -306,3 +306,18 @@ def test_redelivered_notify_decision_running_concurrently_sends_once(ctx: Contex
         t.join(timeout=60)
     assert errors == [] and sorted(sent) == [0, 0, 0, 0, 0, 1]
     assert len(notifications(ctx)) == 1
+
+
+def test_a_plugins_periodic_job_runs_in_the_worker(ctx: Context, world: World, celery_app: Celery) -> None:
+    """The catalogue registers its own beat job (PeriodicTask.run); the worker runs it on the real broker."""
+    from kehou.plugins.course_catalogue.models import Entry
+    from tests import catalogue_setup as cs
+
+    assert celery_app.conf.beat_schedule["catalogue-close-windows"]["task"] == "kehou.catalogue.close_windows"
+    cat = cs.ready(world)
+    clock.advance(dt.timedelta(days=3))  # the two-day selection window is over
+    with worker(celery_app):
+        assert celery_app.send_task("kehou.catalogue.close_windows").get(timeout=TIMEOUT) == 1
+        assert celery_app.send_task("kehou.catalogue.close_windows").get(timeout=TIMEOUT) == 0
+    with ctx.db.read_session() as s:
+        assert {s.get(Entry, e).flag for e in cat.entries.values()} == {"undersized"}

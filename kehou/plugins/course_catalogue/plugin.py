@@ -53,4 +53,6 @@ def kehou_register_routes() -> list[Any]:
 
 @hookimpl
 def kehou_register_periodic_tasks() -> list[PeriodicTask]:
-    return [PeriodicTask("catalogue-close-windows", "kehou.catalogue.close_windows", 600.0)]
+    from kehou.plugins.course_catalogue.tasks import close_windows
+
+    return [PeriodicTask("catalogue-close-windows", "kehou.catalogue.close_windows", 600.0, run=close_windows)]

@@ -1,0 +1,121 @@
+"""Every piece of Chinese interface text of the course catalogue's web pages, in one place.
+
+Each page gets ``NAV`` merged with its own dictionary as ``t``; messages shown after an action
+(flash) and the form errors the web layer raises are at the end.
+"""
+
+from __future__ import annotations
+
+NAV = {
+    "catalogue": "课程超市", "offerings": "我的课程", "lessons": "今日课次", "desk_offerings": "课程审核",
+    "menus": "课程超市管理", "students": "学生名册", "children": "我的孩子", "empty": "暂无", "yuan": "元",
+    "grade_suffix": "年级", "none": "—",
+}
+
+OFFERINGS = {
+    "title": "我的课程", "intro": "在已准入的区县发布课程；经教育局审核通过后，学校可将课程排入本校课程超市。",
+    "list": "已发布的课程", "course": "课程", "county": "区县", "category": "类别", "grades": "适用年级",
+    "schedule": "课时", "capacity": "班额上限", "fee": "每学期课程费", "materials_fee": "耗材费", "status": "状态",
+    "reason": "审核意见", "withdraw": "撤下", "withdraw_reason": "撤下原因（可不填）",
+    "new": "发布新课程", "not_admitted": "贵机构尚未在任何区县准入（或准入已暂停、到期），暂不能发布课程。",
+    "choose_county": "选择区县", "choose": "选择", "name": "课程名称 *", "description": "课程简介（不得含学科类培训或商业推广内容）",
+    "sessions": "每周课次 *（1-5）", "minutes": "每次时长（分钟）*（20-120）", "capacity_in": "班额上限（人）*",
+    "fee_in": "每学期课程费（元）*，不含耗材", "materials": "耗材清单（选填；耗材费按清单合计）", "item": "耗材名称",
+    "item_fee": "金额（元）", "instructor": "授课教师 *", "instructor_hint": "须为资格证书和无犯罪记录证明已审核通过的在职人员。",
+    "requirements": "对学校的要求（场地、设备等）", "create": "提交课程", "per_week": "每周{n}次 × {m}分钟",
+    "no_staff": "请先在“本机构”页面登记授课人员并上传证件。",
+}
+
+LESSONS = {
+    "title": "今日课次", "intro": "授课教师到校上课后在此签到；只能在上课当天签到，签到教师须经审核。", "day": "日期",
+    "time": "时间", "course": "课程", "school": "学校", "venue": "地点", "status": "状态", "teacher": "签到教师",
+    "check_in": "签到", "empty": "今天没有课次。",
+}
+LESSON_STATUS = {"scheduled": "待上课", "delivered": "已签到", "cancelled": "已取消"}
+
+DESK = {
+    "title": "课程审核", "intro": "机构发布的课程经审核通过后，方可进入本区县学校的课程超市。",
+    "pending": "待审核课程", "provider": "机构", "course": "课程", "detail": "内容", "instructor": "授课教师",
+    "warnings": "自动核查提示", "approve": "通过", "reject": "不通过", "reason": "理由（不通过时必填）",
+    "empty": "没有待审核的课程。", "submitted": "提交时间", "per_week": "每周{n}次 × {m}分钟", "capacity": "班额{n}人",
+    "fee": "每学期课程费", "materials": "耗材费", "requirements": "对学校的要求",
+}
+
+MENUS = {
+    "title": "课程超市管理", "intro": "每学期建立一个课程超市：从教育局审核通过的课程中选择、排课，发布后家长在选课时间内为孩子选课。",
+    "list": "本校课程超市", "term": "学期", "window": "选课时间", "service": "课后服务时段", "status": "状态", "open": "管理",
+    "print": "打印版", "new": "新建课程超市", "opens_at": "选课开始（北京时间）*", "closes_at": "选课截止（北京时间）*",
+    "service_start": "课后服务开始 *", "service_end": "课后服务结束 *", "homework": "作业辅导（分钟，不超过一课时）",
+    "term_day": "学期内任一日期（不填为今天所在学期）", "create": "新建",
+}
+MENU_STATUS = {"draft": "草稿（家长不可见）", "published": "已发布"}
+
+BUILDER = {
+    "title": "课程超市", "back": "返回课程超市列表", "summary": "概况", "term": "学期", "window": "选课时间",
+    "service": "课后服务时段", "homework": "作业辅导", "minutes": "分钟", "status": "状态", "publish": "发布课程超市",
+    "publish_hint": "发布后家长即可在选课时间内选课，课次按校历生成。", "print": "打印 / 分享给家长",
+    "entries": "已排课程", "course": "课程", "provider": "机构", "slots": "上课时间", "venue": "地点", "grades": "年级",
+    "enrolled": "已选/班额", "fee": "课程费", "entry_status": "状态", "undersized": "人数不足",
+    "cancel": "取消开班", "cancel_reason": "取消原因 *", "merge": "合并到", "merge_reason": "合并说明 *",
+    "remove": "移除", "no_targets": "没有可合并的同课程班级",
+    "offerings": "可选课程（教育局已审核）", "search": "搜索课程名称", "search_button": "搜索", "clear": "清除",
+    "instructor": "授课教师", "schedule": "课时", "per_week": "每周{n}次 × {m}分钟", "capacity_max": "班额上限",
+    "materials_fee": "耗材费", "requirements": "对学校的要求", "place": "排入课程超市", "weekday": "上课日",
+    "start": "开始时刻", "session": "第{n}次", "venue_in": "上课地点 *", "capacity_in": "本校班额 *",
+    "grades_in": "开放年级（不选为本校适用的全部年级）", "no_offerings": "没有符合条件的课程。",
+}
+ENTRY_STATUS = {"open": "开放", "cancelled": "已取消", "merged": "已合并"}
+
+PRINT = {
+    "title": "课程超市", "heading": "{school} {term} 课后服务课程超市", "window": "选课时间", "service": "课后服务时段",
+    "course": "课程", "provider": "授课机构", "instructor": "教师", "grades": "年级", "slots": "上课时间", "venue": "地点",
+    "capacity": "名额", "fee": "课程费（元/学期）", "materials_fee": "耗材费（元）", "materials": "耗材清单",
+    "print": "打印", "back": "返回", "by_day": "按星期", "how": "请家长登录平台，在选课时间内为孩子选课；名额已满的课程可加入候补。",
+    "notice": "课后服务坚持家长自愿原则；课程均由经教育局审核准入的机构提供，收费标准以本表为准。",
+    "draft": "草稿，尚未发布",
+}
+
+STUDENTS = {
+    "title": "学生名册", "intro": "学生由学校登记，家长账号由学校关联；优先保障群体信息仅学校工作人员可见。",
+    "roster": "学生", "student_no": "学籍号", "name": "姓名", "grade": "年级", "class_name": "班级",
+    "priority": "优先保障群体", "guardians": "已关联家长", "link": "关联家长", "username": "家长账号（用户名）",
+    "relation": "关系（如 母亲）", "set_priority": "更新", "priority_reason": "认定依据 *", "not_priority": "（不属于）",
+    "add": "登记学生", "student_no_in": "学籍号 *", "name_in": "姓名 *", "grade_in": "年级 *", "class_in": "班级",
+    "priority_in": "优先保障群体（可提前选课）",
+}
+
+PARENT = {
+    "title": "我的孩子", "intro": "选择孩子，查看本学期可选的课后服务课程和课表。", "choose": "选课和课表",
+    "none": "学校尚未为您的账号关联孩子，请联系孩子所在学校。", "school": "学校",
+}
+
+CHILD = {
+    "title": "选课", "back": "我的孩子", "menus": "选课安排", "window": "选课时间", "no_menu": "学校尚未发布本学期的课程超市。",
+    "courses": "可选课程", "search": "搜索课程", "search_button": "搜索", "clear": "全部课程", "no_courses": "没有可选的课程。",
+    "provider": "机构", "teacher": "教师", "slots": "上课时间", "venue": "地点", "fee": "课程费",
+    "per_term": "元/学期", "materials_fee": "耗材费", "seats": "剩余名额", "full": "已满", "my_status": "选课状态",
+    "enrol": "选课", "waitlist": "加入候补", "quit": "退课", "quit_waitlist": "退出候补",
+    "quit_confirm": "确定退出这门课程吗？", "timetable": "一人一课表", "no_timetable": "还没有选课。",
+    "waitlisted": "（候补）", "requirements": "说明",
+}
+
+#: flash messages after an action
+DONE = {
+    "offering_created": "课程已提交，等待教育局审核。", "offering_approved_at_once": "课程已发布（本区县无需审核）。",
+    "offering_withdrawn": "课程已撤下。", "checked_in": "已签到。", "approved": "课程已审核通过。",
+    "rejected": "课程未通过审核。", "menu_created": "课程超市已建立，请从下方选择课程排课。", "placed": "课程已排入课程超市。",
+    "published": "课程超市已发布，家长可在选课时间内选课。", "cancelled": "已取消开班，已通知家长重新选课。",
+    "merged": "班级已合并，已通知家长。", "removed": "课程已从课程超市移除。", "student_added": "学生已登记。",
+    "guardian_linked": "家长账号已关联。", "priority_set": "优先保障群体已更新。", "enrolled": "已选上「{title}」。",
+    "waitlisted": "「{title}」已加入候补，有空位时将按顺序自动转为正式选上。", "already": "已经选过「{title}」。",
+    "quit": "已退出「{title}」。",
+}
+
+#: errors in form input the web layer itself finds (everything else comes from the services)
+ERRORS = {
+    "yuan": "「{label}」须为金额（元），最多两位小数，如 300 或 12.50。",
+    "datetime": "「{label}」须为日期和时刻，如 2026-03-02 08:00。",
+    "date": "「{label}」须为日期，如 2026-03-02。",
+    "material": "耗材清单第{n}项须同时填写名称和金额。",
+    "not_found": "课程不存在，或没有这个操作。",
+}

@@ -1,0 +1,280 @@
+"""The course catalogue's web pages: a parent choosing courses on a phone in a real browser, and every
+form of the provider, county, school and parent pages through the app (TestClient)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from kehou.app import create_app
+from kehou.plugins.course_catalogue.models import Entry, Lesson, Menu, Offering
+from kehou.platform.students.models import Student
+from kehou.timeutil import SHANGHAI, as_utc, clock, utcnow
+from tests import catalogue_setup as cs
+from tests.browser import chromium, live_server, require_chromium
+from tests.factories import PASSWORD, World
+from tests.test_html_pages import browser, csrf
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+PHONE = {"width": 375, "height": 740}
+
+
+def flash(html: str) -> str:
+    """The flash messages of a page, as text."""
+    return " ".join(re.findall(r'<div class="flash \w+" role="status">([^<]*)</div>', html))
+
+
+# --- in a real browser ------------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_parent_selects_two_courses_on_a_phone(ctx, world: World) -> None:
+    require_chromium()
+    ARTIFACTS.mkdir(exist_ok=True)
+    cat = cs.ready(world)
+    sid = cat.students["xiaoming"]
+    with live_server(create_app(ctx.settings, context=ctx)) as base, chromium() as chrome:
+        phone = chrome.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
+        page = phone.new_page()
+        page.goto(f"{base}/login?next=/parent")
+        page.fill("input[name=username]", "parent")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button:has-text('登录')")
+        page.wait_for_load_state()
+        assert page.url.endswith("/parent"), page.url
+        assert "小明" in page.inner_text("main")
+        page.click("a:has-text('选课和课表')")
+        page.wait_for_load_state()
+        assert page.url.endswith(f"/parent/children/{sid}")
+        assert "还没有选课" in page.inner_text("#timetable ~ p")
+
+        for key, title in (("calligraphy", "少儿软笔书法"), ("painting", "国画入门")):
+            card = page.locator(f"#course-{cat.entries[key]}")
+            assert "¥300.00" in card.inner_text() and "¥20.00" in card.inner_text() and "30/30" in card.inner_text()
+            card.locator("button:has-text('选课')").click()
+            page.wait_for_load_state()
+            assert f"已选上「{title}」" in page.locator(".flash.ok").inner_text()
+            card = page.locator(f"#course-{cat.entries[key]}")
+            assert "已选上" in card.locator(".status.mine").inner_text()
+            assert card.locator("button:has-text('退课')").count() == 1
+            assert "29/30" in card.inner_text()
+
+        table = page.locator("ol.timetable")
+        rows = [table.locator("li").nth(i).inner_text() for i in range(5)]
+        assert rows[0].startswith("周一") and "16:00-17:00 少儿软笔书法" in rows[0] and "书法教室" in rows[0]
+        assert rows[1].startswith("周二") and "16:00-17:00 国画入门" in rows[1] and "美术教室" in rows[1]
+        assert all("—" in r for r in rows[2:])
+
+        assert page.evaluate("window.innerWidth") == 375  # the viewport meta is honoured
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375, f"the page scrolls sideways on a phone: {width}px"
+        page.screenshot(path=str(ARTIFACTS / "parent-selection-375.png"), full_page=True)
+
+
+# --- every form, through the app --------------------------------------------------------------------
+
+
+def local_input(value: dt.datetime) -> str:
+    return as_utc(value).astimezone(SHANGHAI).strftime("%Y-%m-%dT%H:%M")
+
+
+def test_provider_offers_a_course_and_the_county_reviews_it(ctx, world: World) -> None:
+    cs.enable_catalogue(world)
+    cs.admit(world, "provider")
+    staff = cs.staff_id(world, "provider")
+    form = {"county_code": "330106", "title": "少儿篆刻", "category": "优秀传统文化", "description": "认识印章与篆书",
+            "grades": ["3", "4"], "sessions_per_week": "1", "minutes": "60", "capacity": "20", "fee_yuan": "12.345",
+            "material_item": ["刻刀", "印石", ""], "material_yuan": ["15", "5.5", ""], "instructor_id": str(staff),
+            "school_requirements": "美术教室"}
+    with browser(ctx, "provider") as prov:
+        page = prov.get("/provider/offerings").text
+        assert "西湖区" in page and 'name="fee_yuan"' in page and "王老师" in page
+        resp = prov.post("/provider/offerings", data=form | {"_csrf_token": csrf(prov, "/provider/offerings")})
+        assert "最多两位小数" in flash(resp.text)
+        resp = prov.post("/provider/offerings", data=form | {"fee_yuan": "300.5", "_csrf_token": csrf(prov, "/provider/offerings")})
+        assert "等待教育局审核" in flash(resp.text)
+        assert "少儿篆刻" in resp.text and "300.50" in resp.text and "20.50" in resp.text and "待教育局审核" in resp.text
+    with ctx.db.read_session() as s:
+        o = s.scalars(select(Offering).where(Offering.title == "少儿篆刻")).one()
+        assert (o.fee_fen, o.materials_fee_fen, o.grades, o.status) == (30050, 2050, [3, 4], "pending")
+        assert o.materials == [{"item": "刻刀", "fen": 1500}, {"item": "印石", "fen": 550}]
+
+    with browser(ctx, "other_reviewer") as other:
+        assert "少儿篆刻" not in other.get("/desk/offerings").text  # another county's queue
+    with browser(ctx, "reviewer1") as rev:
+        page = rev.get("/desk/offerings").text
+        assert "少儿篆刻" in page and "西湖青少年美术中心" in page and "300.50" in page
+        token = csrf(rev, "/desk/offerings")
+        resp = rev.post(f"/desk/offerings/{o.id}/review", data={"_csrf_token": token, "approve": "no", "reason": ""})
+        assert "须说明理由" in flash(resp.text)
+        resp = rev.post(f"/desk/offerings/{o.id}/review", data={"_csrf_token": token, "approve": "yes"})
+        assert "审核通过" in flash(resp.text) and "没有待审核的课程" in resp.text
+
+    with browser(ctx, "provider") as prov:
+        resp = prov.post(f"/provider/offerings/{o.id}/withdraw", data={"_csrf_token": csrf(prov, "/provider/offerings"),
+                                                                     "reason": "教师调动"})
+        assert "已撤下" in flash(resp.text)
+    with browser(ctx, "other_provider") as other:  # not admitted anywhere: told so, and cannot touch another's course
+        page = other.get("/provider/offerings").text
+        assert "尚未在任何区县准入" in page and "少儿篆刻" not in page
+        resp = other.post(f"/provider/offerings/{o.id}/withdraw", data={"_csrf_token": csrf(other, "/provider/offerings")})
+        assert resp.status_code == 404
+
+
+def test_school_builds_and_publishes_a_menu_and_manages_classes(ctx, world: World) -> None:
+    cs.enable_catalogue(world)
+    cs.admit(world, "provider")
+    o1 = cs.offering(world, "provider", "少儿软笔书法")
+    o2 = cs.offering(world, "provider", "国画入门", category="体育艺术")
+    opens = utcnow() - dt.timedelta(minutes=1)
+    with browser(ctx, "school_admin") as school:
+        token = csrf(school, "/school/menus")
+        resp = school.post("/school/menus", data={"_csrf_token": token, "opens_at": "明天", "closes_at": "",
+                                                  "service_start": "15:30", "service_end": "17:40"})
+        assert "须为日期和时刻" in flash(resp.text)
+        resp = school.post("/school/menus", data={
+            "_csrf_token": token, "opens_at": local_input(opens), "closes_at": local_input(opens + dt.timedelta(days=2)),
+            "service_start": "15:30", "service_end": "17:40", "homework_minutes": "40"})
+        assert "课程超市已建立" in flash(resp.text)
+        menu_id = int(str(resp.url).rstrip("/").rsplit("/", 1)[1])
+        with ctx.db.read_session() as s:
+            m = s.get(Menu, menu_id)
+            assert as_utc(m.opens_at) == opens.replace(second=0, microsecond=0)  # Beijing time in the form, UTC stored
+        page = school.get(f"/school/menus/{menu_id}").text
+        assert "少儿软笔书法" in page and "国画入门" in page and "草稿" in page
+        assert "国画入门" not in school.get(f"/school/menus/{menu_id}?q=书法").text
+
+        def place(offering_id: int, weekday: str, grades: list[str], capacity: str = "30") -> str:
+            return school.post(f"/school/menus/{menu_id}/entries", data={
+                "_csrf_token": token, "offering_id": str(offering_id), "weekday": [weekday], "start": ["16:00"],
+                "venue": "书法教室", "capacity": capacity, "grades": grades}).text
+
+        assert "不在本校课后服务时段" in flash(school.post(f"/school/menus/{menu_id}/entries", data={
+            "_csrf_token": token, "offering_id": str(o1), "weekday": ["0"], "start": ["17:00"], "venue": "书法教室",
+            "capacity": "30"}).text)
+        assert "已排入" in flash(place(o1, "0", ["3"]))
+        assert "已排入" in flash(place(o1, "2", ["4"]))
+        page = place(o2, "1", [])
+        with ctx.db.read_session() as s:
+            e3, e4, painting = [e.id for e in s.scalars(select(Entry).where(Entry.menu_id == menu_id).order_by(Entry.id))]
+        assert page.count("0/30") == 3
+        resp = school.post(f"/school/entries/{painting}/remove", data={"_csrf_token": token})
+        assert "已从课程超市移除" in flash(resp.text)
+        resp = school.post(f"/school/entries/{e3}/teleport", data={"_csrf_token": token})
+        assert resp.status_code == 404
+        resp = school.post(f"/school/menus/{menu_id}/publish", data={"_csrf_token": token})
+        assert "已发布" in flash(resp.text) and "草稿" not in resp.text.split('id="menu-status"')[1][:40]
+
+        printed = school.get(f"/school/menus/{menu_id}/print").text
+        assert "西湖小学" in printed and "少儿软笔书法" in printed and "300.00" in printed and "毛笔 15.00" in printed
+        assert "周一" in printed and "周三" in printed and "<form" not in printed.split("<main>")[1].split("csrf")[0]
+
+        resp = school.post(f"/school/entries/{e3}/merge", data={"_csrf_token": token, "into_id": str(e4), "reason": "人数不足"})
+        assert "班级已合并" in flash(resp.text)
+        o3 = cs.offering(world, "provider", "国画入门", category="体育艺术")
+        place(o3, "1", [])
+        with ctx.db.read_session() as s:
+            new = s.scalars(select(Entry.id).where(Entry.offering_id == o3)).one()
+        resp = school.post(f"/school/entries/{new}/cancel", data={"_csrf_token": token, "reason": ""})
+        assert "原因" in flash(resp.text)
+        resp = school.post(f"/school/entries/{new}/cancel", data={"_csrf_token": token, "reason": "场地维修"})
+        assert "已取消开班" in flash(resp.text)
+    with browser(ctx, "parent") as parent:  # another role cannot act on the school's classes
+        resp = parent.post(f"/school/entries/{e4}/cancel", data={"_csrf_token": csrf(parent, "/parent"), "reason": "x"})
+        assert resp.status_code == 403
+
+
+def test_school_roster_and_parent_selection_with_waitlist(ctx, world: World) -> None:
+    cat = cs.ready(world)
+    with browser(ctx, "school_admin") as school:
+        token = csrf(school, "/school/students")
+        resp = school.post("/school/students", data={"_csrf_token": token, "student_no": "G-001", "name": "小红", "grade": "3",
+                                                     "class_name": "2班", "priority_group": ""})
+        assert "学生已登记" in flash(resp.text) and "小红" in resp.text
+        with ctx.db.read_session() as s:
+            red = s.scalars(select(Student.id).where(Student.name == "小红")).one()
+        resp = school.post(f"/school/students/{red}/guardians", data={"_csrf_token": token, "username": "nobody"})
+        assert "没有该家长账号" in flash(resp.text)
+        resp = school.post(f"/school/students/{red}/guardians", data={"_csrf_token": token, "username": "parent",
+                                                                      "relation": "父亲"})
+        assert "已关联" in flash(resp.text) and "parent（父亲）" in resp.text
+        resp = school.post(f"/school/students/{red}/priority", data={"_csrf_token": token, "priority_group": "left_behind",
+                                                                     "reason": "父母均在外务工"})
+        assert "已更新" in flash(resp.text) and "留守儿童" in resp.text
+    small = cs.place(world, cat.menu_id, cs.offering(world, "provider", "创意手工", category="劳动实践"), [(3, "16:00")],
+                     capacity=1, venue="手工教室")
+
+    with browser(ctx, "parent") as parent:
+        page = parent.get("/parent").text
+        assert "小明" in page and "小红" in page and "留守" not in page
+        ming, token = cat.students["xiaoming"], csrf(parent, "/parent")
+        page = parent.get(f"/parent/children/{ming}").text
+        assert "少儿软笔书法" in page and "¥300.00" in page and "1/1" in page and "留守" not in page
+        resp = parent.post(f"/parent/children/{ming}/enrol", data={"_csrf_token": token, "entry_id": str(small)})
+        assert "已选上「创意手工」" in flash(resp.text)
+        resp = parent.post(f"/parent/children/{ming}/enrol", data={"_csrf_token": token, "entry_id": str(small)})
+        assert "已经选过「创意手工」" in flash(resp.text)
+        card = parent.get(f"/parent/children/{red}").text.split(f'id="course-{small}"')[1].split("</article>")[0]
+        assert "已满" in card and "加入候补" in card
+        resp = parent.post(f"/parent/children/{red}/enrol", data={"_csrf_token": token, "entry_id": str(small)})
+        assert "名额已满" in flash(resp.text)
+        resp = parent.post(f"/parent/children/{red}/enrol", data={"_csrf_token": token, "entry_id": str(small), "waitlist": "yes"})
+        assert "已加入候补" in flash(resp.text) and "（候补）" in resp.text
+        resp = parent.post(f"/parent/children/{ming}/quit", data={"_csrf_token": token, "entry_id": str(small)})
+        assert "已退出「创意手工」" in flash(resp.text)
+        page = parent.get(f"/parent/children/{red}").text  # the freed seat went to the waitlist
+        assert "16:00-17:00 创意手工 <small>" in page
+        resp = parent.post(f"/parent/children/{ming}/quit", data={"_csrf_token": token, "entry_id": str(small)})
+        assert resp.status_code == 404 and "没有选这门课" in resp.text
+    with browser(ctx, "school_admin") as school:  # a school admin cannot enrol a child
+        resp = school.post(f"/parent/children/{ming}/enrol", data={"_csrf_token": csrf(school, "/school/students"),
+                                                                   "entry_id": str(small)})
+        assert resp.status_code == 403
+
+
+def test_provider_checks_in_on_the_lesson_day(ctx, world: World) -> None:
+    cat = cs.ready(world)
+    with ctx.db.read_session() as s:
+        lesson = s.scalars(select(Lesson).where(Lesson.entry_id == cat.entries["calligraphy"]).order_by(Lesson.day)).first()
+    clock.advance(dt.timedelta(days=(lesson.day - clock.today_local()).days))
+    with browser(ctx, "provider") as prov:
+        page = prov.get("/provider/lessons").text
+        assert "少儿软笔书法" in page and "西湖小学" in page and "16:00-17:00" in page and "待上课" in page
+        resp = prov.post(f"/provider/lessons/{lesson.id}/check-in", data={"_csrf_token": csrf(prov, "/provider/lessons"),
+                                                                         "staff_id": str(cs.staff_id(world, "provider"))})
+        assert "已签到" in flash(resp.text) and "王老师" in resp.text
+    with browser(ctx, "other_provider") as other:
+        assert "少儿软笔书法" not in other.get("/provider/lessons").text
+        resp = other.post(f"/provider/lessons/{lesson.id}/check-in", data={"_csrf_token": csrf(other, "/provider/lessons"),
+                                                                          "staff_id": "1"})
+        assert resp.status_code == 404
+
+
+def test_pages_never_show_a_suspended_providers_courses(ctx, world: World) -> None:
+    cat = cs.ready(world)
+    sid = cat.students["xiaoming"]
+    titles = ("少儿软笔书法", "国画入门")
+    with browser(ctx, "parent") as parent:
+        parent.post(f"/parent/children/{sid}/enrol", data={"_csrf_token": csrf(parent, "/parent"),
+                                                           "entry_id": str(cat.entries["calligraphy"])})
+        assert all(t in parent.get(f"/parent/children/{sid}").text for t in titles)
+    with browser(ctx, "school_admin") as school:
+        assert all(t in school.get(f"/school/menus/{cat.menu_id}").text for t in titles)
+
+    cs.set_whitelist_status(world, "provider", "suspended")
+    with browser(ctx, "parent") as parent:
+        page = parent.get(f"/parent/children/{sid}").text
+        assert not any(t in page for t in titles) and "没有可选的课程" in page and "还没有选课" in page
+        assert not any(t in parent.get(f"/parent/children/{sid}?q=书法").text for t in titles)
+        resp = parent.post(f"/parent/children/{sid}/enrol", data={"_csrf_token": csrf(parent, "/parent"),
+                                                                  "entry_id": str(cat.entries["painting"])})
+        assert resp.status_code == 404
+    with browser(ctx, "school_admin") as school:
+        for url in (f"/school/menus/{cat.menu_id}", f"/school/menus/{cat.menu_id}?q=书法", f"/school/menus/{cat.menu_id}/print"):
+            page = school.get(url).text
+            assert not any(t in page for t in titles), url
+        assert "没有符合条件的课程" in school.get(f"/school/menus/{cat.menu_id}").text
