@@ -32,7 +32,7 @@ CREDENTIALS_NOTE = f"""演示账号（密码均为 {PASSWORD}）：
   xh_police        西湖区公安部门（联审）
   bj_reviewer      滨江区教育局审核人员
   school01         西湖区第1小学管理员
-  parent01         家长
+  parent01         家长（两个孩子，可选课）
   org01 … org22    第三方机构（各种申请状态）"""
 
 CITY, MAIN, SECOND, THIRD = "330100", "330106", "330108", "330110"
@@ -169,6 +169,9 @@ def load(ctx: Context, *, only_if_empty: bool = True) -> bool:
             elif target == "rejected":
                 decision.reject(ctx, s, actors["xh_decider"], app_id, reason="课程内容涉及学科类培训，不符合非学科类要求")
         monitor.nightly(ctx, s)  # vet the admitted providers; warn of the insurance running out
+    from kehou.cli import demo_catalogue
+
+    demo_catalogue.load(ctx)
     return True
 
 

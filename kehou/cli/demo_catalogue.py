@@ -1,0 +1,86 @@
+"""Demo data of the course catalogue: 西湖区 switches it on, four admitted providers offer courses,
+西湖区第1小学 publishes its course supermarket with the selection window open, and parent01's two
+children (grades 3 and 5) can choose. Everything goes through the real services."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from kehou.platform.accounts import services as accounts
+from kehou.platform.accounts.models import User
+from kehou.platform.actor import Actor
+from kehou.platform.context import Context
+from kehou.platform.policy import services as policy
+from kehou.platform.providers.models import Provider, Staff
+from kehou.platform.students import services as students
+from kehou.plugins.course_catalogue import enrolment, menus, offerings
+from kehou.timeutil import clock, utcnow
+
+MAIN = "330106"
+#: provider name, staff index, title, category, grades, fee (yuan), materials [(item, yuan)], weekday, start
+COURSES = [
+    ("西湖少儿书画院", 0, "少儿软笔书法", "优秀传统文化", [3, 4, 5, 6], 300, [("毛笔", 15), ("毛边纸", 5)], 0, "16:00"),
+    ("西湖少儿书画院", 1, "儿童水墨画", "优秀传统文化", [1, 2, 3], 280, [("国画颜料", 20)], 1, "16:00"),
+    ("杭州青少年足球俱乐部", 0, "校园足球", "体育艺术", [1, 2, 3, 4, 5, 6], 260, [], 2, "16:00"),
+    ("西湖区青少年宫", 0, "童声合唱", "体育艺术", [2, 3, 4, 5, 6], 240, [], 3, "16:00"),
+    ("西湖区青少年宫", 1, "趣味科学实验", "科普", [3, 4, 5, 6], 320, [("实验材料包", 40)], 3, "16:00"),
+    ("浙江自然博物院科普部", 0, "自然探索与标本制作", "科普", [4, 5, 6], 200, [("标本盒", 10)], 4, "16:00"),
+]
+DESCRIPTIONS = {
+    "少儿软笔书法": "从执笔、基本笔画到楷书结构，感受汉字之美。",
+    "儿童水墨画": "以花鸟、蔬果为题材，体验水墨的浓淡干湿。",
+    "校园足球": "球感、传接球与小场地比赛，培养团队合作。",
+    "童声合唱": "发声练习与多声部合唱，期末举办汇报演出。",
+    "趣味科学实验": "动手做实验，观察现象、提出问题、记录结果。",
+    "自然探索与标本制作": "走进自然博物院藏品，学习昆虫与植物标本制作。",
+}
+
+
+def load(ctx: Context) -> None:
+    with ctx.db.write_session() as s:
+        decider = accounts.actor_for(s.scalars(select(User).where(User.username == "xh_decider")).one())
+        reviewer = accounts.actor_for(s.scalars(select(User).where(User.username == "xh_reviewer1")).one())
+        school_admin = accounts.actor_for(s.scalars(select(User).where(User.username == "school01")).one())
+        policy.put(s, ctx.registry, decider, scope=MAIN, key="plugins.enabled", value=["course_catalogue"],
+                   effective_from=clock.today_local(), reason="本区启用课程超市（选课）")
+        school_id = school_admin.school_id
+        assert school_id is not None
+        menu = menus.create_menu(ctx, s, school_admin, school_id, menus.MenuInput(
+            opens_at=utcnow() - dt.timedelta(hours=1), closes_at=utcnow() + dt.timedelta(days=7),
+            service_start="15:30", service_end="17:40", homework_minutes=40))
+        for name, staff_no, title, category, grades, fee, materials, weekday, start in COURSES:
+            provider = s.scalars(select(Provider).where(Provider.name == name)).one()
+            org = accounts.actor_for(s.scalars(select(User).where(User.provider_id == provider.id)).first())
+            staff = list(s.scalars(select(Staff.id).where(Staff.provider_id == provider.id).order_by(Staff.id)))[staff_no]
+            o = offerings.create(ctx, s, org, offerings.OfferingInput(
+                county_code=MAIN, title=title, category=category, description=DESCRIPTIONS[title], grades=grades,
+                sessions_per_week=1, minutes=60, capacity=30, fee_fen=fee * 100, instructor_id=staff,
+                materials_fee_fen=sum(y for _, y in materials) * 100,
+                materials=[{"item": i, "fen": y * 100} for i, y in materials], school_requirements="教室一间"))
+            offerings.review(s, reviewer, o.id, approve=True, reason="")
+            menus.place(ctx, s, school_admin, menu.id, menus.PlaceInput(
+                offering_id=o.id, venue=f"{title}教室", capacity=30, slots=[menus.SlotInput(weekday, start)]))
+        menus.publish(ctx, s, school_admin, menu.id)
+        for no, (name, grade, priority) in enumerate([("王小明", 3, None), ("王小红", 5, "migrant")], start=1):
+            child = students.add_student(s, school_admin, school_id, students.StudentInput(
+                student_no=f"X2026{no:04d}", name=name, grade=grade, class_name=f"{grade}年级1班", priority_group=priority))
+            students.link_guardian(s, school_admin, child.id, "parent01", "母亲")
+        classmates = accounts.create_user(s, Actor.system("demo"), username="parent02", display_name="李家长",
+                                          password="Kehou-demo-2026", role="parent", county_code=MAIN, school_id=school_id)
+        first = None
+        for no in range(3, 23):  # classmates already chose: seats fill up on the popular courses
+            kid = students.add_student(s, school_admin, school_id, students.StudentInput(
+                student_no=f"X2026{no:04d}", name=f"同学{no:02d}", grade=4, class_name="4年级2班"))
+            students.link_guardian(s, school_admin, kid.id, classmates.username)
+            first = first or kid.id
+        kids = list(range(first or 0, (first or 0) + 20))
+    parent02 = accounts.actor_for(classmates)
+    with ctx.db.read_session() as s:
+        from kehou.plugins.course_catalogue import queries
+
+        football = next(e["id"] for e in queries.entries(s, menu_id=menu.id) if e["title"] == "校园足球")
+    for kid in kids:
+        with ctx.db.write_session() as s:
+            enrolment.enroll(ctx, s, parent02, kid, football)
