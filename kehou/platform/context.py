@@ -42,6 +42,12 @@ class Context:
         enabled = policy.get(session, self.registry, county_code, "plugins.enabled")
         return hooks_for_county(self.pm, hook_name, list(enabled))
 
+    def hook_for_settings(self, settings: dict[str, Any], hook_name: str) -> Any:
+        """As :meth:`county_hook`, from the county's already resolved settings (no query)."""
+        from kehou.plugin_manager import hooks_for_county
+
+        return hooks_for_county(self.pm, hook_name, list(settings.get("plugins.enabled") or []))
+
 
 def build_context(settings: Settings, *, plugins: list[Any] | None = None, load_entrypoints: bool = True) -> Context:
     from kehou.plugin_manager import build_plugin_manager

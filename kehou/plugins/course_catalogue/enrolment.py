@@ -17,7 +17,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from kehou.errors import Conflict, NotFound, ValidationFailed
@@ -82,17 +82,25 @@ def _window(settings: dict[str, Any], menu: Menu, student: Student, had_cancelle
     raise Conflict("选课已截止。", code="selection_closed")
 
 
-def _current(session: Session, student_id: int, menu_id: int) -> list[tuple[Enrolment, Entry, Offering]]:
+def _mine(session: Session, student_id: int, menu_id: int) -> list[tuple[Enrolment, Entry, Offering]]:
+    """Every enrolment row of the student in the menu, whatever its status (one query)."""
     return [tuple(r) for r in session.execute(  # type: ignore[misc]
         select(Enrolment, Entry, Offering).join(Entry, Entry.id == Enrolment.entry_id).join(Offering, Offering.id == Entry.offering_id)
-        .where(Enrolment.student_id == student_id, Enrolment.status.in_(ACTIVE), Entry.menu_id == menu_id))]
+        .where(Enrolment.student_id == student_id, Entry.menu_id == menu_id))]
+
+
+def _current(session: Session, student_id: int, menu_id: int) -> list[tuple[Enrolment, Entry, Offering]]:
+    return [r for r in _mine(session, student_id, menu_id) if r[0].status in ACTIVE]
 
 
 def _clash(session: Session, entry_id: int, other_ids: list[int]) -> str | None:
     if not other_ids:
         return None
-    mine = list(session.scalars(select(Slot).where(Slot.entry_id == entry_id, Slot.active.is_(True))))
-    for other in session.scalars(select(Slot).where(Slot.entry_id.in_(other_ids), Slot.active.is_(True))):
+    slots = list(session.scalars(select(Slot).where(Slot.entry_id.in_([entry_id, *other_ids]), Slot.active.is_(True))))
+    mine = [s for s in slots if s.entry_id == entry_id]
+    for other in slots:
+        if other.entry_id == entry_id:
+            continue
         for s in mine:
             if s.weekday == other.weekday and overlaps(s.start_min, s.end_min, other.start_min, other.end_min):
                 return f"与已选课程（编号{other.entry_id}）{WEEKDAYS[s.weekday]}{fmt_hhmm(other.start_min)}-{fmt_hhmm(other.end_min)}时间冲突。"
@@ -108,7 +116,7 @@ def _validate_hooks(ctx: Context, session: Session, settings: dict[str, Any], st
     request = EnrollmentRequest(student_id=student.id, school_id=student.school_id, county_code=student.county_code,
                                 term_name=menu.term_name, course=course(entry, offering),
                                 current=tuple(course(en, of) for _, en, of in current), waitlist=waitlist)
-    hook = ctx.county_hook(session, student.county_code, "kehou_validate_enrollment")
+    hook = ctx.hook_for_settings(settings, "kehou_validate_enrollment")
     refusals = [r for answer in hook(enrollment=request, policy=settings) for r in answer or []]
     if refusals:
         raise ValidationFailed("；".join(r.message for r in refusals), code=refusals[0].code, field=refusals[0].field)
@@ -129,17 +137,16 @@ def release_seat(session: Session, entry_id: int) -> None:
 def enroll(ctx: Context, session: Session, actor: Actor, student_id: int, entry_id: int, *, waitlist: bool = False) -> Outcome:
     student = students.child_of(session, actor, student_id, lock=True)
     entry, menu, offering = _open_entry(session, entry_id, student.school_id)
-    existing = session.scalars(select(Enrolment).where(Enrolment.student_id == student.id, Enrolment.entry_id == entry.id)).first()
+    mine = _mine(session, student.id, menu.id)
+    existing = next((e for e, en, _ in mine if en.id == entry.id), None)
     if existing is not None and existing.status in ACTIVE:
         return Outcome(existing, False)
     settings = policy.resolve_all(session, ctx.registry, student.county_code)
     require_enabled(settings)
-    had_cancelled = session.scalar(select(func.count()).select_from(Enrolment).join(Entry, Entry.id == Enrolment.entry_id).where(
-        Enrolment.student_id == student.id, Entry.menu_id == menu.id, Enrolment.status == EnrolmentStatus.cancelled)) > 0
-    source = _window(settings, menu, student, had_cancelled)
+    source = _window(settings, menu, student, any(e.status == EnrolmentStatus.cancelled for e, _, _ in mine))
     if student.grade not in entry.grades:
         raise ValidationFailed("该课程不面向您孩子所在年级。", code="grade_not_eligible", field="entry_id")
-    current = _current(session, student.id, menu.id)
+    current = [r for r in mine if r[0].status in ACTIVE]
     limit = int(settings["catalogue.max_courses_per_student"])
     if len(current) >= limit:
         raise Conflict(f"每生每学期最多选{limit}门课程（含候补）。", code="too_many_courses")

@@ -19,7 +19,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kehou.errors import NotFound, ValidationFailed
+from kehou.errors import NotFound, PermissionDenied, ValidationFailed
 from kehou.platform.accounts.models import User
 from kehou.platform.actor import Actor
 from kehou.platform.admission.models import WhitelistEntry
@@ -35,6 +35,7 @@ from kehou.plugins.course_catalogue.models import ENROLMENT_LABELS, OFFERING_STA
 from kehou.plugins.course_catalogue.timewindow import WEEKDAYS, fmt_hhmm
 from kehou.timeutil import SHANGHAI, UTC, clock
 from kehou.web.deps import DB, Ctx, Who
+from kehou.web.errors import flash
 from kehou.web.pages import column, done, field, integer, render, values
 
 Form = URLEncodedBody[dict[str, Any]]
@@ -317,7 +318,13 @@ class SchoolCataloguePages(Controller):
     @post("/students/{student_id:int}/guardians", sync_to_thread=True)
     def link_guardian(self, request: Req, student_id: FromPath[int], data: Form, db: DB, actor: Who) -> Redirect:
         actor.require("school_admin")
-        students.link_guardian(db, actor, student_id, field(data, "username"), field(data, "relation"))
+        try:
+            students.link_guardian(db, actor, student_id, field(data, "username"), field(data, "relation"))
+        except (NotFound, PermissionDenied) as err:
+            if err.field != "username":
+                raise
+            flash(request, "error", err.message)  # a mistyped account: back to the form, not the error page
+            return Redirect(path="/school/students", status_code=303)
         return done(request, "/school/students", T.DONE["guardian_linked"])
 
     @post("/students/{student_id:int}/priority", sync_to_thread=True)
