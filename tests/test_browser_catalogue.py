@@ -25,7 +25,8 @@ PHONE = {"width": 375, "height": 740}
 
 def send(client, url: str, back: str, data: dict | None = None):  # type: ignore[no-untyped-def]
     """Post a form as the page ``back`` would: its CSRF token, and ``back`` as the Referer (where errors return)."""
-    return client.post(url, data={"_csrf_token": csrf(client, back), **(data or {})}, headers={"referer": f"http://127.0.0.1{back}"})
+    return client.post(url, data={"_csrf_token": csrf(client, back), **(data or {})},
+                       headers={"referer": f"http://127.0.0.1{back}"})
 
 
 def flash(html: str) -> str:
@@ -98,9 +99,8 @@ def test_provider_offers_a_course_and_the_county_reviews_it(ctx, world: World) -
     with browser(ctx, "provider") as prov:
         page = prov.get("/provider/offerings").text
         assert "西湖区" in page and 'name="fee_yuan"' in page and "王老师" in page
-        resp = prov.post("/provider/offerings", data=form | {"_csrf_token": csrf(prov, "/provider/offerings")})
-        assert "最多两位小数" in flash(resp.text)
-        resp = prov.post("/provider/offerings", data=form | {"fee_yuan": "300.5", "_csrf_token": csrf(prov, "/provider/offerings")})
+        assert "最多两位小数" in flash(send(prov, "/provider/offerings", "/provider/offerings", form).text)
+        resp = send(prov, "/provider/offerings", "/provider/offerings", form | {"fee_yuan": "300.5"})
         assert "等待教育局审核" in flash(resp.text)
         assert "少儿篆刻" in resp.text and "300.50" in resp.text and "20.50" in resp.text and "待教育局审核" in resp.text
     with ctx.db.read_session() as s:
@@ -113,21 +113,18 @@ def test_provider_offers_a_course_and_the_county_reviews_it(ctx, world: World) -
     with browser(ctx, "reviewer1") as rev:
         page = rev.get("/desk/offerings").text
         assert "少儿篆刻" in page and "西湖青少年美术中心" in page and "300.50" in page
-        token = csrf(rev, "/desk/offerings")
-        resp = rev.post(f"/desk/offerings/{o.id}/review", data={"_csrf_token": token, "approve": "no", "reason": ""})
+        resp = send(rev, f"/desk/offerings/{o.id}/review", "/desk/offerings", {"approve": "no", "reason": ""})
         assert "须说明理由" in flash(resp.text)
-        resp = rev.post(f"/desk/offerings/{o.id}/review", data={"_csrf_token": token, "approve": "yes"})
+        resp = send(rev, f"/desk/offerings/{o.id}/review", "/desk/offerings", {"approve": "yes"})
         assert "审核通过" in flash(resp.text) and "没有待审核的课程" in resp.text
 
     with browser(ctx, "provider") as prov:
-        resp = prov.post(f"/provider/offerings/{o.id}/withdraw", data={"_csrf_token": csrf(prov, "/provider/offerings"),
-                                                                     "reason": "教师调动"})
+        resp = send(prov, f"/provider/offerings/{o.id}/withdraw", "/provider/offerings", {"reason": "教师调动"})
         assert "已撤下" in flash(resp.text)
     with browser(ctx, "other_provider") as other:  # not admitted anywhere: told so, and cannot touch another's course
         page = other.get("/provider/offerings").text
         assert "尚未在任何区县准入" in page and "少儿篆刻" not in page
-        resp = other.post(f"/provider/offerings/{o.id}/withdraw", data={"_csrf_token": csrf(other, "/provider/offerings")})
-        assert resp.status_code == 404
+        assert send(other, f"/provider/offerings/{o.id}/withdraw", "/provider/offerings").status_code == 404
 
 
 def test_school_builds_and_publishes_a_menu_and_manages_classes(ctx, world: World) -> None:
@@ -137,108 +134,89 @@ def test_school_builds_and_publishes_a_menu_and_manages_classes(ctx, world: Worl
     o2 = cs.offering(world, "provider", "国画入门", category="体育艺术")
     opens = utcnow() - dt.timedelta(minutes=1)
     with browser(ctx, "school_admin") as school:
-        token = csrf(school, "/school/menus")
-        resp = school.post("/school/menus", data={"_csrf_token": token, "opens_at": "明天", "closes_at": "",
-                                                  "service_start": "15:30", "service_end": "17:40"})
-        assert "须为日期和时刻" in flash(resp.text)
-        resp = school.post("/school/menus", data={
-            "_csrf_token": token, "opens_at": local_input(opens), "closes_at": local_input(opens + dt.timedelta(days=2)),
-            "service_start": "15:30", "service_end": "17:40", "homework_minutes": "40"})
+        menu_form = {"opens_at": "明天", "closes_at": "", "service_start": "15:30", "service_end": "17:40"}
+        assert "须为日期和时刻" in flash(send(school, "/school/menus", "/school/menus", menu_form).text)
+        resp = send(school, "/school/menus", "/school/menus", menu_form | {
+            "opens_at": local_input(opens), "closes_at": local_input(opens + dt.timedelta(days=2)), "homework_minutes": "40"})
         assert "课程超市已建立" in flash(resp.text)
         menu_id = int(str(resp.url).rstrip("/").rsplit("/", 1)[1])
-        with ctx.db.read_session() as s:
-            m = s.get(Menu, menu_id)
-            assert as_utc(m.opens_at) == opens.replace(second=0, microsecond=0)  # Beijing time in the form, UTC stored
-        page = school.get(f"/school/menus/{menu_id}").text
+        with ctx.db.read_session() as s:  # Beijing time in the form, UTC in the database
+            assert as_utc(s.get(Menu, menu_id).opens_at) == opens.replace(second=0, microsecond=0)
+        builder = f"/school/menus/{menu_id}"
+        page = school.get(builder).text
         assert "少儿软笔书法" in page and "国画入门" in page and "草稿" in page
-        assert "国画入门" not in school.get(f"/school/menus/{menu_id}?q=书法").text
+        assert "国画入门" not in school.get(f"{builder}?q=书法").text
 
-        def place(offering_id: int, weekday: str, grades: list[str], capacity: str = "30") -> str:
-            return school.post(f"/school/menus/{menu_id}/entries", data={
-                "_csrf_token": token, "offering_id": str(offering_id), "weekday": [weekday], "start": ["16:00"],
-                "venue": "书法教室", "capacity": capacity, "grades": grades}).text
+        def place(offering_id: int, weekday: str, grades: list[str], start: str = "16:00") -> str:
+            return send(school, f"{builder}/entries", builder, {
+                "offering_id": str(offering_id), "weekday": [weekday], "start": [start], "venue": "书法教室", "capacity": "30",
+                "grades": grades}).text
 
-        assert "不在本校课后服务时段" in flash(school.post(f"/school/menus/{menu_id}/entries", data={
-            "_csrf_token": token, "offering_id": str(o1), "weekday": ["0"], "start": ["17:00"], "venue": "书法教室",
-            "capacity": "30"}).text)
+        assert "不在本校课后服务时段" in flash(place(o1, "0", [], start="17:00"))
         assert "已排入" in flash(place(o1, "0", ["3"]))
         assert "已排入" in flash(place(o1, "2", ["4"]))
         page = place(o2, "1", [])
         with ctx.db.read_session() as s:
-            e3, e4, painting = [e.id for e in s.scalars(select(Entry).where(Entry.menu_id == menu_id).order_by(Entry.id))]
+            e3, e4, painting = s.scalars(select(Entry.id).where(Entry.menu_id == menu_id).order_by(Entry.id)).all()
         assert page.count("0/30") == 3
-        resp = school.post(f"/school/entries/{painting}/remove", data={"_csrf_token": token})
-        assert "已从课程超市移除" in flash(resp.text)
-        resp = school.post(f"/school/entries/{e3}/teleport", data={"_csrf_token": token})
-        assert resp.status_code == 404
-        resp = school.post(f"/school/menus/{menu_id}/publish", data={"_csrf_token": token})
+        assert "已从课程超市移除" in flash(send(school, f"/school/entries/{painting}/remove", builder).text)
+        assert send(school, f"/school/entries/{e3}/teleport", builder).status_code == 404
+        resp = send(school, f"{builder}/publish", builder)
         assert "已发布" in flash(resp.text) and "草稿" not in resp.text.split('id="menu-status"')[1][:40]
 
-        printed = school.get(f"/school/menus/{menu_id}/print").text
+        printed = school.get(f"{builder}/print").text
         assert "西湖小学" in printed and "少儿软笔书法" in printed and "300.00" in printed and "毛笔 15.00" in printed
         assert "周一" in printed and "周三" in printed and "<form" not in printed.split("<main>")[1]
 
-        resp = school.post(f"/school/entries/{e3}/merge", data={"_csrf_token": token, "into_id": str(e4), "reason": "人数不足"})
+        resp = send(school, f"/school/entries/{e3}/merge", builder, {"into_id": str(e4), "reason": "人数不足"})
         assert "班级已合并" in flash(resp.text)
         o3 = cs.offering(world, "provider", "国画入门", category="体育艺术")
         place(o3, "1", [])
         with ctx.db.read_session() as s:
             new = s.scalars(select(Entry.id).where(Entry.offering_id == o3)).one()
-        resp = school.post(f"/school/entries/{new}/cancel", data={"_csrf_token": token, "reason": ""})
-        assert "原因" in flash(resp.text)
-        resp = school.post(f"/school/entries/{new}/cancel", data={"_csrf_token": token, "reason": "场地维修"})
-        assert "已取消开班" in flash(resp.text)
+        assert "原因" in flash(send(school, f"/school/entries/{new}/cancel", builder, {"reason": ""}).text)
+        assert "已取消开班" in flash(send(school, f"/school/entries/{new}/cancel", builder, {"reason": "场地维修"}).text)
     with browser(ctx, "parent") as parent:  # another role cannot act on the school's classes
-        resp = parent.post(f"/school/entries/{e4}/cancel", data={"_csrf_token": csrf(parent, "/parent"), "reason": "x"})
-        assert resp.status_code == 403
+        assert send(parent, f"/school/entries/{e4}/cancel", "/parent", {"reason": "x"}).status_code == 403
 
 
 def test_school_roster_and_parent_selection_with_waitlist(ctx, world: World) -> None:
     cat = cs.ready(world)
+    roster = "/school/students"
     with browser(ctx, "school_admin") as school:
-        token = csrf(school, "/school/students")
-        resp = school.post("/school/students", data={"_csrf_token": token, "student_no": "G-001", "name": "小红", "grade": "3",
-                                                     "class_name": "2班", "priority_group": ""})
+        resp = send(school, roster, roster, {"student_no": "G-001", "name": "小红", "grade": "3", "class_name": "2班",
+                                             "priority_group": ""})
         assert "学生已登记" in flash(resp.text) and "小红" in resp.text
         with ctx.db.read_session() as s:
             red = s.scalars(select(Student.id).where(Student.name == "小红")).one()
-        resp = school.post(f"/school/students/{red}/guardians", data={"_csrf_token": token, "username": "nobody"})
-        assert "没有该家长账号" in flash(resp.text)
-        resp = school.post(f"/school/students/{red}/guardians", data={"_csrf_token": token, "username": "parent",
-                                                                      "relation": "父亲"})
+        assert "没有该家长账号" in flash(send(school, f"{roster}/{red}/guardians", roster, {"username": "nobody"}).text)
+        resp = send(school, f"{roster}/{red}/guardians", roster, {"username": "parent", "relation": "父亲"})
         assert "已关联" in flash(resp.text) and "parent（父亲）" in resp.text
-        resp = school.post(f"/school/students/{red}/priority", data={"_csrf_token": token, "priority_group": "left_behind",
-                                                                     "reason": "父母均在外务工"})
+        resp = send(school, f"{roster}/{red}/priority", roster, {"priority_group": "left_behind", "reason": "父母均在外务工"})
         assert "已更新" in flash(resp.text) and "留守儿童" in resp.text
     small = cs.place(world, cat.menu_id, cs.offering(world, "provider", "创意手工", category="劳动实践"), [(3, "16:00")],
                      capacity=1, venue="手工教室")
 
+    ming = cat.students["xiaoming"]
     with browser(ctx, "parent") as parent:
         page = parent.get("/parent").text
         assert "小明" in page and "小红" in page and "留守" not in page
-        ming, token = cat.students["xiaoming"], csrf(parent, "/parent")
-        page = parent.get(f"/parent/children/{ming}").text
+        mine, hers = f"/parent/children/{ming}", f"/parent/children/{red}"
+        page = parent.get(mine).text
         assert "少儿软笔书法" in page and "¥300.00" in page and "1/1" in page and "留守" not in page
-        resp = parent.post(f"/parent/children/{ming}/enrol", data={"_csrf_token": token, "entry_id": str(small)})
-        assert "已选上「创意手工」" in flash(resp.text)
-        resp = parent.post(f"/parent/children/{ming}/enrol", data={"_csrf_token": token, "entry_id": str(small)})
-        assert "已经选过「创意手工」" in flash(resp.text)
-        card = parent.get(f"/parent/children/{red}").text.split(f'id="course-{small}"')[1].split("</article>")[0]
+        assert "已选上「创意手工」" in flash(send(parent, f"{mine}/enrol", mine, {"entry_id": str(small)}).text)
+        assert "已经选过「创意手工」" in flash(send(parent, f"{mine}/enrol", mine, {"entry_id": str(small)}).text)
+        card = parent.get(hers).text.split(f'id="course-{small}"')[1].split("</article>")[0]
         assert "已满" in card and "加入候补" in card
-        resp = parent.post(f"/parent/children/{red}/enrol", data={"_csrf_token": token, "entry_id": str(small)})
-        assert "名额已满" in flash(resp.text)
-        resp = parent.post(f"/parent/children/{red}/enrol", data={"_csrf_token": token, "entry_id": str(small), "waitlist": "yes"})
+        assert "名额已满" in flash(send(parent, f"{hers}/enrol", hers, {"entry_id": str(small)}).text)
+        resp = send(parent, f"{hers}/enrol", hers, {"entry_id": str(small), "waitlist": "yes"})
         assert "已加入候补" in flash(resp.text) and "（候补）" in resp.text
-        resp = parent.post(f"/parent/children/{ming}/quit", data={"_csrf_token": token, "entry_id": str(small)})
-        assert "已退出「创意手工」" in flash(resp.text)
-        page = parent.get(f"/parent/children/{red}").text  # the freed seat went to the waitlist
-        assert "16:00-17:00 创意手工 <small>" in page
-        resp = parent.post(f"/parent/children/{ming}/quit", data={"_csrf_token": token, "entry_id": str(small)})
+        assert "已退出「创意手工」" in flash(send(parent, f"{mine}/quit", mine, {"entry_id": str(small)}).text)
+        assert "16:00-17:00 创意手工 <small>" in parent.get(hers).text  # the freed seat went to the waitlist
+        resp = send(parent, f"{mine}/quit", mine, {"entry_id": str(small)})
         assert resp.status_code == 404 and "没有选这门课" in resp.text
     with browser(ctx, "school_admin") as school:  # a school admin cannot enrol a child
-        resp = school.post(f"/parent/children/{ming}/enrol", data={"_csrf_token": csrf(school, "/school/students"),
-                                                                   "entry_id": str(small)})
-        assert resp.status_code == 403
+        assert send(school, f"/parent/children/{ming}/enrol", roster, {"entry_id": str(small)}).status_code == 403
 
 
 def test_provider_checks_in_on_the_lesson_day(ctx, world: World) -> None:
@@ -249,37 +227,32 @@ def test_provider_checks_in_on_the_lesson_day(ctx, world: World) -> None:
     with browser(ctx, "provider") as prov:
         page = prov.get("/provider/lessons").text
         assert "少儿软笔书法" in page and "西湖小学" in page and "16:00-17:00" in page and "待上课" in page
-        resp = prov.post(f"/provider/lessons/{lesson.id}/check-in", data={"_csrf_token": csrf(prov, "/provider/lessons"),
-                                                                         "staff_id": str(cs.staff_id(world, "provider"))})
+        resp = send(prov, f"/provider/lessons/{lesson.id}/check-in", "/provider/lessons",
+                    {"staff_id": str(cs.staff_id(world, "provider"))})
         assert "已签到" in flash(resp.text) and "王老师" in resp.text
     with browser(ctx, "other_provider") as other:
         assert "少儿软笔书法" not in other.get("/provider/lessons").text
-        resp = other.post(f"/provider/lessons/{lesson.id}/check-in", data={"_csrf_token": csrf(other, "/provider/lessons"),
-                                                                          "staff_id": "1"})
-        assert resp.status_code == 404
+        assert send(other, f"/provider/lessons/{lesson.id}/check-in", "/provider/lessons", {"staff_id": "1"}).status_code == 404
 
 
 def test_pages_never_show_a_suspended_providers_courses(ctx, world: World) -> None:
     cat = cs.ready(world)
-    sid = cat.students["xiaoming"]
+    child = f"/parent/children/{cat.students['xiaoming']}"
+    builder = f"/school/menus/{cat.menu_id}"
     titles = ("少儿软笔书法", "国画入门")
     with browser(ctx, "parent") as parent:
-        parent.post(f"/parent/children/{sid}/enrol", data={"_csrf_token": csrf(parent, "/parent"),
-                                                           "entry_id": str(cat.entries["calligraphy"])})
-        assert all(t in parent.get(f"/parent/children/{sid}").text for t in titles)
+        send(parent, f"{child}/enrol", child, {"entry_id": str(cat.entries["calligraphy"])})
+        assert all(t in parent.get(child).text for t in titles)
     with browser(ctx, "school_admin") as school:
-        assert all(t in school.get(f"/school/menus/{cat.menu_id}").text for t in titles)
+        assert all(t in school.get(builder).text for t in titles)
 
     cs.set_whitelist_status(world, "provider", "suspended")
     with browser(ctx, "parent") as parent:
-        page = parent.get(f"/parent/children/{sid}").text
+        page = parent.get(child).text
         assert not any(t in page for t in titles) and "没有可选的课程" in page and "还没有选课" in page
-        assert not any(t in parent.get(f"/parent/children/{sid}?q=书法").text for t in titles)
-        resp = parent.post(f"/parent/children/{sid}/enrol", data={"_csrf_token": csrf(parent, "/parent"),
-                                                                  "entry_id": str(cat.entries["painting"])})
-        assert resp.status_code == 404
+        assert not any(t in parent.get(f"{child}?q=书法").text for t in titles)
+        assert send(parent, f"{child}/enrol", child, {"entry_id": str(cat.entries["painting"])}).status_code == 404
     with browser(ctx, "school_admin") as school:
-        for url in (f"/school/menus/{cat.menu_id}", f"/school/menus/{cat.menu_id}?q=书法", f"/school/menus/{cat.menu_id}/print"):
-            page = school.get(url).text
-            assert not any(t in page for t in titles), url
-        assert "没有符合条件的课程" in school.get(f"/school/menus/{cat.menu_id}").text
+        for url in (builder, f"{builder}?q=书法", f"{builder}/print"):
+            assert not any(t in school.get(url).text for t in titles), url
+        assert "没有符合条件的课程" in school.get(builder).text

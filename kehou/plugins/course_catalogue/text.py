@@ -8,8 +8,8 @@ from __future__ import annotations
 
 NAV = {
     "catalogue": "课程超市", "offerings": "我的课程", "lessons": "今日课次", "desk_offerings": "课程审核",
-    "menus": "课程超市管理", "students": "学生名册", "children": "我的孩子", "empty": "暂无", "yuan": "元",
-    "grade_suffix": "年级", "none": "—",
+    "menus": "课程超市管理", "students": "学生名册", "children": "我的孩子", "empty": "暂无",
+    "grade_suffix": "年级", "none": "—", "to": "至", "beijing": "（北京时间）",
 }
 
 OFFERINGS = {
@@ -27,7 +27,7 @@ OFFERINGS = {
 }
 
 LESSONS = {
-    "title": "今日课次", "intro": "授课教师到校上课后在此签到；只能在上课当天签到，签到教师须经审核。", "day": "日期",
+    "title": "今日课次", "intro": "授课教师到校上课后在此签到；只能在上课当天签到，签到教师须经审核。",
     "time": "时间", "course": "课程", "school": "学校", "venue": "地点", "status": "状态", "teacher": "签到教师",
     "check_in": "签到", "empty": "今天没有课次。",
 }
@@ -35,7 +35,7 @@ LESSON_STATUS = {"scheduled": "待上课", "delivered": "已签到", "cancelled"
 
 DESK = {
     "title": "课程审核", "intro": "机构发布的课程经审核通过后，方可进入本区县学校的课程超市。",
-    "pending": "待审核课程", "provider": "机构", "course": "课程", "detail": "内容", "instructor": "授课教师",
+    "pending": "待审核课程", "provider": "机构", "course": "课程", "instructor": "授课教师",
     "warnings": "自动核查提示", "approve": "通过", "reject": "不通过", "reason": "理由（不通过时必填）",
     "empty": "没有待审核的课程。", "submitted": "提交时间", "per_week": "每周{n}次 × {m}分钟", "capacity": "班额{n}人",
     "fee": "每学期课程费", "materials": "耗材费", "requirements": "对学校的要求",
@@ -51,15 +51,15 @@ MENUS = {
 MENU_STATUS = {"draft": "草稿（家长不可见）", "published": "已发布"}
 
 BUILDER = {
-    "title": "课程超市", "back": "返回课程超市列表", "summary": "概况", "term": "学期", "window": "选课时间",
+    "title": "课程超市", "back": "返回课程超市列表", "window": "选课时间",
     "service": "课后服务时段", "homework": "作业辅导", "minutes": "分钟", "status": "状态", "publish": "发布课程超市",
     "publish_hint": "发布后家长即可在选课时间内选课，课次按校历生成。", "print": "打印 / 分享给家长",
-    "entries": "已排课程", "course": "课程", "provider": "机构", "slots": "上课时间", "venue": "地点", "grades": "年级",
+    "entries": "已排课程", "course": "课程", "slots": "上课时间", "venue": "地点", "grades": "年级",
     "enrolled": "已选/班额", "fee": "课程费", "entry_status": "状态", "undersized": "人数不足",
     "cancel": "取消开班", "cancel_reason": "取消原因 *", "merge": "合并到", "merge_reason": "合并说明 *",
-    "remove": "移除", "no_targets": "没有可合并的同课程班级",
+    "remove": "移除",
     "offerings": "可选课程（教育局已审核）", "search": "搜索课程名称", "search_button": "搜索", "clear": "清除",
-    "instructor": "授课教师", "schedule": "课时", "per_week": "每周{n}次 × {m}分钟", "capacity_max": "班额上限",
+    "instructor": "授课教师", "per_week": "每周{n}次 × {m}分钟", "capacity_max": "班额上限",
     "materials_fee": "耗材费", "requirements": "对学校的要求", "place": "排入课程超市", "weekday": "上课日",
     "start": "开始时刻", "session": "第{n}次", "venue_in": "上课地点 *", "capacity_in": "本校班额 *",
     "grades_in": "开放年级（不选为本校适用的全部年级）", "no_offerings": "没有符合条件的课程。",
@@ -86,17 +86,17 @@ STUDENTS = {
 
 PARENT = {
     "title": "我的孩子", "intro": "选择孩子，查看本学期可选的课后服务课程和课表。", "choose": "选课和课表",
-    "none": "学校尚未为您的账号关联孩子，请联系孩子所在学校。", "school": "学校",
+    "none": "学校尚未为您的账号关联孩子，请联系孩子所在学校。",
 }
 
 CHILD = {
-    "title": "选课", "back": "我的孩子", "menus": "选课安排", "window": "选课时间", "no_menu": "学校尚未发布本学期的课程超市。",
+    "title": "选课", "window": "选课时间", "no_menu": "学校尚未发布本学期的课程超市。",
     "courses": "可选课程", "search": "搜索课程", "search_button": "搜索", "clear": "全部课程", "no_courses": "没有可选的课程。",
     "provider": "机构", "teacher": "教师", "slots": "上课时间", "venue": "地点", "fee": "课程费",
-    "per_term": "元/学期", "materials_fee": "耗材费", "seats": "剩余名额", "full": "已满", "my_status": "选课状态",
+    "per_term": "元/学期", "materials_fee": "耗材费", "seats": "剩余名额", "full": "已满",
     "enrol": "选课", "waitlist": "加入候补", "quit": "退课", "quit_waitlist": "退出候补",
     "quit_confirm": "确定退出这门课程吗？", "timetable": "一人一课表", "no_timetable": "还没有选课。",
-    "waitlisted": "（候补）", "requirements": "说明",
+    "waitlisted": "（候补）",
 }
 
 #: flash messages after an action

@@ -183,7 +183,8 @@ class DeskCataloguePages(Controller):
         rows = offerings.for_county(db, actor, actor.county_code or "", "pending")
         provider_names = dict(db.execute(select(Provider.id, Provider.name)
                                          .where(Provider.id.in_(sorted({o.provider_id for o in rows})))).all())
-        staff_names = dict(db.execute(select(Staff.id, Staff.name).where(Staff.id.in_(sorted({o.instructor_id for o in rows})))).all())
+        staff_names = dict(db.execute(select(Staff.id, Staff.name)
+                                      .where(Staff.id.in_(sorted({o.instructor_id for o in rows})))).all())
         return page(request, "desk_offerings.html", actor, T.DESK, rows=rows, provider_names=provider_names,
                     staff_names=staff_names)
 
@@ -358,7 +359,8 @@ class ParentCataloguePages(Controller):
         days = [(WEEKDAYS[d], [r for r in table if r["weekday"] == d]) for d in SCHOOL_DAYS]
         return page(request, "parent_child.html", actor, T.CHILD, kid=kid, school=db.get(School, kid.school_id),
                     menus=[queries.menu_out(m) for m in queries.menus_for_child(db, actor, kid.id)],
-                    courses=queries.choices_for_child(db, actor, kid.id, q), q=q, days=days, timetable=table, status_labels=ENROLMENT_LABELS)
+                    courses=queries.choices_for_child(db, actor, kid.id, q), q=q, days=days, timetable=table,
+                    status_labels=ENROLMENT_LABELS)
 
     @post("/children/{student_id:int}/enrol", sync_to_thread=True)
     def enrol(self, request: Req, student_id: FromPath[int], data: Form, db: DB, ctx: Ctx, actor: Who) -> Redirect:
