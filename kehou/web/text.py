@@ -9,6 +9,8 @@ COMMON = {
     "public": "信息公开",
     "my_provider": "本机构",
     "county_desk": "审核工作台",
+    "school_menus": "课程超市",
+    "my_children": "我的孩子",
     "notifications": "消息",
     "settings": "政策设置",
     "audit": "审计日志",

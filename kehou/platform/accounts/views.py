@@ -50,7 +50,8 @@ class AccountPages(Controller):
                               ip=client_ip(request))
         request.clear_session()
         request.set_session({"uid": user.id, "sv": user.session_version})
-        home = {"provider": "/provider", "county_staff": "/desk", "department": "/desk", "platform_admin": "/desk"}
+        home = {"provider": "/provider", "county_staff": "/desk", "department": "/desk", "platform_admin": "/desk",
+                "school_admin": "/school/menus", "parent": "/parent"}
         return Redirect(path=_safe_next(field(data, "next")) or home.get(user.role, "/notifications"), status_code=303)
 
     @post("/logout", sync_to_thread=False)
