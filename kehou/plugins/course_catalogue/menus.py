@@ -73,7 +73,8 @@ def create_menu(ctx: Context, session: Session, actor: Actor, school_id: int, d:
     start, end = _hhmm(d.service_start, "service_start"), _hhmm(d.service_end, "service_end")
     _raise_first(menu_problems(school.kind, start, end, d.homework_minutes, settings))
     day = d.term_day or clock.today_local()
-    term = terms.term_for(settings, ctx.pm.hook.kehou_term_for_date(county_code=school.county_code, day=day), day)
+    default = ctx.hook_for_settings(settings, "kehou_term_for_date")(county_code=school.county_code, day=day)
+    term = terms.term_for(settings, default, day)
     opens, closes = as_utc(d.opens_at), as_utc(d.closes_at)
     if closes <= opens:
         raise ValidationFailed("选课截止时间须晚于开始时间。", code="window_invalid", field="closes_at")
