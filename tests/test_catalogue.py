@@ -107,8 +107,10 @@ def test_menu_time_windows_follow_county_settings(client: TestClient, ctx: Conte
     err(client.post(place, headers=school, json=slot | {"grades": [7]}), 400, "grades_invalid")
     err(client.post(f"/api/v1/menus/{menu['id']}/publish", headers=school), 409, "menu_empty")
     ok(client.post(place, headers=school, json=slot | {"slots": [{"weekday": 0, "start": "16:00"}]}), 201)
+    cs.child(world, "小明")  # the parent is linked before publishing: they are told
     published = ok(client.post(f"/api/v1/menus/{menu['id']}/publish", headers=school))
     assert published["status"] == "published"
+    assert _notes(ctx, world.users["parent"].id) == ["课程超市已发布"]
 
 
 def test_full_course_waitlist_is_promoted_in_order_when_a_seat_frees(client: TestClient, ctx: Context, world: World) -> None:

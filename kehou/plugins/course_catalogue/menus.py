@@ -17,13 +17,15 @@ from kehou.platform.audit import services as audit
 from kehou.platform.context import Context
 from kehou.platform.counties.models import School
 from kehou.platform.policy import services as policy
+from kehou.platform.notifications.models import Notification
 from kehou.platform.providers.models import Staff
+from kehou.platform.students.models import Guardian, Student
 from kehou.platform.students.services import school_of
 from kehou.plugins.course_catalogue import lessons, terms
 from kehou.plugins.course_catalogue.access import admitted_categories, require_enabled
 from kehou.plugins.course_catalogue.models import Entry, EntryStatus, Menu, MenuStatus, Offering, OfferingStatus, Slot
 from kehou.plugins.course_catalogue.timewindow import WEEKDAYS, fmt_hhmm, latest_end, menu_problems, overlaps, parse_hhmm
-from kehou.timeutil import as_utc, clock, utcnow
+from kehou.timeutil import as_utc, clock, fmt_local, utcnow
 
 KIND_GRADES = {"primary": set(range(1, 7)), "junior": set(range(7, 10)), "nine_year": set(range(1, 10))}
 
@@ -230,8 +232,19 @@ def publish(ctx: Context, session: Session, actor: Actor, menu_id: int) -> Menu:
     _raise_first(menu_problems(school.kind, menu.service_start, menu.service_end, menu.homework_minutes, settings))
     menu.status, menu.published_at = MenuStatus.published, utcnow()
     count = sum(lessons.schedule(session, settings, menu, e) for e in entries)
+    told = _tell_parents(session, menu, school.name)
     audit.record(session, actor, county_code=menu.county_code, action="menu.publish", entity_type="course_menu",
                  entity_id=menu.id, old={"status": MenuStatus.draft},
-                 new={"status": MenuStatus.published, "entries": len(entries), "lessons": count})
+                 new={"status": MenuStatus.published, "entries": len(entries), "lessons": count, "parents_told": told})
     session.commit()
     return menu
+
+
+def _tell_parents(session: Session, menu: Menu, school_name: str) -> int:
+    """One message to every guardian of the school's students: the menu and its selection window."""
+    users = set(session.scalars(select(Guardian.user_id).join(Student, Student.id == Guardian.student_id)
+                                .where(Student.school_id == menu.school_id)))
+    body = f"{school_name}{menu.term_name}课程超市已发布，选课时间：{fmt_local(menu.opens_at)} 至 {fmt_local(menu.closes_at)}。"
+    now = utcnow()
+    session.add_all(Notification(user_id=uid, title="课程超市已发布", body=body, link="/parent", created_at=now) for uid in users)
+    return len(users)
