@@ -147,6 +147,9 @@ def bench_vetting_run(ctx, n_staff: int = 50, extra_docs: int = 47, runs: int = 
 
 
 def main() -> None:
+    from benchmarks.selection_day import dispatch
+
+    dispatch()  # `./dev bench selection-day [options]` runs only that benchmark
     logging.getLogger("httpx").setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory() as tmp:
         settings = _settings(Path(tmp))

@@ -12,7 +12,8 @@ What it does, in one command:
    entries on published menus whose window is open now (several entries per weekday afternoon, so
    timetables can clash), 50,000 students with one parent user, guardian link and API token each;
    the course catalogue is switched on for the county through ``policy.put``;
-2. counts the SQL statements and PostgreSQL round trips of one enrolment, in process;
+2. runs enrolments one at a time in process (the real app, Litestar's TestClient): the SQL statements of
+   one enrolment with their time, its PostgreSQL round trips (libpq trace), wall and CPU time per request;
 3. starts the real server (``uvicorn --factory kehou.app:asgi``, ``--workers``) as a subprocess and
    drives it with ``--concurrency`` keep-alive HTTP/1.1 clients (a small asyncio client, far cheaper
    than httpx, because the load generator shares the machine). Each client takes the next parent,
@@ -22,6 +23,12 @@ What it does, in one command:
    ``/healthz``: ``SELECT 1``) on the same server, as the ceiling;
 5. checks the data by SQL: entries over capacity (or whose ``enrolled`` counter disagrees with the
    rows) and pairs of a student's active enrolments whose slots overlap. Both must be 0.
+
+It prints committed enrolments/s, p50/p95/p99 latency, outcomes and errors, the CPU used by the server,
+PostgreSQL, the load generator and anything else on the machine (read from /proc: the load generator
+shares the cores), the ceiling and the ratio. ``--py-spy DIR`` samples the workers (GIL holders) during
+the load. The server is started the way it is deployed: ``kehou serve --no-worker --workers N``
+(uvicorn with TCP_NODELAY on every connection, see ``kehou/web/server.py``), logging at warning level.
 
 201 counts as a committed enrolment; 200 (already enrolled) and 409 are valid answers; 5xx, other
 statuses, timeouts and broken connections are errors. Exit status 1 when an integrity check fails
@@ -83,12 +90,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--pool-size", type=int, default=20, help="KEHOU_DATABASE_POOL_SIZE per worker (overflow is as large)")
     p.add_argument("--ceiling-path", default="/healthz", help="the plain GET measured as the ceiling (/api/... sends a token)")
     p.add_argument("--timeout", type=float, default=10.0, help="per-request timeout, seconds")
-    p.add_argument("--access-log", action="store_true", help="keep uvicorn's access log (off by default)")
+    p.add_argument("--py-spy", metavar="DIR", default="",
+                   help="sample every worker with py-spy (must be on PATH, e.g. `uv run --with py-spy ...`) during "
+                        "the enrolment load; collapsed stacks are written to DIR")
     p.add_argument("--seed", type=int, default=20260901)
     p.add_argument("--keep", action="store_true", help="keep the database (and print its URL) instead of dropping it")
     p.add_argument("--no-probe", action="store_true", help="skip counting the SQL of one enrolment")
-    p.add_argument("--hold", type=float, default=0.0,
-                   help="keep loading for this many extra seconds while you attach a profiler (py-spy); not measured")
     p.add_argument("--strict", action="store_true", help="also exit 1 on errors or a missed target")
     p.add_argument("--quick", action="store_true", help="smoke run: 4 schools, 2,000 students, 200 entries, 16 clients, 8 s")
     args = p.parse_args(argv)
@@ -141,7 +148,6 @@ def seed(ctx: Any, args: argparse.Namespace, rng: random.Random) -> County:
 
     now, today = utcnow(), clock.today_local()
     n_providers = max(1, min(60, args.entries // 30))
-    tables: list[tuple[Any, list[dict[str, Any]]]] = []
 
     regions = [dict(code=PROVINCE, name="浙江省", level="province", parent_code=None),
                dict(code=CITY, name="杭州市", level="city", parent_code=PROVINCE),
@@ -211,8 +217,11 @@ def seed(ctx: Any, args: argparse.Namespace, rng: random.Random) -> County:
         rng.shuffle(ids)
         for rank, eid in enumerate(ids, start=1):
             weight[eid] = 1.0 / rank ** args.zipf
-    choices = {sid: {g: (sorted(ids, key=lambda e: -weight[e]), [weight[e] for e in sorted(ids, key=lambda e: -weight[e])])
-                     for g, ids in grades_map.items()} for sid, grades_map in by_school_grade.items()}
+    choices: dict[int, dict[int, tuple[list[int], list[float]]]] = {}
+    for school_id, grades_map in by_school_grade.items():
+        for g, ids in grades_map.items():
+            ranked = sorted(ids, key=lambda e: -weight[e])
+            choices.setdefault(school_id, {})[g] = (ranked, [weight[e] for e in ranked])
 
     students, users, guardians, tokens, parents = [], [admin], [], [], []
     per_school = [args.students // len(schools) + (1 if i < args.students % len(schools) else 0) for i in range(len(schools))]
@@ -392,7 +401,7 @@ async def _enrol_client(conn: Conn, plans: Iterator[Plan], deadline: float, tall
             start = clock()
             try:
                 status, body = await conn.request(enrol_request(plan, entry_id))
-            except (TimeoutError, asyncio.TimeoutError):
+            except TimeoutError:
                 tally.latencies.append(clock() - start)
                 tally.error("timeout")
                 continue
@@ -434,7 +443,7 @@ async def _get_client(conn: Conn, raw: bytes, deadline: float, tally: Tally) -> 
         start = clock()
         try:
             status, body = await conn.request(raw)
-        except (TimeoutError, asyncio.TimeoutError):
+        except TimeoutError:
             tally.latencies.append(clock() - start)
             tally.error("timeout")
             continue
@@ -485,8 +494,9 @@ def run_get(host: str, port: int, raw: bytes, concurrency: int, duration: float,
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
-def _proc_stat(pid: int) -> tuple[str, int, float] | None:
-    """(comm, parent pid, cpu seconds) of a process, or None when it is gone."""
+def _proc_stat(pid: int, reaped: bool = False) -> tuple[str, int, float] | None:
+    """(comm, parent pid, cpu seconds) of a process (with ``reaped``, plus its waited-for children's),
+    or None when it is gone."""
     try:
         with open(f"/proc/{pid}/stat") as f:
             data = f.read()
@@ -494,7 +504,8 @@ def _proc_stat(pid: int) -> tuple[str, int, float] | None:
         return None
     comm = data[data.index("(") + 1:data.rindex(")")]
     fields = data[data.rindex(")") + 2:].split()
-    return comm, int(fields[1]), (int(fields[11]) + int(fields[12])) / CLK_TCK
+    ticks = int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if reaped else 0)
+    return comm, int(fields[1]), ticks / CLK_TCK
 
 
 def cpu_snapshot(server_pid: int) -> dict[str, float]:
@@ -510,7 +521,10 @@ def cpu_snapshot(server_pid: int) -> dict[str, float]:
         if pid == server_pid or ppid == server_pid:
             server += cpu
         elif comm.startswith("postgres"):
-            postgres += cpu
+            if stats.get(ppid, ("",))[0].startswith("postgres"):
+                postgres += cpu  # a backend or auxiliary process
+            else:  # the postmaster: its own time and that of backends that have exited
+                postgres += (_proc_stat(pid, reaped=True) or (comm, ppid, cpu))[2]
     with open("/proc/stat") as f:
         parts = [int(x) for x in f.readline().split()[1:]]
     busy = (sum(parts) - parts[3] - parts[4]) / CLK_TCK
@@ -540,22 +554,28 @@ def lat(values: list[float]) -> str:
             f"max {pct(values, 1.0):.1f} ms")
 
 
-def probe(settings: Any, plan: Plan, entry_id: int) -> str:
-    """One enrolment in process (the real app, Litestar's TestClient): SQL statements executed, and
-    round trips to PostgreSQL counted by libpq's trace (Parse/Bind/Execute batches and simple queries)."""
+def probe(settings: Any, spares: list[Plan]) -> str:
+    """Enrolments one at a time, in process (the real app through Litestar's TestClient, no concurrency):
+    the SQL statements of one enrolment with their time, round trips to PostgreSQL counted by libpq's
+    trace (extended-protocol batches and simple queries such as BEGIN/COMMIT), wall and CPU time per
+    request; the same for GET /healthz."""
     from litestar.testing import TestClient
 
     from kehou.app import create_app
     from kehou.platform.context import build_context
 
     ctx = build_context(dataclasses.replace(settings, database=dataclasses.replace(settings.database, pool_size=2)))
-    statements: list[str] = []
+    statements: list[tuple[str, float]] = []
     trace = tempfile.NamedTemporaryFile("w+", suffix=".pqtrace", delete=False)
     traced: list[Any] = []
 
     @event.listens_for(ctx.db.engine, "before_cursor_execute")
-    def _stmt(conn: Any, cursor: Any, statement: str, params: Any, context: Any, executemany: bool) -> None:
-        statements.append(" ".join(statement.split())[:110])
+    def _before(conn: Any, cursor: Any, statement: str, params: Any, context: Any, executemany: bool) -> None:
+        conn.info["bench_t0"] = time.perf_counter()
+
+    @event.listens_for(ctx.db.engine, "after_cursor_execute")
+    def _after(conn: Any, cursor: Any, statement: str, params: Any, context: Any, executemany: bool) -> None:
+        statements.append((" ".join(statement.split())[:100], time.perf_counter() - conn.info.pop("bench_t0")))
 
     @event.listens_for(ctx.db.engine, "checkout")
     def _trace(dbapi_conn: Any, rec: Any, proxy: Any) -> None:
@@ -563,16 +583,43 @@ def probe(settings: Any, plan: Plan, entry_id: int) -> str:
             dbapi_conn.pgconn.trace(trace.fileno())
             traced.append(dbapi_conn)
 
-    token = plan.head.split(b"Authorization: Bearer ")[1].split(b"\r\n")[0].decode()
+    def token(plan: Plan) -> str:
+        return plan.head.split(b"Authorization: Bearer ")[1].split(b"\r\n")[0].decode()
+
+    def measure(client: Any, call: Any, n: int) -> tuple[list[float], list[float], float, list[list[tuple[str, float]]], Counter[int]]:
+        walls, sqls, per, codes = [], [], [], Counter()
+        cpu0 = sum(os.times()[:2])
+        for i in range(n):
+            k = len(statements)
+            t0 = time.perf_counter()
+            codes[call(client, i)] += 1
+            walls.append(time.perf_counter() - t0)
+            sqls.append(sum(d for _, d in statements[k:]))
+            per.append(statements[k:])
+        return walls, sqls, (sum(os.times()[:2]) - cpu0) / n, per, codes
+
+    def enrol(client: Any, i: int) -> int:
+        plan = spares[2 + i]
+        return client.post(f"/api/v1/children/{plan.student_id}/enrolments", json={"entry_id": plan.choices[0]},
+                           headers={"Authorization": f"Bearer {token(plan)}"}).status_code
+
+    def health(client: Any, i: int) -> int:
+        return client.get("/healthz").status_code
+
+    n = len(spares) - 2
     try:
         with TestClient(app=create_app(settings, context=ctx), base_url="http://127.0.0.1") as client:
             client.get("/healthz")  # connect, warm
-            size0, n0 = os.fstat(trace.fileno()).st_size, len(statements)
-            t0 = time.perf_counter()
-            r = client.post(f"/api/v1/children/{plan.student_id}/enrolments", json={"entry_id": entry_id},
-                            headers={"Authorization": f"Bearer {token}"})
-            took = (time.perf_counter() - t0) * 1000
-            size1 = os.fstat(trace.fileno()).st_size
+            first = spares[0]
+            client.post(f"/api/v1/children/{first.student_id}/enrolments", json={"entry_id": first.choices[0]},
+                        headers={"Authorization": f"Bearer {token(first)}"})  # compile the statements
+            size0, k0 = os.fstat(trace.fileno()).st_size, len(statements)
+            one = spares[1]
+            status = client.post(f"/api/v1/children/{one.student_id}/enrolments", json={"entry_id": one.choices[0]},
+                                 headers={"Authorization": f"Bearer {token(one)}"}).status_code
+            size1, traced_stmts = os.fstat(trace.fileno()).st_size, statements[k0:]
+            e_wall, e_sql, e_cpu, e_per, e_codes = measure(client, enrol, n)
+            h_wall, h_sql, h_cpu, _, h_codes = measure(client, health, n)
     finally:
         for c in traced:
             try:
@@ -585,13 +632,22 @@ def probe(settings: Any, plan: Plan, entry_id: int) -> str:
         lines = f.read(size1 - size0).splitlines()
     os.unlink(trace.name)
     front = [ln.split("\t") for ln in lines if "\tF\t" in ln]
-    trips = sum(1 for parts in front if len(parts) > 3 and parts[3].split(" ")[0] in ("Sync", "Query"))
+    trips = sum(1 for parts in front if len(parts) > 3 and parts[3] in ("Sync", "Query"))
     simple = [parts[4].strip().strip('"')[:40] for parts in front if len(parts) > 4 and parts[3] == "Query"]
-    ours = statements[n0:]
-    out = [f"one enrolment in process: HTTP {r.status_code}, {took:.1f} ms (cold-ish, single request)",
-           f"  {len(ours)} SQL statements through SQLAlchemy, {trips} round trips to PostgreSQL in all "
-           f"(simple queries outside SQLAlchemy's cursor: {', '.join(simple) or 'none'})"]
-    out += [f"    {i + 1:2d}. {s}" for i, s in enumerate(ours)]
+
+    def med(xs: list[float]) -> float:
+        return sorted(xs)[len(xs) // 2] * 1000 if xs else float("nan")
+
+    same = [p for p in e_per if len(p) == len(traced_stmts)]
+    extra = ", ".join("';' (pool pre-ping)" if q == ";" else q for q in simple) or "none"
+    out = [f"in process, one request at a time ({n} of each, Litestar TestClient, no concurrency):",
+           (f"  POST enrolment: HTTP {dict(e_codes)}; {len(traced_stmts)} SQL statements, {trips} round trips to "
+            f"PostgreSQL (the statements plus {extra}); median {med(e_wall):.1f} ms wall, "
+            f"{med(e_sql):.1f} ms of it inside SQL; {e_cpu * 1000:.1f} ms CPU per request (this process, client included)"),
+           (f"  GET /healthz:   HTTP {dict(h_codes)}; median {med(h_wall):.1f} ms wall, {med(h_sql):.1f} ms inside SQL; "
+            f"{h_cpu * 1000:.1f} ms CPU per request"),
+           f"  the statements of one enrolment (HTTP {status}), median ms each:"]
+    out += [f"    {i + 1:2d}. {med([p[i][1] for p in same]):5.2f}  {stmt}" for i, (stmt, _) in enumerate(traced_stmts)]
     return "\n".join(out)
 
 
@@ -640,12 +696,13 @@ def start_server(args: argparse.Namespace, url: str, folder: Path, port: int) ->
         "KEHOU_SECRET_KEY": "bench-" + "s" * 32, "KEHOU_PII_KEY": "bench-" + "p" * 32, "KEHOU_EMBEDDED_WORKER": "false",
         "KEHOU_BROKER_URL": "memory://", "KEHOU_DEBUG": "false",
     })
-    cmd = [sys.executable, "-m", "uvicorn", "kehou.app:asgi", "--factory", "--host", "127.0.0.1", "--port", str(port),
+    root = Path(__file__).resolve().parent.parent
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH", "")]))
+    cmd = [sys.executable, "-m", "kehou", "serve", "--no-worker", "--host", "127.0.0.1", "--port", str(port),
            "--workers", str(args.workers), "--log-level", "warning"]
-    if not args.access_log:
-        cmd.append("--no-access-log")
     log = folder / "server.log"
-    proc = subprocess.Popen(cmd, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(cmd, env=env, cwd=root, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+                            start_new_session=True)
     return proc, log
 
 
@@ -663,6 +720,26 @@ def wait_ready(port: int, proc: subprocess.Popen[bytes], log: Path, workers: int
             pass
         time.sleep(0.3)
     raise RuntimeError(f"the server did not answer /healthz within {timeout:.0f} s:\n{log.read_text()[-3000:]}")
+
+
+def start_py_spy(proc: subprocess.Popen[bytes], folder: str, seconds: float) -> list[subprocess.Popen[bytes]]:
+    import shutil
+
+    exe = shutil.which("py-spy")
+    if not exe:
+        print("py-spy is not on PATH; not profiling (try `uv run --with py-spy python -m benchmarks.selection_day ...`)")
+        return []
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    workers = [pid for pid in map(int, filter(str.isdigit, os.listdir("/proc")))
+               if (st := _proc_stat(pid)) is not None and st[1] == proc.pid and st[0].startswith("python")]
+    spies = []
+    for pid in workers:
+        out = Path(folder) / f"worker-{pid}.txt"
+        spies.append(subprocess.Popen([exe, "record", "--pid", str(pid), "--duration", str(int(seconds)), "--rate", "97",
+                                       "--format", "raw", "--threads", "--gil", "--nonblocking", "-o", str(out)],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    print(f"py-spy: sampling {len(workers)} worker(s) into {folder}", flush=True)
+    return spies
 
 
 def stop_server(proc: subprocess.Popen[bytes]) -> None:
@@ -704,9 +781,15 @@ def main(argv: list[str] | None = None) -> int:
                 storage=dataclasses.replace(base.storage, local_root=folder / "files"),
                 security=dataclasses.replace(base.security, secret_key="bench-" + "s" * 32, pii_key="bench-" + "p" * 32),
             )
-            print(f"selection day: {args.schools} schools, {args.students:,} students, {args.entries:,} course entries, "
+            try:
+                rev = subprocess.run(["git", "describe", "--always", "--dirty"], check=False, cwd=Path(__file__).resolve().parent,
+                                     capture_output=True, text=True, timeout=10).stdout.strip()
+            except OSError:
+                rev = ""
+            print(f"selection day{' at ' + rev if rev else ''}: {args.schools} schools, {args.students:,} students, {args.entries:,} course entries, "
                   f"{args.concurrency} clients, {args.duration:.0f} s, {args.workers} uvicorn worker(s), "
-                  f"pool {args.pool_size}+{args.pool_size} per worker; database {name}", flush=True)
+                  f"pool {args.pool_size}+{args.pool_size} per worker"
+                  + f"; database {name}", flush=True)
             t = time.perf_counter()
             migrate(settings)
             ctx = build_context(settings)
@@ -720,11 +803,11 @@ def main(argv: list[str] | None = None) -> int:
             port = _free_port()
             host_header = f"127.0.0.1:{port}"
             plans = make_plans(county, rng, host_header)
+            if not args.no_probe and len(plans) > 64:
+                spares, plans = plans[-32:], plans[:-32]  # their enrolments are not counted in the load figures
+                print(probe(settings, spares), flush=True)
             if args.parents:
-                plans = plans[:args.parents + 1]
-            if not args.no_probe and plans:
-                spare = plans.pop()
-                print(probe(settings, spare, spare.choices[0]), flush=True)
+                plans = plans[:args.parents]
             wanted = sum(p.want for p in plans)
             print(f"{len(plans):,} parents want {wanted:,} places in all ({county.seats:,} seats exist)", flush=True)
 
@@ -735,17 +818,21 @@ def main(argv: list[str] | None = None) -> int:
                 ceiling_raw += f"Authorization: Bearer {county.parents[0].token}\r\n".encode()
             ceiling_raw += b"\r\n"
             run_get("127.0.0.1", port, ceiling_raw, args.concurrency, 2.0, args.timeout)  # warm every worker's pool
+            idle = run_get("127.0.0.1", port, ceiling_raw, 1, 2.0, args.timeout)
+            print(f"one keep-alive client, one request at a time: GET {args.ceiling_path} {lat(idle.latencies)}"
+                  + ("  <- ~40 ms: Nagle + delayed ACK (TCP_NODELAY not set?)" if pct(idle.latencies, 0.5) > 35 else ""),
+                  flush=True)
 
             c0 = cpu_snapshot(proc.pid)
+            print(f"{time.strftime('%H:%M:%S')} enrolment load starts", flush=True)
+            spies = start_py_spy(proc, args.py_spy, args.duration) if args.py_spy else []
             tally = run_enrolment("127.0.0.1", port, plans, args, args.duration)
             c1 = cpu_snapshot(proc.pid)
             enrol_cpu = cpu_delta(c0, c1)
-            if args.hold > 0:
-                print(f"holding the load for {args.hold:.0f} s more (server pid {proc.pid}) ...", flush=True)
-                rest = plans[tally.parents:]
-                extra = run_enrolment("127.0.0.1", port, rest, args, args.hold)
-                print(f"  (not measured: {extra.committed:,} more enrolments)", flush=True)
+            for spy in spies:
+                spy.wait()
             c2 = cpu_snapshot(proc.pid)
+            print(f"{time.strftime('%H:%M:%S')} ceiling load starts", flush=True)
             ceiling = run_get("127.0.0.1", port, ceiling_raw, args.concurrency, args.duration, args.timeout)
             c3 = cpu_snapshot(proc.pid)
             stop_server(proc)
@@ -771,7 +858,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"errors {ceiling.errors:,}")
             print(f"  {cpu_delta(c2, c3)}")
             print(f"ratio: committed enrolments/s ÷ ceiling GET/s = {rate / ceil_rate:.2f}; "
-                  f"enrolment requests/s ÷ ceiling = {req_rate / ceil_rate:.2f}")
+                  f"enrolment requests/s ÷ ceiling = {req_rate / ceil_rate:.2f}"
+                  + (" (the ceiling run had errors: not a real ceiling)" if ceiling.errors else ""))
 
             server_log = log.read_text(errors="replace").splitlines()
             tracebacks = sum(1 for ln in server_log if ln.startswith("Traceback"))
@@ -805,6 +893,10 @@ def main(argv: list[str] | None = None) -> int:
                 stop_server(proc)
             if args.keep:
                 print(f"kept database: {make_url(url).render_as_string(hide_password=True)}")
+                if (folder / "server.log").exists():
+                    kept = Path(tempfile.gettempdir()) / f"{name}-server.log"
+                    kept.write_bytes((folder / "server.log").read_bytes())
+                    print(f"kept server log: {kept}")
             else:
                 with admin.connect() as conn:
                     conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

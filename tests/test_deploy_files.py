@@ -201,5 +201,5 @@ def test_dockerfile_runs_unprivileged_and_migrates_first() -> None:
     assert users and users[-1].split(":")[0] not in {"root", "0"}
     assert re.search(r"^EXPOSE[ \t]+8000\b", text, flags=re.MULTILINE)
     script = ENTRYPOINT.read_text(encoding="utf-8")
-    assert script.index("kehou migrate") < script.index("uvicorn --factory kehou.app:asgi --host 0.0.0.0 --port 8000")
+    assert script.index("kehou migrate") < script.index("kehou serve --no-worker --host 0.0.0.0 --port 8000")
     assert ENTRYPOINT.stat().st_mode & 0o111, "docker/entrypoint.sh is not executable"

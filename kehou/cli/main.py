@@ -89,7 +89,8 @@ def _cmd_audit_verify(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from kehou.cli import launcher
 
-    return launcher.serve(settings, host=args.host, port=args.port, worker=not args.no_worker)
+    return launcher.serve(settings, host=args.host, port=args.port, worker=not args.no_worker, workers=args.workers,
+                          log_level=args.log_level)
 
 
 def _cmd_up(args: argparse.Namespace, settings: Settings) -> int:
@@ -106,6 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--host", default=None)
         p.add_argument("--port", type=int, default=None)
         p.add_argument("--no-worker", action="store_true", help="不启动内置的 Celery worker")
+        p.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY") or 1),
+                       help="网站进程数（默认读取 WEB_CONCURRENCY，否则为 1）")
+        p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"],
+                       help="日志级别（info 含每个请求的访问日志）")
     sub.add_parser("migrate", help="把数据库迁移到最新版本")
     p = sub.add_parser("demo", help="载入演示数据")
     p.add_argument("--force", action="store_true")

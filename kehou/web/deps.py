@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 from litestar import Request
@@ -22,7 +22,11 @@ def provide_ctx(state: State) -> Context:
     return state.ctx
 
 
-def provide_db(request: Request[Any, Any, Any], ctx: NamedDependency[Context]) -> Generator[Session, None, None]:
+async def provide_db(request: Request[Any, Any, Any], ctx: NamedDependency[Context]) -> AsyncGenerator[Session, None]:
+    """A session per request. Async on purpose: opening is lazy (no connection until first use) and
+    closing runs on the event loop, not in a thread hop. A sync generator's cleanup would wait for a
+    thread of the loop's small default pool while holding a pooled connection; under load every
+    such thread then waits for a connection and the worker deadlocks until the pool times out."""
     factory = ctx.db.read_session if request.method in SAFE_METHODS else ctx.db.write_session
     session = factory()
     try:
