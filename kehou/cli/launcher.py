@@ -21,9 +21,7 @@ def start_worker(settings: Settings) -> subprocess.Popen[bytes]:
 
 def serve(settings: Settings, *, host: str | None, port: int | None, worker: bool = True, workers: int = 1,
           log_level: str = "info") -> int:
-    import uvicorn
-
-    from kehou.web.server import NoDelayH11Protocol
+    from kehou.web import server
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     child = start_worker(settings) if worker and settings.tasks.embedded_worker else None
@@ -31,8 +29,7 @@ def serve(settings: Settings, *, host: str | None, port: int | None, worker: boo
     port = port or settings.server.port
     print(f"课后服务平台已启动：http://{host}:{port}/  （API 文档：/schema/swagger）", flush=True)
     try:
-        uvicorn.run("kehou.app:asgi", factory=True, host=host, port=port, workers=workers, http=NoDelayH11Protocol,
-                    log_level=log_level)
+        server.serve("kehou.app:asgi", host=host, port=port, workers=workers, log_level=log_level)
     finally:
         if child is not None:
             child.send_signal(signal.SIGTERM)

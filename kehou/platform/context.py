@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,7 +43,7 @@ class Context:
         enabled = policy.get(session, self.registry, county_code, "plugins.enabled")
         return hooks_for_county(self.pm, hook_name, list(enabled))
 
-    def hook_for_settings(self, settings: dict[str, Any], hook_name: str) -> Any:
+    def hook_for_settings(self, settings: Mapping[str, Any], hook_name: str) -> Any:
         """As :meth:`county_hook`, from the county's already resolved settings (no query)."""
         from kehou.plugin_manager import hooks_for_county
 

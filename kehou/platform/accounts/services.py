@@ -192,11 +192,10 @@ def issue_token(session: Session, user: User, *, name: str, days: int = 90) -> s
 
 
 def user_for_token(session: Session, token: str) -> User | None:
-    row = session.scalars(select(ApiToken).where(ApiToken.token_hash == token_digest(token))).first()
-    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
-        return None
-    user = session.get(User, row.user_id)
-    return user if user is not None and user.is_active else None
+    """The active user of a valid (unrevoked, unexpired) token, in one query."""
+    return session.scalars(select(User).join(ApiToken, ApiToken.user_id == User.id).where(
+        ApiToken.token_hash == token_digest(token), ApiToken.revoked_at.is_(None), ApiToken.expires_at > utcnow(),
+        User.is_active.is_(True))).first()
 
 
 def revoke_token(session: Session, token: str) -> None:

@@ -9,6 +9,9 @@ in force. Every change is audited with old and new values.
 from __future__ import annotations
 
 import datetime as dt
+import time
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import select
@@ -25,6 +28,8 @@ from kehou.timeutil import clock, utcnow
 
 class SettingsRegistry:
     def __init__(self, specs: list[SettingSpec]) -> None:
+        #: (county, day) -> (monotonic expiry, values): the cache of :func:`resolve_recent`
+        self.recent: dict[tuple[str, dt.date], tuple[float, Mapping[str, Any]]] = {}
         self.specs: dict[str, SettingSpec] = {}
         for spec in specs:
             if spec.key in self.specs:
@@ -56,6 +61,24 @@ def get(session: Session, registry: SettingsRegistry, county_code: str, key: str
             if row.scope == scope:
                 return row.value
     return spec.default
+
+
+RECENT_SECONDS = 2.0
+
+
+def resolve_recent(session: Session, registry: SettingsRegistry, county_code: str) -> Mapping[str, Any]:
+    """:func:`resolve_all` for today, remembered for :data:`RECENT_SECONDS` in this process (hot paths such as
+    enrolment). A change made here is seen at once; one made by another process within two seconds."""
+    key = (county_code, clock.today_local())
+    hit = registry.recent.get(key)
+    now = time.monotonic()
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    values = MappingProxyType(resolve_all(session, registry, county_code, key[1]))
+    if len(registry.recent) > 1000:
+        registry.recent.clear()
+    registry.recent[key] = (now + RECENT_SECONDS, values)
+    return values
 
 
 def resolve_all(session: Session, registry: SettingsRegistry, county_code: str, on: dt.date | None = None) -> dict[str, Any]:
@@ -154,4 +177,5 @@ def put(
         new={"value": typed, "effective_from": effective_from},
     )
     session.commit()
+    registry.recent.clear()
     return row
