@@ -154,4 +154,4 @@ class EnrollmentRequest:
     term_name: str
     course: EnrolledCourse
     current: tuple[EnrolledCourse, ...]
-    waitlist: bool  # the request would only join the waitlist
+    waitlist: bool  # the parent asked to join the waitlist should the course be full

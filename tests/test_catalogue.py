@@ -335,3 +335,62 @@ def test_policy_hooks_of_enabled_plugins_can_refuse_an_enrolment(client: TestCli
         assert counts_ok(ctx, cat.entries["painting"], 0)
     finally:
         ctx.pm.unregister(name="term_cap_test")
+
+
+def test_a_freed_seat_belongs_to_the_waitlist_and_the_sweep_hands_it_out(client: TestClient, ctx: Context, world: World) -> None:
+    from kehou.plugins.course_catalogue import enrolment
+
+    cs.enable_catalogue(world)
+    cs.admit(world, "provider")
+    m = cs.menu(world)
+    entry = cs.place(world, m, cs.offering(world, "provider"), [(0, "16:00")], capacity=1)
+    cs.publish(world, m)
+    first, second, third = (cs.child(world, n) for n in ("甲", "乙", "丙"))
+    parent = token_headers(client, "parent")
+    ok(client.post(f"/api/v1/children/{first}/enrolments", headers=parent, json={"entry_id": entry}), 201)
+    ok(client.post(f"/api/v1/children/{second}/enrolments", headers=parent, json={"entry_id": entry, "waitlist": True}), 201)
+    with ctx.db.write_session() as s:  # a seat freed without the promotion that normally follows (a crash, say)
+        enrolment.release_seat(s, entry)
+        s.get(Enrolment, 1).status = "quit"
+        s.commit()
+    err(client.post(f"/api/v1/children/{third}/enrolments", headers=parent, json={"entry_id": entry}), 409, "course_full")
+    assert enrolment.promote_all(ctx) == 1
+    mine = {c["id"]: c["my_status"] for c in ok(client.get(f"/api/v1/children/{second}/courses", headers=parent))}
+    assert mine[entry] == "enrolled" and counts_ok(ctx, entry, 1)
+
+
+def test_a_category_the_county_no_longer_admits_cannot_be_enrolled_by_id(client: TestClient, ctx: Context, world: World) -> None:
+    from kehou.platform.admission.models import WhitelistEntry
+
+    cat = cs.ready(world)
+    with ctx.db.write_session() as s:
+        s.scalars(select(WhitelistEntry)).one().categories = ["体育艺术"]  # calligraphy's 优秀传统文化 dropped at renewal
+        s.commit()
+    parent = token_headers(client, "parent")
+    sid = cat.students["xiaoming"]
+    assert [c["title"] for c in ok(client.get(f"/api/v1/children/{sid}/courses", headers=parent))] == ["国画入门"]
+    err(client.post(f"/api/v1/children/{sid}/enrolments", headers=parent, json={"entry_id": cat.entries["calligraphy"]}),
+        404, "entry_not_found")
+    ok(client.post(f"/api/v1/children/{sid}/enrolments", headers=parent, json={"entry_id": cat.entries["painting"]}), 201)
+
+
+def test_bad_amounts_duplicates_and_naive_times_are_refused_clearly(client: TestClient, ctx: Context, world: World) -> None:
+    cat = cs.ready(world)
+    prov, school = token_headers(client, "provider"), token_headers(client, "school_admin")
+    body = {"county_code": "330106", "title": "篆刻", "category": "优秀传统文化", "grades": [4], "sessions_per_week": 1,
+            "minutes": 60, "capacity": 20, "fee_fen": 20000, "instructor_id": cs.staff_id(world, "provider"),
+            "materials_fee_fen": 2**40, "materials": [{"item": "印石", "fen": 2**40}]}
+    err(client.post("/api/v1/offerings", headers=prov, json=body), 400, "materials_invalid")
+    err(client.post(f"/api/v1/schools/{world.school_ids['school']}/menus", headers=school, json={
+        "opens_at": "2027-02-20T08:00:00", "closes_at": "2027-02-25T08:00:00", "service_start": "15:30",
+        "service_end": "17:40", "term_day": "2027-03-01"}), 400, "invalid_input")
+    from kehou.timeutil import SHANGHAI, clock
+
+    sid = cat.students["xiaoming"]
+    ok(client.post(f"/api/v1/children/{sid}/enrolments", headers=token_headers(client, "parent"),
+                   json={"entry_id": cat.entries["calligraphy"]}), 201)
+    lesson = ok(client.get(f"/api/v1/entries/{cat.entries['calligraphy']}/lessons", headers=school))[0]
+    clock.advance(dt.datetime.combine(dt.date.fromisoformat(lesson["day"]), dt.time(17, 30), tzinfo=SHANGHAI) - clock.now())
+    school = token_headers(client, "school_admin")
+    err(client.post(f"/api/v1/lessons/{lesson['id']}/attendance", headers=school, json={"marks": [
+        {"student_id": sid, "status": "present"}, {"student_id": sid, "status": "absent"}]}), 400, "attendance_duplicate")

@@ -15,6 +15,7 @@ import os
 import signal
 import socket
 import threading
+import time
 from typing import Any
 
 import uvicorn
@@ -54,12 +55,19 @@ def serve(app: str, *, host: str, port: int, workers: int, log_level: str = "inf
     if workers <= 1 or not hasattr(socket, "SO_REUSEPORT"):
         uvicorn.run(app, factory=True, host=host, port=port, http=NoDelayH11Protocol, workers=max(workers, 1), **options)
         return
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:  # without SO_REUSEPORT: fails if anything (a stale Kehou too) listens there already
+            probe.bind((host, port))
+        except OSError as exc:
+            raise SystemExit(f"无法监听 {host}:{port}：{exc}") from None
     spawn = multiprocessing.get_context("spawn")
     stopping = threading.Event()
+    started: dict[int, float] = {}
 
     def start() -> multiprocessing.process.BaseProcess:
         proc = spawn.Process(target=_serve_one, args=(app, host, port, options), daemon=False)
         proc.start()
+        started[id(proc)] = time.monotonic()
         return proc
 
     def stop(*_: Any) -> None:
@@ -67,12 +75,17 @@ def serve(app: str, *, host: str, port: int, workers: int, log_level: str = "inf
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     procs = [start() for _ in range(workers)]
+    early_exits = 0
     try:
         while not stopping.wait(0.5):
             for i, proc in enumerate(procs):
-                if not proc.is_alive():
-                    log.warning("web worker %s exited with %s; starting another", proc.pid, proc.exitcode)
-                    procs[i] = start()
+                if proc.is_alive():
+                    continue
+                early_exits = early_exits + 1 if time.monotonic() - started.pop(id(proc), 0.0) < 10 else 0
+                if early_exits >= 5:  # crashing at start-up (a bad setting, the port): do not spin
+                    raise SystemExit("网站进程反复启动失败，已停止。")
+                log.warning("web worker %s exited with %s; starting another", proc.pid, proc.exitcode)
+                procs[i] = start()
     finally:
         for proc in procs:
             if proc.is_alive() and proc.pid is not None:

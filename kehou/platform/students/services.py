@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from kehou.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from kehou.errors import Conflict, NotFound, ValidationFailed
 from kehou.platform.accounts.models import Role, User
 from kehou.platform.actor import Actor
 from kehou.platform.audit import services as audit
@@ -100,10 +100,8 @@ def list_for_school(session: Session, actor: Actor, school_id: int) -> list[Stud
 def link_guardian(session: Session, actor: Actor, student_id: int, username: str, relation: str = "") -> Guardian:
     student = get_for_school(session, actor, student_id)
     user = session.scalars(select(User).where(User.username == username)).first()
-    if user is None or user.role != Role.parent:
-        raise NotFound("没有该家长账号。", code="parent_not_found", field="username")
-    if user.county_code not in (None, student.county_code):
-        raise PermissionDenied("该家长账号不属于本区县。", code="parent_other_county", field="username")
+    if user is None or user.role != Role.parent or user.county_code not in (None, student.county_code):
+        raise NotFound("本区县没有该家长账号。", code="parent_not_found", field="username")
     existing = session.scalars(select(Guardian).where(Guardian.student_id == student.id, Guardian.user_id == user.id)).first()
     if existing is not None:
         return existing

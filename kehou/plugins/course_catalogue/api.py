@@ -4,7 +4,7 @@ lessons and attendance."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Response, delete, get, post
@@ -48,9 +48,12 @@ class Reason(msgspec.Struct):
     reason: str = ""
 
 
+Aware = Annotated[dt.datetime, msgspec.Meta(tz=True)]  # with an offset (+08:00 or Z): never guessed
+
+
 class MenuBody(msgspec.Struct):
-    opens_at: dt.datetime
-    closes_at: dt.datetime
+    opens_at: Aware
+    closes_at: Aware
     service_start: str
     service_end: str
     homework_minutes: int = 0

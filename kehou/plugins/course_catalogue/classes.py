@@ -50,6 +50,12 @@ def _entry_for_school(session: Session, actor: Actor, entry_id: int) -> tuple[En
     return entry, menu
 
 
+def _active(session: Session, entry_id: int) -> list[Enrolment]:
+    """The entry's enrolled and waitlisted rows, read afresh (an enrolment may have committed meanwhile)."""
+    return list(session.scalars(select(Enrolment).where(Enrolment.entry_id == entry_id, Enrolment.status.in_(ACTIVE))
+                                .order_by(Enrolment.id).execution_options(populate_existing=True)))
+
+
 def _lock_students(session: Session, entry_id: int) -> list[Enrolment]:
     """Lock the students of an entry in id order (the enrolment lock order: students before entries)."""
     ids = sorted(set(session.scalars(select(Enrolment.student_id).where(Enrolment.entry_id == entry_id,
@@ -70,6 +76,9 @@ def cancel(session: Session, actor: Actor, entry_id: int, reason: str) -> Entry:
                             .execution_options(populate_existing=True)).one()
     if entry.status != EntryStatus.open:
         raise Conflict("该班级已取消或已合并。", code="entry_not_open")
+    # An enrolment that took its seat before we had the entry's row lock has committed by now: read
+    # again, so it is cancelled too. Cancelling frees a timetable, so it needs no student lock.
+    enrolments = _active(session, entry.id)
     title = session.get(Offering, entry.offering_id).title  # type: ignore[union-attr]
     for e in enrolments:
         old = e.status
@@ -89,6 +98,8 @@ def cancel(session: Session, actor: Actor, entry_id: int, reason: str) -> Entry:
 
 def merge(session: Session, actor: Actor, entry_id: int, into_id: int, reason: str) -> Entry:
     """Move a class's students into another class of the same offering (adjacent grades), all or nothing."""
+    if not reason.strip():
+        raise ValidationFailed("请说明合并班级的原因。", code="reason_required", field="reason")
     entry, menu = _entry_for_school(session, actor, entry_id)
     target = session.get(Entry, into_id)
     if target is None or target.menu_id != entry.menu_id or target.id == entry.id:
@@ -104,6 +115,8 @@ def merge(session: Session, actor: Actor, entry_id: int, into_id: int, reason: s
     entry, target = locked[entry.id], locked[target.id]
     if entry.status != EntryStatus.open or target.status != EntryStatus.open:
         raise Conflict("该班级已取消或已合并。", code="entry_not_open")
+    if [e.id for e in _active(session, entry.id)] != [e.id for e in enrolments]:
+        raise Conflict("班级名单刚刚有变化，请刷新后重试。", code="roster_changed")
     offering = session.get(Offering, entry.offering_id)
     assert offering is not None
     moving = [e for e in enrolments if e.status == EnrolmentStatus.enrolled]
@@ -111,15 +124,18 @@ def merge(session: Session, actor: Actor, entry_id: int, into_id: int, reason: s
         raise Conflict(f"合并后人数（{target.enrolled + len(moving)}）超过课程班额上限（{offering.capacity}）。",
                        code="merge_over_capacity")
     for e in moving:
-        others = [en for (en,) in session.execute(select(Enrolment.entry_id).where(
-            Enrolment.student_id == e.student_id, Enrolment.status.in_(ACTIVE), Enrolment.entry_id != entry.id))]
+        others = [en for (en,) in session.execute(select(Enrolment.entry_id).join(Entry, Entry.id == Enrolment.entry_id).where(
+            Enrolment.student_id == e.student_id, Enrolment.status.in_(ACTIVE), Enrolment.entry_id != entry.id,
+            Entry.menu_id == entry.menu_id))]
         clash = _clash(session, target.id, [x for x in others if x != target.id])
         if clash or target.id in others:
             raise Conflict(f"学生（编号{e.student_id}）无法并入：{clash or '已在目标班级'}", code="merge_conflict")
     for e in enrolments:
         old = e.status
-        e.status, e.ended_at, e.ended_reason = EnrolmentStatus.cancelled, utcnow(), f"并入班级{target.id}"
+        e.status, e.ended_at, e.ended_reason = EnrolmentStatus.merged, utcnow(), f"并入班级{target.id}"
         event(session, actor, e, "merge_out", old, reason)
+        if old == EnrolmentStatus.waitlisted:
+            notify_guardians(session, e.student_id, "候补取消", f"「{offering.title}」班级已合并，候补已取消，请重新选课。")
     session.flush()
     now = utcnow()
     for e in moving:

@@ -6,7 +6,8 @@ One transaction per request, in a fixed lock order (the student's row, then the 
    the same time, and the policy hooks (e.g. the fee cap) all see a stable timetable;
 2. checks (window, grade, admitted provider, timetable, number of courses, ``kehou_validate_enrollment``);
 3. the seat, last: ``UPDATE course_entry SET enrolled = enrolled + 1 WHERE id = ? AND enrolled < capacity``
-   — the row lock is held only from here to the commit, so a popular course serialises nothing else.
+   (and, for a newcomer, no one on the waitlist: a freed seat is the waitlist's) — the row lock is
+   held only from here to the commit, so a popular course serialises nothing else.
 
 SQLite write transactions are ``BEGIN IMMEDIATE``, so there every write is serialised anyway.
 """
@@ -14,15 +15,17 @@ SQLite write transactions are ``BEGIN IMMEDIATE``, so there every write is seria
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import exists, insert, select, update
 from sqlalchemy.orm import Session
 
 from kehou.errors import Conflict, NotFound, ValidationFailed
 from kehou.platform.actor import Actor
+from kehou.platform.admission.models import WhitelistEntry
 from kehou.platform.context import Context
 from kehou.platform.notifications.models import Notification
 from kehou.platform.policy import services as policy
@@ -34,7 +37,9 @@ from kehou.plugins.course_catalogue.models import (
 )
 from kehou.plugins.course_catalogue.timewindow import WEEKDAYS, fmt_hhmm, overlaps
 from kehou.pluginapi import EnrolledCourse, EnrollmentRequest
-from kehou.timeutil import as_utc, fmt_local, utcnow
+from kehou.timeutil import as_utc, clock, fmt_local, utcnow
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -90,7 +95,7 @@ def _window(settings: Mapping[str, Any], menu: Any, priority_group: str | None, 
                        code="selection_not_open")
     if now <= as_utc(menu.closes_at):
         return "selection"
-    if now.date() > menu.term_end:
+    if clock.today_local() > menu.term_end:
         raise Conflict("本学期已结束。", code="term_ended")
     if settings["catalogue.allow_midterm_join"] or had_cancelled:
         return "midterm"
@@ -140,10 +145,14 @@ def _ask_hooks(ctx: Context, settings: Mapping[str, Any], request: EnrollmentReq
         raise ValidationFailed("；".join(r.message for r in refusals), code=refusals[0].code, field=refusals[0].field)
 
 
-def take_seat(session: Session, entry_id: int) -> bool:
-    result = session.execute(update(Entry).where(Entry.id == entry_id, Entry.status == EntryStatus.open,
-                                                 Entry.enrolled < Entry.capacity)
-                             .values(enrolled=Entry.enrolled + 1).execution_options(synchronize_session=False))
+def take_seat(session: Session, entry_id: int, *, from_waitlist: bool = False) -> bool:
+    """Take a seat if one is free. A newcomer never takes a seat while others wait for one: a freed
+    seat belongs to the waitlist (:func:`promote`)."""
+    cond = [Entry.id == entry_id, Entry.status == EntryStatus.open, Entry.enrolled < Entry.capacity]
+    if not from_waitlist:
+        cond.append(~exists().where(Enrolment.entry_id == entry_id, Enrolment.status == EnrolmentStatus.waitlisted))
+    result = session.execute(update(Entry).where(*cond).values(enrolled=Entry.enrolled + 1)
+                             .execution_options(synchronize_session=False))
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 
@@ -155,8 +164,9 @@ def release_seat(session: Session, entry_id: int) -> None:
 _CHILD = (select(Student.id, Student.school_id, Student.county_code, Student.grade, Student.priority_group)
           .join(Guardian, Guardian.student_id == Student.id))
 _ENTRY = (select(Entry.id, Entry.grades, Entry.fee_fen, Entry.materials_fee_fen, Menu.id.label("menu_id"), Menu.term_name,
-                 Menu.term_end, Menu.opens_at, Menu.closes_at, Offering.title, Offering.category)
-          .join(Menu, Menu.id == Entry.menu_id).join(Offering, Offering.id == Entry.offering_id))
+                 Menu.term_end, Menu.opens_at, Menu.closes_at, Offering.title, Offering.category, WhitelistEntry.categories)
+          .join(Menu, Menu.id == Entry.menu_id).join(Offering, Offering.id == Entry.offering_id)
+          .join(WhitelistEntry, (WhitelistEntry.provider_id == Entry.provider_id) & (WhitelistEntry.county_code == Entry.county_code)))
 _MINE = (select(Enrolment.id, Enrolment.entry_id, Enrolment.status, Enrolment.source, Enrolment.requested_at,
                 Enrolment.enrolled_at, Entry.fee_fen, Entry.materials_fee_fen, Offering.title, Offering.category)
          .join(Entry, Entry.id == Enrolment.entry_id).join(Offering, Offering.id == Entry.offering_id))
@@ -170,10 +180,12 @@ def enroll(ctx: Context, session: Session, actor: Actor, student_id: int, entry_
                             .with_for_update(of=Student)).first()  # the per-student lock
     if child is None:
         raise NotFound("学生不存在。", code="student_not_found")
+    today = clock.today_local()
     entry = session.execute(_ENTRY.where(
         Entry.id == entry_id, Entry.school_id == child.school_id, Entry.status == EntryStatus.open,
-        Menu.status == MenuStatus.published, admitted(Entry.provider_id, Entry.county_code))).first()
-    if entry is None:
+        Menu.status == MenuStatus.published, WhitelistEntry.status == "active", WhitelistEntry.valid_from <= today,
+        WhitelistEntry.valid_until >= today)).first()
+    if entry is None or entry.category not in entry.categories:  # admitted today, for this category
         raise NotFound("没有该课程，或已停止开放。", code="entry_not_found", field="entry_id")
     mine = session.execute(_MINE.where(Enrolment.student_id == child.id, Entry.menu_id == entry.menu_id)).all()
     existing = next((r for r in mine if r.entry_id == entry.id), None)
@@ -196,10 +208,12 @@ def enroll(ctx: Context, session: Session, actor: Actor, student_id: int, entry_
         student_id=child.id, school_id=child.school_id, county_code=child.county_code, term_name=entry.term_name,
         course=EnrolledCourse(entry.id, entry.title, entry.category, entry.fee_fen, entry.materials_fee_fen),
         current=tuple(EnrolledCourse(r.entry_id, r.title, r.category, r.fee_fen, r.materials_fee_fen) for r in current),
-        waitlist=False))
+        waitlist=waitlist))
     seated = take_seat(session, entry.id)
     if not seated and not waitlist:
         raise Conflict("该课程名额已满，可以加入候补。", code="course_full", extra={"waitlist": True})
+    if not seated and session.scalar(select(Entry.status).where(Entry.id == entry.id).with_for_update(key_share=True)) != EntryStatus.open:
+        raise NotFound("没有该课程，或已停止开放。", code="entry_not_found", field="entry_id")  # cancelled meanwhile
     now = utcnow()
     status = EnrolmentStatus.enrolled if seated else EnrolmentStatus.waitlisted
     values = {"status": status, "source": source, "requested_at": now, "enrolled_at": now if seated else None,
@@ -232,7 +246,10 @@ def quit(ctx: Context, session: Session, actor: Actor, student_id: int, entry_id
     event(session, actor, e, "quit", old, reason.strip())
     session.commit()
     if old == EnrolmentStatus.enrolled:
-        promote(ctx, entry_id)
+        try:
+            promote(ctx, entry_id)
+        except Exception:  # the quit is saved; the periodic sweep (promote_all) gives the seat out later
+            log.exception("promoting the waitlist of entry %s failed", entry_id)
     return e
 
 
@@ -253,11 +270,10 @@ def promote(ctx: Context, entry_id: int) -> int:
             e = s.get(Enrolment, enrolment_id)
             if e is None or e.status != EnrolmentStatus.waitlisted:
                 continue
-            entry = s.get(Entry, entry_id)
-            menu = s.get(Menu, entry.menu_id) if entry else None
-            offering = s.get(Offering, entry.offering_id) if entry else None
             student = s.get(Student, student_id)
-            if entry is None or menu is None or offering is None or student is None:
+            try:  # still open, published, its provider admitted today
+                entry, menu, offering = _open_entry(s, entry_id, student.school_id if student else -1)
+            except NotFound:
                 return promoted
             current = [c for c in _current(s, student_id, menu.id) if c[0].id != e.id]
             settings = policy.resolve_all(s, ctx.registry, student.county_code)
@@ -266,7 +282,7 @@ def promote(ctx: Context, entry_id: int) -> int:
             except ValidationFailed:
                 s.rollback()
                 continue
-            if not take_seat(s, entry_id):
+            if not take_seat(s, entry_id, from_waitlist=True):
                 return promoted
             e.status, e.enrolled_at = EnrolmentStatus.enrolled, utcnow()
             event(s, system, e, "promote", EnrolmentStatus.waitlisted)
@@ -274,6 +290,15 @@ def promote(ctx: Context, entry_id: int) -> int:
             s.commit()
             promoted += 1
     return promoted
+
+
+def promote_all(ctx: Context) -> int:
+    """The sweep: promote every entry that has both a free seat and a waitlist."""
+    with ctx.db.read_session() as s:
+        ids = list(s.scalars(select(Entry.id).where(Entry.status == EntryStatus.open, Entry.enrolled < Entry.capacity,
+                                                    exists().where(Enrolment.entry_id == Entry.id,
+                                                                   Enrolment.status == EnrolmentStatus.waitlisted))))
+    return sum(promote(ctx, entry_id) for entry_id in ids)
 
 
 def timetable(session: Session, student_id: int) -> list[dict[str, Any]]:

@@ -93,6 +93,8 @@ def mark(session: Session, actor: Actor, lesson_id: int, marks: list[Mark]) -> l
         Enrolment.entry_id == entry.id, Enrolment.status == EnrolmentStatus.enrolled)))
     existing = {a.student_id: a for a in session.scalars(select(Attendance).where(Attendance.lesson_id == lesson.id))}
     out, changes = [], {}
+    if len({m.student_id for m in marks}) != len(marks):
+        raise ValidationFailed("同一学生在一次考勤中只能出现一次。", code="attendance_duplicate", field="marks")
     for i, m in enumerate(marks):
         if m.status not in ATTENDANCE_LABELS:
             raise ValidationFailed("考勤状态须为 present、absent 或 leave。", code="attendance_status_invalid",

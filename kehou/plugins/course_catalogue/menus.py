@@ -25,7 +25,7 @@ from kehou.plugins.course_catalogue import lessons, terms
 from kehou.plugins.course_catalogue.access import admitted_categories, require_enabled
 from kehou.plugins.course_catalogue.models import Entry, EntryStatus, Menu, MenuStatus, Offering, OfferingStatus, Slot
 from kehou.plugins.course_catalogue.timewindow import WEEKDAYS, fmt_hhmm, latest_end, menu_problems, overlaps, parse_hhmm
-from kehou.timeutil import as_utc, clock, fmt_local, utcnow
+from kehou.timeutil import as_utc, clock, fmt_local, local, utcnow
 
 KIND_GRADES = {"primary": set(range(1, 7)), "junior": set(range(7, 10)), "nine_year": set(range(1, 10))}
 
@@ -80,7 +80,7 @@ def create_menu(ctx: Context, session: Session, actor: Actor, school_id: int, d:
     opens, closes = as_utc(d.opens_at), as_utc(d.closes_at)
     if closes <= opens:
         raise ValidationFailed("选课截止时间须晚于开始时间。", code="window_invalid", field="closes_at")
-    if closes.date() > term.end:
+    if local(closes).date() > term.end:  # type: ignore[union-attr]
         raise ValidationFailed(f"选课须在学期结束（{term.end}）前截止。", code="window_after_term", field="closes_at")
     menu = Menu(school_id=school.id, county_code=school.county_code, term_name=term.name, term_start=term.start,
                 term_end=term.end, service_start=start, service_end=end, homework_minutes=d.homework_minutes,

@@ -40,10 +40,12 @@ class EnrolmentStatus(StrEnum):
     enrolled = "enrolled"
     waitlisted = "waitlisted"
     quit = "quit"
-    cancelled = "cancelled"  # the class was cancelled or merged away
+    cancelled = "cancelled"  # the class was cancelled
+    merged = "merged"  # moved into another class of the same course
 
 
-ENROLMENT_LABELS = {"enrolled": "已选上", "waitlisted": "候补中", "quit": "已退课", "cancelled": "课程已取消"}
+ENROLMENT_LABELS = {"enrolled": "已选上", "waitlisted": "候补中", "quit": "已退课", "cancelled": "课程已取消",
+                    "merged": "已并班"}
 ACTIVE = (EnrolmentStatus.enrolled, EnrolmentStatus.waitlisted)
 
 

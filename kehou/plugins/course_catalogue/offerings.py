@@ -65,9 +65,12 @@ def _check_fields(d: OfferingInput) -> None:
     total = 0
     for i, item in enumerate(d.materials, start=1):
         name, fen = item.get("item") if isinstance(item, dict) else None, item.get("fen") if isinstance(item, dict) else None
-        if not isinstance(name, str) or not name.strip() or not isinstance(fen, int) or isinstance(fen, bool) or fen < 0:
-            raise _bad("materials_invalid", "materials", f"耗材清单第{i}项须有名称和金额（分，非负整数）。")
+        if (not isinstance(name, str) or not name.strip() or not isinstance(fen, int) or isinstance(fen, bool)
+                or not 0 <= fen <= MAX_FEE_FEN):
+            raise _bad("materials_invalid", "materials", f"耗材清单第{i}项须有名称和金额（分，0到1000000的整数）。")
         total += fen
+    if not 0 <= d.materials_fee_fen <= MAX_FEE_FEN:
+        raise _bad("materials_fee_invalid", "materials_fee_fen", "耗材费须为0到10000元（以分计的整数）。")
     if d.materials_fee_fen != total:
         raise _bad("materials_fee_mismatch", "materials_fee_fen",
                    f"耗材费（{d.materials_fee_fen / 100:.2f}元）须等于耗材清单合计（{total / 100:.2f}元）。")

@@ -53,6 +53,7 @@ def kehou_register_routes() -> list[Any]:
 
 @hookimpl
 def kehou_register_periodic_tasks() -> list[PeriodicTask]:
-    from kehou.plugins.course_catalogue.tasks import close_windows
+    from kehou.plugins.course_catalogue.tasks import close_windows, promote_waitlists
 
-    return [PeriodicTask("catalogue-close-windows", "kehou.catalogue.close_windows", 600.0, run=close_windows)]
+    return [PeriodicTask("catalogue-close-windows", "kehou.catalogue.close_windows", 600.0, run=close_windows),
+            PeriodicTask("catalogue-promote-waitlists", "kehou.catalogue.promote_waitlists", 60.0, run=promote_waitlists)]

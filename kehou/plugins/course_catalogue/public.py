@@ -20,7 +20,7 @@ class EnrolmentRecord:
     enrolment_id: int
     entry_id: int
     student_id: int
-    status: str  # enrolled | waitlisted | quit | cancelled
+    status: str  # enrolled | waitlisted | quit | cancelled | merged
     source: str
     enrolled_at: dt.datetime | None
     ended_at: dt.datetime | None

@@ -3,6 +3,14 @@
 from __future__ import annotations
 
 
+def promote_waitlists() -> int:
+    """Give free seats to waitlisted children (a sweep behind the promotion that follows each quit)."""
+    from kehou.plugins.course_catalogue import enrolment
+    from kehou.tasks.app import get_context
+
+    return enrolment.promote_all(get_context())
+
+
 def close_windows() -> int:
     """Flag undersized classes of menus whose selection window has closed."""
     from kehou.plugins.course_catalogue import classes
