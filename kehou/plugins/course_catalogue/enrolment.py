@@ -72,16 +72,6 @@ def notify_guardians(session: Session, student_id: int, title: str, body: str, l
         session.add(Notification(user_id=uid, title=title, body=body, link=link, created_at=utcnow()))
 
 
-def _open_entry(session: Session, entry_id: int, school_id: int) -> tuple[Entry, Menu, Offering]:
-    row = session.execute(
-        select(Entry, Menu, Offering).join(Menu, Menu.id == Entry.menu_id).join(Offering, Offering.id == Entry.offering_id)
-        .where(Entry.id == entry_id, Entry.school_id == school_id, Entry.status == EntryStatus.open,
-               Menu.status == MenuStatus.published, admitted(Entry.provider_id, Entry.county_code))).first()
-    if row is None:
-        raise NotFound("没有该课程，或已停止开放。", code="entry_not_found", field="entry_id")
-    return row[0], row[1], row[2]
-
-
 def _window(settings: Mapping[str, Any], menu: Any, priority_group: str | None, had_cancelled: bool) -> str:
     """The enrolment's source, or a refusal when the selection window does not admit the student now
     (``menu``: anything with ``opens_at``, ``closes_at`` and ``term_end``)."""
@@ -102,17 +92,6 @@ def _window(settings: Mapping[str, Any], menu: Any, priority_group: str | None, 
     raise Conflict("选课已截止。", code="selection_closed")
 
 
-def _mine(session: Session, student_id: int, menu_id: int) -> list[tuple[Enrolment, Entry, Offering]]:
-    """Every enrolment row of the student in the menu, whatever its status (one query)."""
-    return [tuple(r) for r in session.execute(  # type: ignore[misc]
-        select(Enrolment, Entry, Offering).join(Entry, Entry.id == Enrolment.entry_id).join(Offering, Offering.id == Entry.offering_id)
-        .where(Enrolment.student_id == student_id, Entry.menu_id == menu_id))]
-
-
-def _current(session: Session, student_id: int, menu_id: int) -> list[tuple[Enrolment, Entry, Offering]]:
-    return [r for r in _mine(session, student_id, menu_id) if r[0].status in ACTIVE]
-
-
 def _clash(session: Session, entry_id: int, other_ids: list[int]) -> str | None:
     if not other_ids:
         return None
@@ -125,17 +104,6 @@ def _clash(session: Session, entry_id: int, other_ids: list[int]) -> str | None:
             if s.weekday == other.weekday and overlaps(s.start_min, s.end_min, other.start_min, other.end_min):
                 return f"与已选课程（编号{other.entry_id}）{WEEKDAYS[s.weekday]}{fmt_hhmm(other.start_min)}-{fmt_hhmm(other.end_min)}时间冲突。"
     return None
-
-
-def course(entry: Entry, offering: Offering) -> EnrolledCourse:
-    return EnrolledCourse(entry.id, offering.title, offering.category, entry.fee_fen, entry.materials_fee_fen)
-
-
-def _validate_hooks(ctx: Context, session: Session, settings: Mapping[str, Any], student: Student, menu: Menu,
-                    entry: Entry, offering: Offering, current: list[tuple[Enrolment, Entry, Offering]], waitlist: bool) -> None:
-    _ask_hooks(ctx, settings, EnrollmentRequest(
-        student_id=student.id, school_id=student.school_id, county_code=student.county_code, term_name=menu.term_name,
-        course=course(entry, offering), current=tuple(course(en, of) for _, en, of in current), waitlist=waitlist))
 
 
 def _ask_hooks(ctx: Context, settings: Mapping[str, Any], request: EnrollmentRequest) -> None:
@@ -161,8 +129,8 @@ def release_seat(session: Session, entry_id: int) -> None:
                     .values(enrolled=Entry.enrolled - 1).execution_options(synchronize_session=False))
 
 
-_CHILD = (select(Student.id, Student.school_id, Student.county_code, Student.grade, Student.priority_group)
-          .join(Guardian, Guardian.student_id == Student.id))
+_STUDENT = select(Student.id, Student.school_id, Student.county_code, Student.grade, Student.priority_group)
+_CHILD = _STUDENT.join(Guardian, Guardian.student_id == Student.id)
 _ENTRY = (select(Entry.id, Entry.grades, Entry.fee_fen, Entry.materials_fee_fen, Menu.id.label("menu_id"), Menu.term_name,
                  Menu.term_end, Menu.opens_at, Menu.closes_at, Offering.title, Offering.category, WhitelistEntry.categories)
           .join(Menu, Menu.id == Entry.menu_id).join(Offering, Offering.id == Entry.offering_id)
@@ -170,6 +138,27 @@ _ENTRY = (select(Entry.id, Entry.grades, Entry.fee_fen, Entry.materials_fee_fen,
 _MINE = (select(Enrolment.id, Enrolment.entry_id, Enrolment.status, Enrolment.source, Enrolment.requested_at,
                 Enrolment.enrolled_at, Entry.fee_fen, Entry.materials_fee_fen, Offering.title, Offering.category)
          .join(Entry, Entry.id == Enrolment.entry_id).join(Offering, Offering.id == Entry.offering_id))
+
+
+def _open(session: Session, entry_id: int, school_id: int) -> Any:
+    """The entry, if open on a published menu of the school and its provider admitted today for its category."""
+    today = clock.today_local()
+    entry = session.execute(_ENTRY.where(
+        Entry.id == entry_id, Entry.school_id == school_id, Entry.status == EntryStatus.open,
+        Menu.status == MenuStatus.published, WhitelistEntry.status == "active", WhitelistEntry.valid_from <= today,
+        WhitelistEntry.valid_until >= today)).first()
+    if entry is None or entry.category not in entry.categories:
+        raise NotFound("没有该课程，或已停止开放。", code="entry_not_found", field="entry_id")
+    return entry
+
+
+def _request(child: Any, entry: Any, current: list[Any], waitlist: bool) -> EnrollmentRequest:
+    """What ``kehou_validate_enrollment`` sees, from the rows of ``_CHILD``/``_STUDENT``, ``_ENTRY`` and ``_MINE``."""
+    return EnrollmentRequest(
+        student_id=child.id, school_id=child.school_id, county_code=child.county_code, term_name=entry.term_name,
+        course=EnrolledCourse(entry.id, entry.title, entry.category, entry.fee_fen, entry.materials_fee_fen),
+        current=tuple(EnrolledCourse(r.entry_id, r.title, r.category, r.fee_fen, r.materials_fee_fen) for r in current),
+        waitlist=waitlist)
 
 
 def enroll(ctx: Context, session: Session, actor: Actor, student_id: int, entry_id: int, *, waitlist: bool = False) -> Outcome:
@@ -180,13 +169,7 @@ def enroll(ctx: Context, session: Session, actor: Actor, student_id: int, entry_
                             .with_for_update(of=Student)).first()  # the per-student lock
     if child is None:
         raise NotFound("学生不存在。", code="student_not_found")
-    today = clock.today_local()
-    entry = session.execute(_ENTRY.where(
-        Entry.id == entry_id, Entry.school_id == child.school_id, Entry.status == EntryStatus.open,
-        Menu.status == MenuStatus.published, WhitelistEntry.status == "active", WhitelistEntry.valid_from <= today,
-        WhitelistEntry.valid_until >= today)).first()
-    if entry is None or entry.category not in entry.categories:  # admitted today, for this category
-        raise NotFound("没有该课程，或已停止开放。", code="entry_not_found", field="entry_id")
+    entry = _open(session, entry_id, child.school_id)
     mine = session.execute(_MINE.where(Enrolment.student_id == child.id, Entry.menu_id == entry.menu_id)).all()
     existing = next((r for r in mine if r.entry_id == entry.id), None)
     if existing is not None and existing.status in ACTIVE:
@@ -204,11 +187,7 @@ def enroll(ctx: Context, session: Session, actor: Actor, student_id: int, entry_
     clash = _clash(session, entry.id, [r.entry_id for r in current])
     if clash:
         raise Conflict(clash, code="timetable_conflict", field="entry_id")
-    _ask_hooks(ctx, settings, EnrollmentRequest(
-        student_id=child.id, school_id=child.school_id, county_code=child.county_code, term_name=entry.term_name,
-        course=EnrolledCourse(entry.id, entry.title, entry.category, entry.fee_fen, entry.materials_fee_fen),
-        current=tuple(EnrolledCourse(r.entry_id, r.title, r.category, r.fee_fen, r.materials_fee_fen) for r in current),
-        waitlist=waitlist))
+    _ask_hooks(ctx, settings, _request(child, entry, current, waitlist))
     seated = take_seat(session, entry.id)
     if not seated and not waitlist:
         raise Conflict("该课程名额已满，可以加入候补。", code="course_full", extra={"waitlist": True})
@@ -266,19 +245,19 @@ def promote(ctx: Context, entry_id: int) -> int:
             .order_by(Enrolment.requested_at, Enrolment.id)))
     for enrolment_id, student_id in queue:
         with ctx.db.write_session() as s:
-            s.scalars(select(Student).where(Student.id == student_id).with_for_update()).one()
+            child = s.execute(_STUDENT.where(Student.id == student_id).with_for_update()).one()  # the student's lock
             e = s.get(Enrolment, enrolment_id)
             if e is None or e.status != EnrolmentStatus.waitlisted:
                 continue
-            student = s.get(Student, student_id)
             try:  # still open, published, its provider admitted today
-                entry, menu, offering = _open_entry(s, entry_id, student.school_id if student else -1)
+                entry = _open(s, entry_id, child.school_id)
             except NotFound:
                 return promoted
-            current = [c for c in _current(s, student_id, menu.id) if c[0].id != e.id]
-            settings = policy.resolve_all(s, ctx.registry, student.county_code)
+            current = [r for r in s.execute(_MINE.where(Enrolment.student_id == student_id, Entry.menu_id == entry.menu_id))
+                       if r.status in ACTIVE and r.id != e.id]
+            settings = policy.resolve_all(s, ctx.registry, child.county_code)
             try:
-                _validate_hooks(ctx, s, settings, student, menu, entry, offering, current, waitlist=False)
+                _ask_hooks(ctx, settings, _request(child, entry, current, waitlist=False))
             except ValidationFailed:
                 s.rollback()
                 continue
@@ -286,7 +265,7 @@ def promote(ctx: Context, entry_id: int) -> int:
                 return promoted
             e.status, e.enrolled_at = EnrolmentStatus.enrolled, utcnow()
             event(s, system, e, "promote", EnrolmentStatus.waitlisted)
-            notify_guardians(s, student_id, "候补成功", f"您的孩子已从候补转为正式选上「{offering.title}」。")
+            notify_guardians(s, student_id, "候补成功", f"您的孩子已从候补转为正式选上「{entry.title}」。")
             s.commit()
             promoted += 1
     return promoted

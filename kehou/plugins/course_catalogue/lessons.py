@@ -20,7 +20,7 @@ from kehou.platform.students import services as students
 from kehou.plugins.course_catalogue import terms
 from kehou.plugins.course_catalogue.access import is_vetted_staff
 from kehou.plugins.course_catalogue.models import (
-    Attendance, Enrolment, EnrolmentStatus, Entry, EntryStatus, Lesson, Menu, MenuStatus, Slot,
+    Attendance, Enrolment, EnrolmentStatus, Entry, EntryStatus, Lesson, Menu, Slot,
 )
 from kehou.timeutil import clock, utcnow
 
@@ -154,7 +154,3 @@ def cancel_future(session: Session, entry_id: int, from_day: dt.date) -> int:
         n += 1
     return n
 
-
-def published(session: Session, entry: Entry) -> bool:
-    menu = session.get(Menu, entry.menu_id)
-    return menu is not None and menu.status == MenuStatus.published
