@@ -387,6 +387,22 @@ class Tally:
         return sum(v for k, v in self.outcomes.items() if k.startswith("error"))
 
 
+async def _timed(conn: Conn, raw: bytes, tally: Tally) -> tuple[int, bytes, float] | None:
+    """One request: (status, body, finish time), its latency recorded; None (an error counted) when it failed."""
+    start = time.perf_counter()
+    try:
+        status, body = await conn.request(raw)
+    except TimeoutError:
+        tally.error("timeout")
+        status = 0
+    except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
+        tally.error(type(exc).__name__)
+        status = 0
+    done = time.perf_counter()
+    tally.latencies.append(done - start)
+    return (status, body, done) if status else None
+
+
 async def _enrol_client(conn: Conn, plans: Iterator[Plan], deadline: float, tally: Tally, t0: float) -> None:
     clock = time.perf_counter
     while clock() < deadline:
@@ -398,23 +414,14 @@ async def _enrol_client(conn: Conn, plans: Iterator[Plan], deadline: float, tall
         for entry_id in plan.choices:
             if got >= plan.want or clock() >= deadline:
                 break
-            start = clock()
-            try:
-                status, body = await conn.request(enrol_request(plan, entry_id))
-            except TimeoutError:
-                tally.latencies.append(clock() - start)
-                tally.error("timeout")
+            answer = await _timed(conn, enrol_request(plan, entry_id), tally)
+            if answer is None:
                 continue
-            except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
-                tally.latencies.append(clock() - start)
-                tally.error(type(exc).__name__)
-                continue
-            done = clock()
-            tally.latencies.append(done - start)
+            status, body, done = answer
             if status == 201:
                 got += 1
                 tally.outcomes["201 created"] += 1
-                tally.committed_latencies.append(done - start)
+                tally.committed_latencies.append(tally.latencies[-1])
                 tally.committed_at.append(done - t0)
             elif status == 200:
                 got += 1
@@ -440,18 +447,10 @@ async def _enrol_client(conn: Conn, plans: Iterator[Plan], deadline: float, tall
 async def _get_client(conn: Conn, raw: bytes, deadline: float, tally: Tally) -> None:
     clock = time.perf_counter
     while clock() < deadline:
-        start = clock()
-        try:
-            status, body = await conn.request(raw)
-        except TimeoutError:
-            tally.latencies.append(clock() - start)
-            tally.error("timeout")
+        answer = await _timed(conn, raw, tally)
+        if answer is None:
             continue
-        except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
-            tally.latencies.append(clock() - start)
-            tally.error(type(exc).__name__)
-            continue
-        tally.latencies.append(clock() - start)
+        status, body, _ = answer
         if status == 200:
             tally.outcomes["200"] += 1
         else:
