@@ -47,6 +47,11 @@ def kehou_register_payment_providers() -> list[Any]:
 
 
 @hookspec
+def kehou_register_commands() -> list[Any]:
+    """Return :class:`kehou.pluginapi.CliCommand` entries: ``kehou <name>`` subcommands."""
+
+
+@hookspec
 def kehou_register_periodic_tasks() -> list[Any]:
     """Return :class:`kehou.pluginapi.PeriodicTask` entries for Celery beat."""
 

@@ -10,7 +10,9 @@ from kehou.platform.notifications import models as _notifications  # noqa: F401
 from kehou.platform.policy import models as _policy  # noqa: F401
 from kehou.platform.providers import models as _providers  # noqa: F401
 from kehou.platform.students import models as _students  # noqa: F401
+from kehou.plugins.billing_cap import models as _billing  # noqa: F401
 from kehou.plugins.course_catalogue import models as _catalogue  # noqa: F401
+from kehou.plugins.payments_offline import models as _offline  # noqa: F401
 from kehou.vetting import models as _vetting  # noqa: F401
 
 __all__ = ["Base"]

@@ -17,6 +17,11 @@ hookimpl = pluggy.HookimplMarker("kehou")
 
 __all__ = [
     "ApplicationDecided",
+    "BillSnapshot",
+    "CliCommand",
+    "GatewayRecord",
+    "PaymentGateway",
+    "PaymentSnapshot",
     "CourseOffering",
     "EnrolledCourse",
     "EnrollmentRequest",
@@ -89,7 +94,8 @@ class Refusal:
 @dataclass(frozen=True)
 class PeriodicTask:
     """A Celery beat entry. ``run``, when given, is registered as the Celery task named ``task``
-    (a plugin's own job; it opens its own session through ``kehou.tasks.app.get_context()``)."""
+    (a plugin's own job; it opens its own session through ``kehou.tasks.app.get_context()``).
+    ``seconds=0``: not scheduled, only registered, for a task an event hook enqueues."""
 
     name: str
     task: str
@@ -141,6 +147,7 @@ class EnrolledCourse:
     category: str
     fee_fen: int
     materials_fee_fen: int
+    lessons: int = 0  # lessons scheduled for the term (0: not known)
 
 
 @dataclass(frozen=True)
@@ -155,3 +162,84 @@ class EnrollmentRequest:
     course: EnrolledCourse
     current: tuple[EnrolledCourse, ...]
     waitlist: bool  # the parent asked to join the waitlist should the course be full
+
+
+# --- payments -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BillSnapshot:
+    """What a payment gateway sees of a bill."""
+
+    bill_id: int
+    reference: str  # printed on the bill; the payer quotes it on a bank transfer
+    county_code: str
+    school_id: int
+    student_id: int
+    term_name: str
+    total_fen: int  # what the bill asks for, waivers applied
+    paid_fen: int
+    outstanding_fen: int
+
+
+@dataclass(frozen=True)
+class PaymentSnapshot:
+    payment_id: int
+    bill_id: int
+    gateway: str
+    external_id: str
+    amount_fen: int
+    refunded_fen: int
+
+
+@dataclass(frozen=True)
+class GatewayRecord:
+    """One movement as the gateway itself records it (for ``kehou billing reconcile``)."""
+
+    external_id: str
+    kind: str  # payment | refund
+    amount_fen: int
+    status: str  # succeeded | pending | failed
+
+
+class PaymentGateway:
+    """A way of paying a bill, returned by ``kehou_register_payment_providers``.
+
+    A gateway MUST NOT move money except in :meth:`start` (which only prepares a payment the payer
+    then completes) and :meth:`refund`. Payments are recorded in the ledger by the billing plugin,
+    never by the gateway's own bookkeeping.
+    """
+
+    name: str = ""
+    label: str = ""
+
+    def __init__(self, settings: Any) -> None:
+        """``settings``: the installation's :class:`kehou.settings.Settings` (keys come from there)."""
+        self.settings = settings
+
+    def enabled(self) -> bool:
+        """Whether the gateway is configured on this installation (keys present); otherwise it is off."""
+        return True
+
+    def start(self, bill: BillSnapshot) -> dict[str, Any]:
+        """Prepare the payment of ``bill.outstanding_fen``: instructions or a client secret."""
+        raise NotImplementedError
+
+    def refund(self, payment: PaymentSnapshot, amount_fen: int, key: str) -> GatewayRecord:
+        """Send ``amount_fen`` of ``payment`` back to the payer; ``key`` makes a retry harmless."""
+        raise NotImplementedError
+
+    def records(self, session: Any, payments: list[PaymentSnapshot]) -> list[GatewayRecord]:
+        """The gateway's own records of these payments and their refunds (its API, or its own tables
+        read in ``session``), for ``kehou billing reconcile``."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class CliCommand:
+    """A ``kehou <name> ...`` subcommand contributed by a plugin. ``run(args, ctx)`` returns the exit code."""
+
+    name: str
+    help: str
+    configure: Callable[[Any], None]
+    run: Callable[[Any, Any], int]

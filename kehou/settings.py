@@ -71,6 +71,16 @@ class ServerSettings:
 
 
 @dataclass(frozen=True)
+class PaymentSettings:
+    """Gateway keys. Without a Stripe secret key and webhook secret the Stripe gateway is off."""
+
+    stripe_secret_key: str = ""
+    stripe_webhook_secret: str = ""
+    stripe_api_base: str = ""  # only for tests against a local fake Stripe server
+    stripe_methods: tuple[str, ...] = ("wechat_pay", "alipay", "card")
+
+
+@dataclass(frozen=True)
 class Settings:
     data_dir: Path
     database: DatabaseSettings
@@ -78,6 +88,7 @@ class Settings:
     tasks: TaskSettings
     storage: StorageSettings
     server: ServerSettings = field(default_factory=ServerSettings)
+    payments: PaymentSettings = field(default_factory=PaymentSettings)
     timezone: str = "Asia/Shanghai"
 
 
@@ -138,5 +149,11 @@ def load_settings() -> Settings:
             port=port,
             base_url=_env("BASE_URL", f"http://{host}:{port}"),
             debug=_bool("DEBUG", False),
+        ),
+        payments=PaymentSettings(
+            stripe_secret_key=_env("STRIPE_SECRET_KEY", ""),
+            stripe_webhook_secret=_env("STRIPE_WEBHOOK_SECRET", ""),
+            stripe_api_base=_env("STRIPE_API_BASE", ""),
+            stripe_methods=tuple(m.strip() for m in _env("STRIPE_METHODS", "wechat_pay,alipay,card").split(",") if m.strip()),
         ),
     )

@@ -93,3 +93,12 @@ def client(ctx: Context) -> Iterator[TestClient]:
     app = create_app(ctx.settings, context=ctx)
     with TestClient(app=app, base_url="http://127.0.0.1") as tc:
         yield tc
+
+
+@pytest.fixture
+def ledger_balanced(ctx: Context) -> Iterator[None]:
+    """Billing tests end on the ledger invariant: every transaction, and the whole ledger, sums to zero."""
+    yield
+    from tests.billing_setup import ledger_ok
+
+    ledger_ok(ctx)

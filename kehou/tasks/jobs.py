@@ -87,7 +87,8 @@ def register(app: Celery) -> None:
     beat: dict[str, Any] = {}
     for answer in build_plugin_manager().hook.kehou_register_periodic_tasks():
         for entry in answer:
-            beat[entry.name] = {"task": entry.task, "schedule": schedule(entry.seconds), "kwargs": entry.kwargs}
+            if entry.seconds > 0:  # 0: a task run only when enqueued (e.g. by an event hook)
+                beat[entry.name] = {"task": entry.task, "schedule": schedule(entry.seconds), "kwargs": entry.kwargs}
             if entry.run is not None and entry.task not in app.tasks:
                 app.task(name=entry.task, acks_late=True)(entry.run)
     app.conf.beat_schedule = beat

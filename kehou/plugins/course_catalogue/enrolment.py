@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import exists, insert, select, update
+from sqlalchemy import exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from kehou.errors import Conflict, NotFound, ValidationFailed
@@ -33,7 +33,7 @@ from kehou.platform.students import services as students
 from kehou.platform.students.models import Guardian, Student
 from kehou.plugins.course_catalogue.access import admitted, require_enabled
 from kehou.plugins.course_catalogue.models import (
-    ACTIVE, Enrolment, EnrolmentEvent, EnrolmentStatus, Entry, EntryStatus, Menu, MenuStatus, Offering, Slot,
+    ACTIVE, Enrolment, EnrolmentEvent, EnrolmentStatus, Entry, EntryStatus, Lesson, Menu, MenuStatus, Offering, Slot,
 )
 from kehou.plugins.course_catalogue.timewindow import WEEKDAYS, fmt_hhmm, overlaps
 from kehou.pluginapi import EnrolledCourse, EnrollmentRequest
@@ -132,7 +132,8 @@ def release_seat(session: Session, entry_id: int) -> None:
 _STUDENT = select(Student.id, Student.school_id, Student.county_code, Student.grade, Student.priority_group)
 _CHILD = _STUDENT.join(Guardian, Guardian.student_id == Student.id)
 _ENTRY = (select(Entry.id, Entry.grades, Entry.fee_fen, Entry.materials_fee_fen, Menu.id.label("menu_id"), Menu.term_name,
-                 Menu.term_end, Menu.opens_at, Menu.closes_at, Offering.title, Offering.category, WhitelistEntry.categories)
+                 Menu.term_end, Menu.opens_at, Menu.closes_at, Offering.title, Offering.category, WhitelistEntry.categories,
+                 select(func.count(Lesson.id)).where(Lesson.entry_id == Entry.id).scalar_subquery().label("lessons"))
           .join(Menu, Menu.id == Entry.menu_id).join(Offering, Offering.id == Entry.offering_id)
           .join(WhitelistEntry, (WhitelistEntry.provider_id == Entry.provider_id) & (WhitelistEntry.county_code == Entry.county_code)))
 _MINE = (select(Enrolment.id, Enrolment.entry_id, Enrolment.status, Enrolment.source, Enrolment.requested_at,
@@ -156,7 +157,7 @@ def _request(child: Any, entry: Any, current: list[Any], waitlist: bool) -> Enro
     """What ``kehou_validate_enrollment`` sees, from the rows of ``_CHILD``/``_STUDENT``, ``_ENTRY`` and ``_MINE``."""
     return EnrollmentRequest(
         student_id=child.id, school_id=child.school_id, county_code=child.county_code, term_name=entry.term_name,
-        course=EnrolledCourse(entry.id, entry.title, entry.category, entry.fee_fen, entry.materials_fee_fen),
+        course=EnrolledCourse(entry.id, entry.title, entry.category, entry.fee_fen, entry.materials_fee_fen, entry.lessons),
         current=tuple(EnrolledCourse(r.entry_id, r.title, r.category, r.fee_fen, r.materials_fee_fen) for r in current),
         waitlist=waitlist)
 

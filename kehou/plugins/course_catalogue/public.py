@@ -93,3 +93,25 @@ def attendance(session: Session, *, entry_id: int | None = None, student_id: int
         stmt = stmt.where(Attendance.student_id == student_id)
     return [AttendanceRecord(a.lesson_id, a.student_id, a.status, a.reason, a.parent_status)
             for a in session.scalars(stmt.order_by(Attendance.lesson_id, Attendance.student_id))]
+
+
+@dataclass(frozen=True)
+class MenuRecord:
+    menu_id: int
+    school_id: int
+    county_code: str
+    term_name: str
+    term_start: dt.date
+    term_end: dt.date
+    closes_at: dt.datetime  # the selection window's end
+    status: str  # draft | published
+
+
+def menus(session: Session, *, county_code: str | None = None, school_id: int | None = None,
+          term_name: str | None = None) -> list[MenuRecord]:
+    stmt = select(Menu)
+    for col, value in ((Menu.county_code, county_code), (Menu.school_id, school_id), (Menu.term_name, term_name)):
+        if value is not None:
+            stmt = stmt.where(col == value)
+    return [MenuRecord(m.id, m.school_id, m.county_code, m.term_name, m.term_start, m.term_end, m.closes_at, m.status)
+            for m in session.scalars(stmt.order_by(Menu.id))]

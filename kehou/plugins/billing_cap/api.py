@@ -1,0 +1,3 @@
+from typing import Any
+
+API_ROUTES: list[Any] = []

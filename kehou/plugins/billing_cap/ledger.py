@@ -1,0 +1,112 @@
+"""The double-entry ledger: every movement of money is one balanced transaction.
+
+Accounts (per county, named by ``code``):
+
+* ``receivable:student:<id>`` — what a family owes (debit) or is owed (credit);
+* ``cash:<collector>`` — the collector's special account (学校专户 or 教育局专户);
+* ``deferred:<collector>`` — fees billed for lessons not yet delivered;
+* ``subsidy:<collector>`` — waivers (减免), funded by the collector;
+* ``income:<collector>`` — fees kept under the quit rule, for the special account's permitted uses;
+* ``payable:provider:<id>`` — what the collector owes a provider.
+
+Debits are positive, credits negative; a transaction's entries sum to zero. ``key`` is unique, so a
+movement retried or submitted twice is posted once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from kehou.plugins.billing_cap.models import LedgerAccount, LedgerEntry, LedgerTxn
+from kehou.timeutil import utcnow
+
+KINDS = {"receivable": "家长应收", "cash": "专户资金", "deferred": "预收学费", "subsidy": "减免支出",
+         "income": "专户留存收入", "payable": "应付机构"}
+
+
+@dataclass(frozen=True)
+class Leg:
+    account: str  # code
+    amount_fen: int  # debit +, credit -
+    enrolment_id: int | None = None
+
+
+def account(session: Session, county_code: str, code: str) -> LedgerAccount:
+    row = session.scalars(select(LedgerAccount).where(LedgerAccount.county_code == county_code,
+                                                      LedgerAccount.code == code)).first()
+    if row is not None:
+        return row
+    kind = code.split(":", 1)[0]
+    try:
+        with session.begin_nested():
+            row = LedgerAccount(county_code=county_code, code=code, kind=kind, name=f"{KINDS[kind]} {code.split(':', 1)[1]}")
+            session.add(row)
+        return row
+    except IntegrityError:  # created by a concurrent transaction
+        return session.scalars(select(LedgerAccount).where(LedgerAccount.county_code == county_code,
+                                                           LedgerAccount.code == code)).one()
+
+
+def post(session: Session, county_code: str, *, kind: str, key: str, memo: str, legs: Iterable[Leg],
+         bill_id: int | None = None, actor_id: int | None = None) -> LedgerTxn | None:
+    """Post one balanced transaction in the caller's transaction. Returns None when ``key`` was posted
+    before (the caller's retry); raises ValueError when the legs do not balance."""
+    legs = [leg for leg in legs if leg.amount_fen]
+    if sum(leg.amount_fen for leg in legs) != 0:
+        raise ValueError(f"unbalanced ledger transaction {key}: {legs}")
+    if session.scalar(select(LedgerTxn.id).where(LedgerTxn.key == key)) is not None:
+        return None
+    txn = LedgerTxn(county_code=county_code, kind=kind, key=key, bill_id=bill_id, memo=memo[:300], actor_id=actor_id,
+                    created_at=utcnow())
+    session.add(txn)
+    session.flush()
+    for leg in legs:
+        acc = account(session, county_code, leg.account)
+        session.add(LedgerEntry(txn_id=txn.id, account_id=acc.id, amount_fen=leg.amount_fen, enrolment_id=leg.enrolment_id))
+    session.flush()
+    return txn
+
+
+def balance(session: Session, county_code: str, code: str) -> int:
+    return int(session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount_fen), 0))
+                              .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
+                              .where(LedgerAccount.county_code == county_code, LedgerAccount.code == code)) or 0)
+
+
+def balances(session: Session, county_code: str, prefix: str = "") -> dict[str, int]:
+    stmt = (select(LedgerAccount.code, func.sum(LedgerEntry.amount_fen))
+            .join(LedgerEntry, LedgerEntry.account_id == LedgerAccount.id)
+            .where(LedgerAccount.county_code == county_code).group_by(LedgerAccount.code))
+    if prefix:
+        stmt = stmt.where(LedgerAccount.code.startswith(prefix))
+    return {code: int(total) for code, total in session.execute(stmt)}
+
+
+def enrolment_sum(session: Session, county_code: str, code: str, enrolment_id: int, kinds: tuple[str, ...]) -> int:
+    """The sum on account ``code`` of movements of the given kinds for one enrolment."""
+    return int(session.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.amount_fen), 0))
+        .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id).join(LedgerTxn, LedgerTxn.id == LedgerEntry.txn_id)
+        .where(LedgerAccount.county_code == county_code, LedgerAccount.code == code,
+               LedgerEntry.enrolment_id == enrolment_id, LedgerTxn.kind.in_(kinds))) or 0)
+
+
+def unbalanced(session: Session, county_code: str | None = None) -> list[tuple[str, int]]:
+    """Transactions whose entries do not sum to zero (should be none): (key, sum)."""
+    stmt = (select(LedgerTxn.key, func.sum(LedgerEntry.amount_fen)).join(LedgerEntry, LedgerEntry.txn_id == LedgerTxn.id)
+            .group_by(LedgerTxn.id, LedgerTxn.key).having(func.sum(LedgerEntry.amount_fen) != 0))
+    if county_code is not None:
+        stmt = stmt.where(LedgerTxn.county_code == county_code)
+    return [(k, int(s)) for k, s in session.execute(stmt)]
+
+
+def total(session: Session, county_code: str | None = None) -> int:
+    stmt = select(func.coalesce(func.sum(LedgerEntry.amount_fen), 0)).join(LedgerTxn, LedgerTxn.id == LedgerEntry.txn_id)
+    if county_code is not None:
+        stmt = stmt.where(LedgerTxn.county_code == county_code)
+    return int(session.scalar(stmt) or 0)

@@ -1,0 +1,83 @@
+"""Hook implementations of billing: the fee policy settings, the per-student term cap and the
+per-lesson cap at enrolment, price ranges for offerings, routes, jobs, the exit refunds and
+``kehou billing``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from kehou.pluginapi import CliCommand, PeriodicTask, Refusal, enqueue, hookimpl
+from kehou.plugins.billing_cap.policy import SETTINGS, yuan
+
+
+@hookimpl
+def kehou_register_settings() -> list[Any]:
+    return SETTINGS
+
+
+def cap_refusals(enrollment: Any, policy: Mapping[str, Any]) -> list[Refusal]:
+    """The term cap counts the course fees of every course the child holds or waits for this term,
+    materials excluded; the lesson cap bounds one course's fee per scheduled lesson."""
+    out: list[Refusal] = []
+    cap = policy.get("billing.term_cap_fen") or 0
+    if cap:
+        held = sum(c.fee_fen for c in enrollment.current if c.entry_id != enrollment.course.entry_id)
+        total = held + enrollment.course.fee_fen
+        if total > cap:
+            out.append(Refusal("term_cap_exceeded", (
+                f"本学期已选课程费用合计{yuan(held)}元，加上「{enrollment.course.title}」{yuan(enrollment.course.fee_fen)}元"
+                f"共{yuan(total)}元，超过每生每学期收费上限{yuan(cap)}元（超出{yuan(total - cap)}元）。材料费不计入上限。"),
+                "entry_id"))
+    per_lesson = policy.get("billing.lesson_cap_fen") or 0
+    lessons = enrollment.course.lessons
+    if per_lesson and lessons and enrollment.course.fee_fen > per_lesson * lessons:
+        out.append(Refusal("lesson_cap_exceeded", (
+            f"「{enrollment.course.title}」{lessons}次课收费{yuan(enrollment.course.fee_fen)}元，"
+            f"超过每课时{yuan(per_lesson)}元的上限（最多{yuan(per_lesson * lessons)}元）。"), "entry_id"))
+    return out
+
+
+@hookimpl
+def kehou_validate_enrollment(enrollment: Any, policy: Mapping[str, Any]) -> list[Refusal]:
+    return cap_refusals(enrollment, policy)
+
+
+@hookimpl
+def kehou_validate_course_offering(offering: Any, policy: Mapping[str, Any]) -> list[Refusal]:
+    ranges = policy.get("billing.category_price_ranges") or {}
+    band = ranges.get(offering.category)
+    if band and not band[0] <= offering.fee_fen <= band[1]:
+        return [Refusal("fee_out_of_range", f"「{offering.category}」类课程收费须在{yuan(band[0])}元至{yuan(band[1])}元之间"
+                                            f"（本课程{yuan(offering.fee_fen)}元）。", "fee_fen")]
+    return []
+
+
+@hookimpl
+def kehou_register_routes() -> list[Any]:
+    from kehou.plugins.billing_cap.api import API_ROUTES
+    from kehou.plugins.billing_cap.views import HTML_ROUTES
+
+    return [*API_ROUTES, *HTML_ROUTES]
+
+
+@hookimpl
+def kehou_provider_exited(provider_id: int, county_code: str, effective: dt.date) -> None:
+    enqueue("kehou.billing.exit_refunds", provider_id=provider_id, county_code=county_code, effective=effective.isoformat())
+
+
+@hookimpl
+def kehou_register_periodic_tasks() -> list[PeriodicTask]:
+    from kehou.plugins.billing_cap.tasks import exit_refunds, issue_after_windows, monthly_settlements
+
+    return [PeriodicTask("billing-issue-bills", "kehou.billing.issue_after_windows", 3600.0, run=issue_after_windows),
+            PeriodicTask("billing-monthly-settlements", "kehou.billing.monthly_settlements", 6 * 3600.0, run=monthly_settlements),
+            PeriodicTask("billing-exit-refunds", "kehou.billing.exit_refunds", 0, run=exit_refunds)]
+
+
+@hookimpl
+def kehou_register_commands() -> list[CliCommand]:
+    from kehou.plugins.billing_cap.reconcile import COMMAND
+
+    return [COMMAND]

@@ -1,0 +1,127 @@
+"""The county fee policy: billing settings (versioned by effective date like every county setting)
+and the frozen :class:`FeePolicy` a bill keeps."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from kehou.pluginapi import SettingSpec, at_least, between
+
+PLUGIN = "billing_cap"
+REFUND_KINDS = ("absence", "quit", "undelivered")
+
+
+def _tiers(value: Any) -> str | None:
+    for i, t in enumerate(value, start=1):
+        if not isinstance(t, dict) or not t.get("code") or not t.get("label") or not t.get("evidence"):
+            return f"第{i}档须包含 code、label、evidence。"
+        if not isinstance(t.get("percent"), int) or isinstance(t.get("percent"), bool) or not 1 <= t["percent"] <= 100:
+            return f"第{i}档的减免比例 percent 须为1到100的整数。"
+    return None
+
+
+def _refund_rules(value: Any) -> str | None:
+    for i, r in enumerate(value, start=1):
+        kind = r.get("kind") if isinstance(r, dict) else None
+        if kind not in REFUND_KINDS:
+            return f"第{i}条退费规则的 kind 须为 absence、quit 或 undelivered。"
+        if kind == "absence" and not (isinstance(r.get("min_days"), int) and r["min_days"] >= 1):
+            return f"第{i}条（连续缺课）须给出 min_days（至少1天）。"
+        if kind == "quit":
+            steps = r.get("schedule")
+            if not isinstance(steps, list) or not steps:
+                return f"第{i}条（退课）须给出 schedule：[{{within_days, percent}}]。"
+            for s in steps:
+                if not (isinstance(s, dict) and isinstance(s.get("within_days"), int) and isinstance(s.get("percent"), int)
+                        and 0 <= s["percent"] <= 100 and s["within_days"] >= 0):
+                    return f"第{i}条（退课）的每一档须有 within_days（天）和 percent（0到100）。"
+    return None
+
+
+def _ranges(value: Any) -> str | None:
+    for category, pair in value.items():
+        if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(v, int) and v >= 0 for v in pair)
+                and pair[0] <= pair[1]):
+            return f"类别「{category}」的价格区间须为 [最低, 最高]（分，整数）。"
+    return None
+
+
+DEFAULT_TIERS = [
+    {"code": "free", "label": "全免", "percent": 100, "evidence": "低保、特困供养或建档立卡证明"},
+    {"code": "half", "label": "减半", "percent": 50, "evidence": "低保边缘家庭或临时困难证明"},
+]
+DEFAULT_REFUNDS = [
+    {"kind": "absence", "min_days": 7},
+    {"kind": "quit", "schedule": [{"within_days": 14, "percent": 100}, {"within_days": 60, "percent": 50}]},
+    {"kind": "undelivered"},
+]
+
+SETTINGS = [
+    SettingSpec("billing.term_cap_fen", int, 60000, "每生每学期个性化课程收费上限（分，不含材料费）",
+                "002 篇2：每生每学期不超过600元；0 表示不设上限", check=at_least(0)),
+    SettingSpec("billing.lesson_cap_fen", int, 0, "每课时收费上限（分/人）", "003 方案7：每人每课时3元；0 表示不设",
+                check=at_least(0)),
+    SettingSpec("billing.category_price_ranges", dict, {}, "各类别课程价格区间（分/学期）",
+                "如 {\"体育\": [20000, 40000]}；未列出的类别不限", check=_ranges),
+    SettingSpec("billing.collector", str, "school", "收费主体", "2024年起第三方机构不得直接向家长收费；默认学校专户",
+                choices=("school", "county")),
+    SettingSpec("billing.waiver_tiers", list, DEFAULT_TIERS, "减免档次（code、label、percent、evidence）",
+                "经济困难家庭减免或免费（002 篇1、003 方案1）", check=_tiers),
+    SettingSpec("billing.refund_rules", list, DEFAULT_REFUNDS, "退费规则（可组合）",
+                "absence：连续缺课超过 min_days 天后所缺课次按比例退；quit：按退课时距开学天数退未上课次的 percent%；"
+                "undelivered：课程取消或机构退出时未上课次全额退", check=_refund_rules),
+    SettingSpec("billing.materials_via", str, "provider", "材料费", "provider：经机构统一购买并列入账单；parents：家长自购，不列入账单",
+                choices=("provider", "parents")),
+    SettingSpec("billing.due_days", int, 14, "账单缴费期限（天）", check=between(1, 90)),
+    SettingSpec("billing.allow_supplement", bool, False, "允许学期中补充收费", "默认不允许：学期中的变动在期末一次性多退少补"),
+    SettingSpec("billing.settlement_period", str, "month", "机构结算周期", choices=("month", "term")),
+    SettingSpec("billing.settlement_county_approval", bool, True, "机构结算单须经教育局审批"),
+    SettingSpec("billing.fee_basis", str, "", "收费依据（文件名称与文号）"),
+    SettingSpec("billing.complaint_hotline", str, "", "收费投诉电话"),
+]
+
+
+@dataclass(frozen=True)
+class FeePolicy:
+    """The fee policy a bill was made under (kept on the bill as JSON)."""
+
+    term_cap_fen: int
+    lesson_cap_fen: int
+    collector: str
+    waiver_tiers: tuple[dict[str, Any], ...]
+    refund_rules: tuple[dict[str, Any], ...]
+    materials_via: str
+    due_days: int
+    allow_supplement: bool
+
+    @classmethod
+    def from_settings(cls, s: Mapping[str, Any]) -> FeePolicy:
+        return cls(term_cap_fen=s["billing.term_cap_fen"], lesson_cap_fen=s["billing.lesson_cap_fen"],
+                   collector=s["billing.collector"], waiver_tiers=tuple(s["billing.waiver_tiers"]),
+                   refund_rules=tuple(s["billing.refund_rules"]), materials_via=s["billing.materials_via"],
+                   due_days=s["billing.due_days"], allow_supplement=s["billing.allow_supplement"])
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> FeePolicy:
+        return cls(**{**data, "waiver_tiers": tuple(data["waiver_tiers"]), "refund_rules": tuple(data["refund_rules"])})
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self) | {"waiver_tiers": list(self.waiver_tiers), "refund_rules": list(self.refund_rules)}
+
+    def rule(self, kind: str) -> dict[str, Any] | None:
+        return next((r for r in self.refund_rules if r.get("kind") == kind), None)
+
+    def tier(self, code: str) -> dict[str, Any] | None:
+        return next((t for t in self.waiver_tiers if t["code"] == code), None)
+
+
+def collector_key(policy: FeePolicy, county_code: str, school_id: int) -> str:
+    return f"county:{county_code}" if policy.collector == "county" else f"school:{school_id}"
+
+
+def yuan(fen: int) -> str:
+    """Fen as yuan for people: 60000 → '600.00'."""
+    sign = "-" if fen < 0 else ""
+    return f"{sign}{abs(fen) // 100}.{abs(fen) % 100:02d}"

@@ -1,0 +1,71 @@
+"""What payment gateway plugins may use of billing: find a bill, record money received once, and
+remember gateway events (webhooks) so each is applied exactly once.
+
+Gateway plugins import this module and nothing else from billing. All functions work in the
+caller's session; the caller commits.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from kehou.platform.actor import Actor
+from kehou.plugins.billing_cap import access
+from kehou.plugins.billing_cap.models import Bill, GatewayEvent, Payment
+from kehou.plugins.billing_cap.payments import find_bill, payment_snapshot, record_payment, snapshot
+from kehou.pluginapi import BillSnapshot, PaymentSnapshot
+from kehou.timeutil import utcnow
+
+__all__ = ["bill_snapshot", "event_seen", "lock_bill", "may_record", "payments", "receive", "remember_event"]
+
+
+def lock_bill(session: Session, *, bill_id: int | None = None, reference: str | None = None) -> BillSnapshot:
+    """The bill (by id or by the reference a payer quoted), locked for this transaction."""
+    return snapshot(session, find_bill(session, bill_id=bill_id, reference=reference))
+
+
+def bill_snapshot(session: Session, actor: Actor, bill_id: int) -> BillSnapshot:
+    """A bill the actor may see (family, school, county), not locked."""
+    return snapshot(session, access.bill_for(session, actor, bill_id))
+
+
+def may_record(session: Session, actor: Actor, bill_id: int) -> BillSnapshot:
+    """A bill the actor may record money on (the collector's staff), locked; raises otherwise."""
+    bill = access.bill_for(session, actor, bill_id, lock=True)
+    access.require_collector_staff(actor, bill)
+    return snapshot(session, bill)
+
+
+def receive(session: Session, actor: Actor, *, bill_id: int, gateway: str, external_id: str, amount_fen: int,
+            note: str = "") -> tuple[PaymentSnapshot, bool]:
+    """Record a confirmed payment on a bill (locking it). Returns the payment and whether it is new."""
+    bill = find_bill(session, bill_id=bill_id)
+    payment, new = record_payment(session, actor, bill, gateway=gateway, external_id=external_id,
+                                  amount_fen=amount_fen, note=note)
+    return payment_snapshot(payment), new
+
+
+def payments(session: Session, gateway: str, *, county_code: str | None = None) -> list[PaymentSnapshot]:
+    stmt = select(Payment).where(Payment.gateway == gateway)
+    if county_code is not None:
+        stmt = stmt.join(Bill, Bill.id == Payment.bill_id).where(Bill.county_code == county_code)
+    return [payment_snapshot(p) for p in session.scalars(stmt.order_by(Payment.id))]
+
+
+def event_seen(session: Session, gateway: str, event_id: str) -> bool:
+    return session.scalar(select(GatewayEvent.id).where(GatewayEvent.gateway == gateway,
+                                                        GatewayEvent.event_id == event_id)) is not None
+
+
+def remember_event(session: Session, gateway: str, event_id: str, type_: str, object_id: str, outcome: str) -> bool:
+    """Claim an event id; False when it was already claimed (a duplicate delivery), also concurrently."""
+    try:
+        with session.begin_nested():
+            session.add(GatewayEvent(gateway=gateway, event_id=event_id, type=type_[:80], object_id=object_id[:120],
+                                     outcome=outcome[:200], received_at=utcnow()))
+            session.flush()
+    except IntegrityError:
+        return False
+    return True

@@ -1,0 +1,3 @@
+from typing import Any
+
+HTML_ROUTES: list[Any] = []
