@@ -7,6 +7,7 @@ import getpass
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from kehou.settings import Settings, load_settings
 
@@ -121,7 +122,27 @@ def build_parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="审计日志")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
     audit_sub.add_parser("verify", help="重新计算哈希链，报告被修改、删除、插入或重排的记录")
+    for command in plugin_commands():
+        command.configure(sub.add_parser(command.name, help=command.help))
     return parser
+
+
+def plugin_commands() -> list[Any]:
+    """Subcommands contributed by plugins (``kehou_register_commands``)."""
+    from kehou.plugin_manager import build_plugin_manager
+
+    return [c for answer in build_plugin_manager().hook.kehou_register_commands() for c in answer]
+
+
+def _cmd_plugin(args: argparse.Namespace, settings: Settings) -> int:
+    from kehou.platform.context import build_context
+
+    command = next(c for c in plugin_commands() if c.name == args.command)
+    ctx = build_context(settings)
+    try:
+        return int(command.run(args, ctx))
+    finally:
+        ctx.close()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -131,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         "up": _cmd_up, "serve": _cmd_serve, "migrate": _cmd_migrate, "demo": _cmd_demo,
         "create-admin": _cmd_create_admin, "audit": _cmd_audit_verify,
     }
-    return handlers[args.command](args, settings)
+    return handlers.get(args.command, _cmd_plugin)(args, settings)
 
 
 if __name__ == "__main__":

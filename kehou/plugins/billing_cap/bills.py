@@ -232,3 +232,21 @@ def waivers_of_school(session: Session, actor: Actor, school_id: int, term_name:
 def require_open(bill: Bill) -> None:
     if bill.status == "settled":
         raise Conflict("该账单已在期末结清。", code="bill_settled")
+
+
+def issue_due(ctx: Context, session: Session) -> int:
+    """The periodic job: bill each published menu whose selection window has closed, in counties
+    that use billing, unless the school has billed already. Returns the number of bills made."""
+    from kehou.platform.policy import services as policy_settings
+    from kehou.plugins.billing_cap.policy import PLUGIN
+
+    made = 0
+    now = utcnow()
+    billed = {(b.school_id, b.term_name) for b in session.execute(select(Bill.school_id, Bill.term_name).distinct())}
+    for menu in catalogue.menus(session):
+        if menu.status != "published" or menu.closes_at > now or (menu.school_id, menu.term_name) in billed:
+            continue
+        if PLUGIN not in (policy_settings.resolve_recent(session, ctx.registry, menu.county_code).get("plugins.enabled") or []):
+            continue
+        made += len(issue_for_school(ctx, session, Actor.system("billing"), menu.school_id, menu.term_name).created)
+    return made
