@@ -85,3 +85,19 @@ def ledger_ok(world_or_ctx: Any) -> None:
     with ctx.db.read_session() as s:
         assert ledger.unbalanced(s) == [], "every ledger transaction sums to zero"
         assert ledger.total(s) == 0, "the ledger as a whole balances"
+
+
+def courses(world: World, fees: dict[str, int]) -> cs.Catalogue:
+    """A published menu with up to five courses, each on its own weekday at 16:00 (Monday first), at
+    the given term fee (materials 20 yuan each); billing enabled; one child of ``parent`` in grade 3."""
+    cs.enable_catalogue(world)
+    cs.admit(world, "provider")
+    enable(world)
+    m = cs.menu(world)
+    cat = cs.Catalogue(m)
+    for weekday, (name, fee) in enumerate(fees.items()):
+        o = cs.offering(world, "provider", name, fee_fen=fee)
+        cat.entries[name] = cs.place(world, m, o, [(weekday, "16:00")], venue=f"教室{weekday}")
+    cs.publish(world, m)
+    cat.students["xiaoming"] = cs.child(world, "小明")
+    return cat

@@ -115,3 +115,39 @@ def menus(session: Session, *, county_code: str | None = None, school_id: int | 
             stmt = stmt.where(col == value)
     return [MenuRecord(m.id, m.school_id, m.county_code, m.term_name, m.term_start, m.term_end, m.closes_at, m.status)
             for m in session.scalars(stmt.order_by(Menu.id))]
+
+
+@dataclass(frozen=True)
+class EntryRecord:
+    entry_id: int
+    menu_id: int
+    school_id: int
+    provider_id: int
+    provider_name: str
+    title: str
+    category: str
+    fee_fen: int
+    materials_fee_fen: int
+    materials: tuple[tuple[str, int], ...]
+    capacity: int
+    enrolled: int
+    status: str  # open | cancelled | merged
+    lessons: int
+
+
+def entries(session: Session, *, menu_id: int, admitted_only: bool = True) -> list[EntryRecord]:
+    """A menu's courses; by default only those of providers admitted today (as every school and parent path)."""
+    from sqlalchemy import func
+
+    from kehou.platform.providers.models import Provider
+    from kehou.plugins.course_catalogue.access import admitted
+
+    counts = dict(session.execute(select(Lesson.entry_id, func.count(Lesson.id)).join(Entry, Entry.id == Lesson.entry_id)
+                                  .where(Entry.menu_id == menu_id).group_by(Lesson.entry_id)).tuples())
+    rows = session.execute(select(Entry, Offering, Provider.name).join(Offering, Offering.id == Entry.offering_id)
+                           .join(Provider, Provider.id == Entry.provider_id).where(Entry.menu_id == menu_id)
+                           .where(admitted(Entry.provider_id, Entry.county_code) if admitted_only else True).order_by(Entry.id))
+    return [EntryRecord(e.id, e.menu_id, e.school_id, e.provider_id, name, o.title, o.category, e.fee_fen, e.materials_fee_fen,
+                        tuple((m["item"], int(m["fen"])) for m in o.materials or []), e.capacity, e.enrolled, e.status,
+                        counts.get(e.id, 0))
+            for e, o, name in rows]
