@@ -45,15 +45,19 @@ def draft(ctx: Context, session: Session, actor: Actor, school_id: int, period_s
     collector_of: dict[int, str] = {}
     county = ""
     facts = EntryFacts(session)
-    settled = set(session.execute(select(SettlementLine.lesson_id, SettlementLine.enrolment_id)).tuples())
+    starts: dict[str, dt.date] = {}
+    settled = {(le, en) for le, en in session.execute(
+        select(SettlementLine.lesson_id, SettlementLine.enrolment_id).join(Settlement, Settlement.id == SettlementLine.settlement_id)
+        .where(Settlement.school_id == school_id))}
     for rec in billable(catalogue.enrolments(session, school_id=school_id)):
         bill = session.scalars(select(Bill).join(BillLine, BillLine.bill_id == Bill.id)
                                .where(BillLine.enrolment_id == rec.enrolment_id, BillLine.kind == "course")).first()
         if bill is None:
             continue  # not billed yet: settled once the statement has charged it
         county, collector_of[rec.provider_id] = bill.county_code, bill.collector
-        menu = catalogue.menus(session, school_id=school_id, term_name=rec.term_name)[0]
-        result = outcome(facts.course(rec), facts.lessons(rec.entry_id), FeePolicy.from_json(bill.policy), menu.term_start,
+        if rec.term_name not in starts:
+            starts[rec.term_name] = catalogue.menus(session, school_id=school_id, term_name=rec.term_name)[0].term_start
+        result = outcome(facts.course(rec), facts.lessons(rec.entry_id), FeePolicy.from_json(bill.policy), starts[rec.term_name],
                          term_over=False)
         days = {le.lesson_id: le.day for le in facts.lessons(rec.entry_id)}
         for lesson_id, fen in result.earned:

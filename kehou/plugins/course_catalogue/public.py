@@ -142,8 +142,9 @@ def entries(session: Session, *, menu_id: int, admitted_only: bool = True) -> li
     from kehou.platform.providers.models import Provider
     from kehou.plugins.course_catalogue.access import admitted
 
-    counts = dict(session.execute(select(Lesson.entry_id, func.count(Lesson.id)).join(Entry, Entry.id == Lesson.entry_id)
-                                  .where(Entry.menu_id == menu_id).group_by(Lesson.entry_id)).tuples())
+    counts: dict[int, int] = {eid: n for eid, n in session.execute(
+        select(Lesson.entry_id, func.count(Lesson.id)).join(Entry, Entry.id == Lesson.entry_id)
+        .where(Entry.menu_id == menu_id).group_by(Lesson.entry_id))}
     rows = session.execute(select(Entry, Offering, Provider.name).join(Offering, Offering.id == Entry.offering_id)
                            .join(Provider, Provider.id == Entry.provider_id).where(Entry.menu_id == menu_id)
                            .where(admitted(Entry.provider_id, Entry.county_code) if admitted_only else True).order_by(Entry.id))

@@ -1,0 +1,105 @@
+"""Stripe's notifications: ``POST /api/v1/payments/stripe/webhook``.
+
+Only the signature proves an event came from Stripe (there is no login): it is checked with the
+webhook secret, and an event signed more than five minutes ago is refused like a forged one. Of a
+genuine event only its id, type and object id are used: the PaymentIntent is read again from
+Stripe, and the payment is recorded from what Stripe holds now. So events may arrive twice, late or
+out of order (``payment_failed`` after ``succeeded``): the PaymentIntent decides, and billing records
+a PaymentIntent's money once.
+
+Each event id is remembered with what came of it, in the same transaction as the payment; a
+repeated delivery is answered ``duplicate`` and applies nothing. An event Kehou cannot apply (no
+such bill, another installation's PaymentIntent) is remembered and answered 200, so Stripe does not
+retry it for days; what came of it is kept in the event's ``outcome``. When Stripe cannot be reached
+to read the PaymentIntent, nothing is kept and the answer is 502, so Stripe delivers it again.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import stripe
+from litestar import Request, post
+from litestar.params import RawBody
+from sqlalchemy.orm import Session
+
+from kehou.errors import Conflict, NotFound, ValidationFailed
+from kehou.platform.actor import Actor
+from kehou.platform.context import Context
+from kehou.plugins.billing_cap import public as billing
+from kehou.plugins.payments_stripe.gateway import NAME, StripeGateway
+from kehou.web.deps import DB, Ctx
+
+log = logging.getLogger(__name__)
+
+PATH = "/api/v1/payments/stripe/webhook"
+
+
+def gateway_of(ctx: Context) -> StripeGateway:
+    """This installation's Stripe gateway (one client per process); raises NotFound when it is off."""
+    gw = ctx.extra.get("payments_stripe.gateway")
+    if gw is None:
+        gw = ctx.extra["payments_stripe.gateway"] = StripeGateway(ctx.settings)
+    if not gw.enabled():
+        raise NotFound("本平台未启用 Stripe 缴费。", code="gateway_disabled")
+    return gw
+
+
+def handle(session: Session, gw: StripeGateway, payload: bytes, signature: str | None) -> dict[str, str]:
+    """Verify, apply and remember one event; commits. Returns what the webhook answers."""
+    try:
+        event = gw.verify(payload, signature)
+    except (stripe.SignatureVerificationError, ValueError) as e:
+        log.warning("stripe webhook refused: %s", e)
+        raise ValidationFailed("Stripe 通知签名无效或已过期。", code="signature_invalid") from e
+    event_id, type_ = str(event.get("id") or ""), str(event.get("type") or "")
+    if not event_id or not type_:
+        raise ValidationFailed("Stripe 通知内容不完整。", code="event_invalid")
+    if billing.event_seen(session, NAME, event_id):
+        return {"status": "duplicate", "event_id": event_id}
+    obj = (event.get("data") or {}).get("object") or {}
+    object_id = str(obj.get("id") or "")
+    if type_.startswith("payment_intent.") and object_id:
+        outcome = apply_intent(session, gw, object_id)
+    else:
+        outcome = "ignored"
+    if not billing.remember_event(session, NAME, event_id, type_, object_id, outcome):
+        session.rollback()  # delivered twice at once: the other delivery applies it
+        return {"status": "duplicate", "event_id": event_id}
+    session.commit()
+    log.info("stripe event %s %s %s: %s", event_id, type_, object_id, outcome)
+    return {"status": "processed", "event_id": event_id, "outcome": outcome}
+
+
+def apply_intent(session: Session, gw: StripeGateway, intent_id: str) -> str:
+    """Record the PaymentIntent's money if Stripe says it succeeded. Returns the outcome kept with the event."""
+    pi = gw.intent(intent_id)
+    if pi.status != "succeeded":
+        return f"not_paid:{pi.status}"
+    if pi.currency != "cny":
+        return f"ignored:currency_{pi.currency}"
+    meta = pi.metadata or {}
+    try:
+        bill_id = int(meta.get("bill_id") or "")
+    except ValueError:
+        return "ignored:no_bill"
+    try:
+        with session.begin_nested():
+            bill = billing.lock_bill(session, bill_id=bill_id)
+            if bill.reference != meta.get("reference") or bill.county_code != meta.get("county_code"):
+                return "ignored:bill_mismatch"  # e.g. a test installation sharing the Stripe account
+            _, new = billing.receive(session, Actor.system(NAME), bill_id=bill_id, gateway=NAME, external_id=pi.id,
+                                     amount_fen=pi.amount_received)
+    except NotFound:
+        return "ignored:bill_not_found"
+    except (Conflict, ValidationFailed) as e:
+        log.error("stripe payment %s on bill %s not recorded: %s", pi.id, bill_id, e.code)
+        return f"rejected:{e.code}"
+    return "recorded" if new else "already_recorded"
+
+
+@post(PATH, sync_to_thread=True, status_code=200, tags=["payments"],
+      summary="Stripe webhook (no login: the Stripe-Signature header is checked)")
+def stripe_webhook(request: Request[Any, Any, Any], body: RawBody, db: DB, ctx: Ctx) -> dict[str, str]:
+    return handle(db, gateway_of(ctx), body, request.headers.get("stripe-signature"))
