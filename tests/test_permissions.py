@@ -153,6 +153,16 @@ NOT_THIS_SCHOOL_STUDENT = refuse(*DENIED, "parent", "provider", "reviewer1") + r
 NOT_THIS_MENU = refuse(*DENIED, "parent", "provider", "reviewer1") + refuse(*MENU_404, "other_school_admin")
 # Actors refused by a parent's operations on their child: not one of the child's guardians.
 NOT_THE_PARENT = refuse(*DENIED, "school_admin", "provider", "reviewer1") + refuse(404, "student_not_found", "other_parent")
+BILL_404 = (404, "bill_not_found")
+# Actors refused by the school's billing steps: not its administrator (county staff may look, not act).
+NOT_A_SCHOOL_COLLECTOR = refuse(*DENIED, "parent", "provider", "police") + refuse(404, "school_not_found", "other_school_admin",
+                                                                                   "reviewer1", "other_reviewer")
+# Actors who do not see a school's bills: not its administrator, not staff of its county.
+NOT_SHOWN_THE_SCHOOL = refuse(*DENIED, "parent", "provider", "police") + refuse(404, "school_not_found", "other_school_admin",
+                                                                                 "other_reviewer")
+# Actors who do not see a settlement: not its school, provider or county.
+NOT_SHOWN_THE_SETTLEMENT = refuse(*DENIED, "parent", "police") + refuse(404, "settlement_not_found", "other_school_admin",
+                                                                         "other_provider", "other_reviewer")
 OFFERING_BODY = {"county_code": COUNTY, "title": "少儿围棋", "category": "体育艺术", "grades": [2, 3, 4], "sessions_per_week": 1,
                  "minutes": 60, "capacity": 24, "fee_fen": 28000, "instructor_id": At("staff_id")}
 SPRING_MENU = {"opens_at": "2027-02-20T00:00:00Z", "closes_at": "2027-02-25T00:00:00Z", "service_start": "15:30",
@@ -352,6 +362,47 @@ CASES: list[Case] = [
          state="catalogue_enrolled"),
     Case("POST", "/api/v1/children/{student_id:int}/lessons/{lesson_id:int}/attendance", ANON + NOT_THE_PARENT,
          allowed=("parent",), state="catalogue_marked", body={"confirm": True}),
+    # billing: bills, waivers, statements (the school), payments (the family), settlements, the ledger
+    Case("POST", "/api/v1/schools/{school_id:int}/bills", ANON + NOT_A_SCHOOL_COLLECTOR, allowed=("school_admin",),
+         state="billing", body={"term_name": At("term_name")}),
+    Case("GET", "/api/v1/schools/{school_id:int}/bills", ANON + NOT_SHOWN_THE_SCHOOL, allowed=("school_admin", "reviewer1", "admin"),
+         state="billing"),
+    Case("GET", "/api/v1/children/{student_id:int}/bills", ANON + NOT_THE_PARENT, allowed=("parent",), state="billing"),
+    Case("GET", "/api/v1/bills/{bill_id:int}", ANON + refuse(*DENIED, "provider", "police")
+         + refuse(*BILL_404, "other_parent", "other_school_admin", "other_reviewer"),
+         allowed=("parent", "school_admin", "reviewer1", "admin"), state="billing"),
+    Case("POST", "/api/v1/bills/{bill_id:int}/pay", ANON + refuse(*DENIED, "provider", "police")
+         + refuse(*BILL_404, "other_parent", "other_school_admin", "other_reviewer") + refuse(403, "not_collector", "reviewer1"),
+         allowed=("parent",), state="billing", body={"gateway": "offline"}),
+    Case("GET", "/api/v1/payment-gateways", ANON, allowed=("parent", "school_admin"), state="billing"),
+    Case("POST", "/api/v1/schools/{school_id:int}/waivers", ANON + NOT_A_SCHOOL_COLLECTOR, allowed=("school_admin",),
+         ok_status=201, state="billing", body={"student_id": At("student_id"), "term_name": At("term_name"), "tier": "half",
+                                               "evidence": "低保证明 编号2026-01", "reason": "家庭经济困难"}),
+    Case("GET", "/api/v1/schools/{school_id:int}/waivers", ANON + NOT_SHOWN_THE_SCHOOL,
+         allowed=("school_admin", "reviewer1", "admin"), state="billing"),
+    Case("POST", "/api/v1/schools/{school_id:int}/statements", ANON + NOT_A_SCHOOL_COLLECTOR, allowed=("school_admin",),
+         state="billing_term_over", body={"term_name": At("term_name")}),
+    Case("GET", "/api/v1/schools/{school_id:int}/statements", ANON + NOT_SHOWN_THE_SCHOOL,
+         allowed=("school_admin", "reviewer1", "admin"), state="billing"),
+    Case("POST", "/api/v1/schools/{school_id:int}/refunds", ANON + NOT_A_SCHOOL_COLLECTOR, allowed=("school_admin",),
+         state="billing_term_over", body={"term_name": At("term_name")}),
+    Case("POST", "/api/v1/schools/{school_id:int}/settlements", ANON + NOT_A_SCHOOL_COLLECTOR, allowed=("school_admin",),
+         state="billing_delivered", body={"period_start": At("period_start"), "period_end": At("period_end")}),
+    Case("GET", "/api/v1/settlements", ANON + refuse(*DENIED, "parent", "police"),
+         allowed=("school_admin", "provider", "reviewer1", "admin"), state="billing_settlement"),
+    Case("GET", "/api/v1/settlements/{settlement_id:int}", ANON + NOT_SHOWN_THE_SETTLEMENT,
+         allowed=("school_admin", "provider", "reviewer1", "admin"), state="billing_settlement"),
+    Case("GET", "/api/v1/settlements/{settlement_id:int}/xlsx", ANON + NOT_SHOWN_THE_SETTLEMENT,
+         allowed=("school_admin", "provider", "reviewer1"), state="billing_settlement"),
+    Case("POST", "/api/v1/settlements/{settlement_id:int}/approve", ANON + NOT_SHOWN_THE_SETTLEMENT
+         + refuse(*DENIED, "provider") + refuse(409, "settlement_state", "reviewer1", "decider"),
+         allowed=("school_admin",), state="billing_settlement", body={"reason": "核对无误"}),
+    Case("POST", "/api/v1/settlements/{settlement_id:int}/paid", ANON + NOT_SHOWN_THE_SETTLEMENT
+         + refuse(403, "not_collector", "provider", "reviewer1", "decider"),
+         allowed=("school_admin",), state="billing_approved", body={"reference": "BANK-2026-001"}),
+    Case("GET", "/api/v1/counties/{code:str}/ledger", ANON + refuse(*DENIED, "parent", "provider", "school_admin", "police",
+                                                                     "other_reviewer", "other_decider"),
+         allowed=("reviewer1", "decider", "admin"), state="billing"),
 ]
 
 
@@ -383,6 +434,7 @@ PUBLIC: list[PublicCase] = [
     PublicCase("GET", "/api/v1/public/counties/{code:str}/decisions"),
     PublicCase("POST", "/api/v1/public/applications/{app_id:int}/objections", 201, state="public_notice", body={
         "name": "赵六", "contact": "13900139000", "content": "该机构曾违规收费", "evidence": "2025年收据"}),
+    PublicCase("GET", "/api/v1/public/fees/{school_id:int}", state="billing"),
 ]
 
 
@@ -515,6 +567,46 @@ def catalogue_in(world: World, state: str) -> dict[str, Any]:
     return values
 
 
+def billing_in(world: World, state: str) -> dict[str, Any]:
+    """Billing in COUNTY on the catalogue of ``catalogue_enrolled``: the term bill issued (billing);
+    the first lesson delivered and marked, the clock the day after (billing_delivered); its settlement
+    drafted (billing_settlement) or approved by the school and the county (billing_approved); or the
+    clock after the term's end (billing_term_over)."""
+    from kehou.plugins.billing_cap import settlement
+    from kehou.plugins.billing_cap.models import Bill
+    from kehou.timeutil import SHANGHAI
+    from tests import billing_setup as bs
+
+    values = catalogue_in(world, "catalogue_enrolled")
+    bs.enable(world)
+    values["term_name"] = bs.term_name(world, values["menu_id"])
+    bs.issue(world, values["menu_id"])
+    with world.ctx.db.read_session() as s:
+        values["bill_id"] = s.scalars(select(Bill.id)).one()
+    if state == "billing":
+        return values
+    if state == "billing_term_over":
+        clock.advance(dt.datetime(2027, 2, 2, 12, tzinfo=SHANGHAI) - clock.now())
+        return values
+    lesson_id, day = bs.lesson_days(world, values["entry_id"])[0]
+    bs.deliver(world, lesson_id, {values["student_id"]: "present"})
+    clock.advance(dt.datetime.combine(day + dt.timedelta(days=1), dt.time(9), tzinfo=SHANGHAI) - clock.now())
+    values |= {"period_start": day.isoformat(), "period_end": day.isoformat()}
+    if state == "billing_delivered":
+        return values
+    with world.ctx.db.write_session() as s:
+        row = settlement.draft(world.ctx, s, world.actor("school_admin"), values["school_id"], day, day)[0]
+        values["settlement_id"] = row.id
+    if state == "billing_settlement":
+        return values
+    with world.ctx.db.write_session() as s:
+        settlement.approve(s, world.actor("school_admin"), row.id)
+    with world.ctx.db.write_session() as s:
+        settlement.approve(s, world.actor("decider"), row.id)
+    assert state == "billing_approved", state
+    return values
+
+
 def blocking_finding(world: World, s: Any, app_id: int) -> str:
     """Reject the provider's insurance, vet the application now; the fingerprint of the block that follows."""
     ctx = world.ctx
@@ -536,6 +628,8 @@ def prepare(world: World, state: str | None, route: str = "") -> dict[str, Any]:
     values: dict[str, Any] = {"code": COUNTY, "key": SETTING_KEY, "provider_id": pid}
     if state is not None and state.startswith("catalogue"):
         values |= catalogue_in(world, state)
+    elif state is not None and state.startswith("billing"):
+        values |= billing_in(world, state)
     elif state is not None:
         values |= application_in(world, state)
         with world.ctx.db.read_session() as s:

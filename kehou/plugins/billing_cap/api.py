@@ -176,8 +176,9 @@ class LedgerApi(Controller):
     path = "/api/v1"
     tags = ["billing"]
 
-    @get("/counties/{county_code:str}/ledger", sync_to_thread=True, summary="Account balances and reconciliation")
-    def balances(self, county_code: FromPath[str], db: DB, ctx: Ctx, actor: Who) -> dict[str, Any]:
+    @get("/counties/{code:str}/ledger", sync_to_thread=True, summary="Account balances and reconciliation")
+    def balances(self, code: FromPath[str], db: DB, ctx: Ctx, actor: Who) -> dict[str, Any]:
+        county_code = code
         actor.require("county_staff", "platform_admin")
         actor.require_county(county_code)
         report = reconcile.run(ctx, db, county_code, check_gateways=False)  # gateways: `kehou billing reconcile`

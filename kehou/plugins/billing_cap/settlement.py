@@ -139,6 +139,7 @@ def approve(session: Session, actor: Actor, settlement_id: int, reason: str = ""
     """The school approves a draft; the county bureau (a decision-maker) then approves where required.
     Final approval moves the amount from the collector's deferred fees to what it owes the provider."""
     row = get(session, actor, settlement_id, lock=True)
+    actor.require("school_admin", "county_staff")
     old = row.status
     if row.status == "draft" and actor.role == "school_admin":
         row.status, row.school_approved_by, row.school_approved_at = "school_approved", actor.user_id, utcnow()
