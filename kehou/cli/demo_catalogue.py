@@ -43,8 +43,9 @@ def load(ctx: Context) -> None:
         decider = accounts.actor_for(s.scalars(select(User).where(User.username == "xh_decider")).one())
         reviewer = accounts.actor_for(s.scalars(select(User).where(User.username == "xh_reviewer1")).one())
         school_admin = accounts.actor_for(s.scalars(select(User).where(User.username == "school01")).one())
-        policy.put(s, ctx.registry, decider, scope=MAIN, key="plugins.enabled", value=["course_catalogue"],
-                   effective_from=clock.today_local(), reason="本区启用课程超市（选课）")
+        policy.put(s, ctx.registry, decider, scope=MAIN, key="plugins.enabled",
+                   value=["course_catalogue", "billing_cap"], effective_from=clock.today_local(),
+                   reason="本区启用课程超市（选课）与课后服务收费")
         school_id = school_admin.school_id
         assert school_id is not None
         menu = menus.create_menu(ctx, s, school_admin, school_id, menus.MenuInput(
@@ -84,3 +85,6 @@ def load(ctx: Context) -> None:
     for kid in kids:
         with ctx.db.write_session() as s:
             enrolment.enroll(ctx, s, parent02, kid, football)
+    from kehou.cli import demo_billing
+
+    demo_billing.load(ctx, school_admin, menu.term_name)
