@@ -64,7 +64,8 @@ def waiver_percent(session: Session, student_id: int, term_name: str) -> int:
 def issue_for_school(ctx: Context, session: Session, actor: Actor, school_id: int, term_name: str) -> IssueResult:
     """Bill every student of the school with a seat this term who has no term bill yet. Safe to run
     twice and concurrently: the unique (student, term, kind, collector) keeps one bill each."""
-    school = access.school_for_staff(session, actor, school_id, county_may=False) if actor.role != "system" else None
+    if actor.role != "system":
+        access.school_for_staff(session, actor, school_id, county_may=False)
     menu = term_menu(session, school_id, term_name)
     policy = access.fee_policy(ctx, session, menu.county_code)
     per_student: dict[int, list[catalogue.EnrolmentRecord]] = defaultdict(list)
@@ -76,9 +77,8 @@ def issue_for_school(ctx: Context, session: Session, actor: Actor, school_id: in
     for student_id, recs in sorted(per_student.items()):
         bill = _issue_one(session, actor, policy, menu, student_id, recs, facts, kind="term")
         (created if bill is not None else existing).append(bill.id if bill else student_id)
-    if school is not None or actor.role == "system":
-        audit.record(session, actor, county_code=menu.county_code, action="billing.issue", entity_type="school_term",
-                     entity_id=f"{school_id}:{term_name}", new={"created": len(created), "existing": len(existing)})
+    audit.record(session, actor, county_code=menu.county_code, action="billing.issue", entity_type="school_term",
+                 entity_id=f"{school_id}:{term_name}", new={"created": len(created), "existing": len(existing)})
     _notify(session, created)
     session.commit()
     return IssueResult(created, existing)

@@ -104,8 +104,11 @@ def record_payment(session: Session, actor: Actor, bill: Bill, *, gateway: str, 
                 memo=f"{gateway} 收款 {external_id}", actor_id=actor.user_id,
                 legs=[Leg(f"cash:{bill.collector}", amount_fen), Leg(receivable(bill), -amount_fen)])
     bill.paid_fen += amount_fen
-    if outstanding(session, bill) <= 0 and bill.status == "open":
+    left = outstanding(session, bill)
+    if left <= 0 and bill.status == "open":
         bill.status = "paid"
+    elif left < 0 and bill.status == "settled":  # paid after the statement: the overpayment is refunded
+        bill.status = "open"
     audit.record(session, actor, county_code=bill.county_code, action="billing.payment", entity_type="bill",
                  entity_id=bill.id, old=None, new={"gateway": gateway, "external_id": external_id, "amount_fen": amount_fen})
     return payment, True

@@ -23,7 +23,7 @@ from kehou.plugins.billing_cap import access, ledger
 from kehou.plugins.billing_cap.facts import EntryFacts, billable
 from kehou.plugins.billing_cap.ledger import Leg
 from kehou.plugins.billing_cap.models import Bill, BillLine, Settlement, SettlementLine
-from kehou.plugins.billing_cap.policy import FeePolicy, yuan
+from kehou.plugins.billing_cap.policy import FeePolicy, collector_key, yuan
 from kehou.plugins.billing_cap.rules import outcome
 from kehou.plugins.course_catalogue import public as catalogue
 from kehou.timeutil import clock, fmt_local, utcnow
@@ -46,18 +46,24 @@ def draft(ctx: Context, session: Session, actor: Actor, school_id: int, period_s
     county = ""
     facts = EntryFacts(session)
     starts: dict[str, dt.date] = {}
+    current: dict[str, FeePolicy] = {}
     settled = {(le, en) for le, en in session.execute(
         select(SettlementLine.lesson_id, SettlementLine.enrolment_id).join(Settlement, Settlement.id == SettlementLine.settlement_id)
         .where(Settlement.school_id == school_id))}
     for rec in billable(catalogue.enrolments(session, school_id=school_id)):
         bill = session.scalars(select(Bill).join(BillLine, BillLine.bill_id == Bill.id)
                                .where(BillLine.enrolment_id == rec.enrolment_id, BillLine.kind == "course")).first()
-        if bill is None:
-            continue  # not billed yet: settled once the statement has charged it
-        county, collector_of[rec.provider_id] = bill.county_code, bill.collector
+        if bill is None:  # joined after billing: charged by the term-end statement, but the lessons were taught
+            if rec.county_code not in current:
+                current[rec.county_code] = access.fee_policy(ctx, session, rec.county_code)
+            policy = current[rec.county_code]
+            county, collector_of[rec.provider_id] = rec.county_code, collector_key(policy, rec.county_code, school_id)
+        else:
+            policy = FeePolicy.from_json(bill.policy)
+            county, collector_of[rec.provider_id] = bill.county_code, bill.collector
         if rec.term_name not in starts:
             starts[rec.term_name] = catalogue.menus(session, school_id=school_id, term_name=rec.term_name)[0].term_start
-        result = outcome(facts.course(rec), facts.lessons(rec.entry_id), FeePolicy.from_json(bill.policy), starts[rec.term_name],
+        result = outcome(facts.course(rec), facts.lessons(rec.entry_id), policy, starts[rec.term_name],
                          term_over=False)
         days = {le.lesson_id: le.day for le in facts.lessons(rec.entry_id)}
         for lesson_id, fen in result.earned:

@@ -1,0 +1,264 @@
+"""Chinese web pages of billing for staff: the school's fee management (bills, waivers, the term-end
+statement, refunds, provider settlements) and the county's settlement approval and ledger. Also the
+helpers every billing page shares (:mod:`kehou.plugins.billing_cap.views` imports them from here).
+
+Thin on purpose: each handler turns form fields into a service call; the services check roles and
+ownership. A form error (400/409) goes back to the page as a message through :mod:`kehou.web.errors`;
+a refusal about the form's data (a term without a menu, billing switched off, not the collector)
+does too, through :func:`attempt`. All text is in :mod:`kehou.plugins.billing_cap.text`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import quote
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.response import Redirect, Template
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kehou.errors import NotFound, PermissionDenied, ValidationFailed
+from kehou.platform.actor import Actor
+from kehou.platform.context import Context
+from kehou.platform.counties.models import School
+from kehou.platform.providers.models import Provider
+from kehou.platform.students import services as students
+from kehou.platform.students.models import Student
+from kehou.plugins.billing_cap import access, bills, ledger, reconcile, settlement, statement
+from kehou.plugins.billing_cap import text as T
+from kehou.plugins.billing_cap.models import Bill
+from kehou.plugins.billing_cap.policy import yuan
+from kehou.plugins.course_catalogue import public as catalogue
+from kehou.timeutil import clock
+from kehou.web.deps import DB, Ctx, Who
+from kehou.web.errors import flash
+from kehou.web.pages import done, field, integer, render
+
+Form = URLEncodedBody[dict[str, Any]]
+Req = Request[Any, Any, Any]
+
+#: refusals without a field that still concern the form, not the visitor: shown on the page
+FLASHED = {"billing_disabled", "not_collector", "not_decider"}
+
+
+# --- shared by every billing page ----------------------------------------------------------------
+
+
+def page(request: Req, template: str, actor: Actor, text: dict[str, str], **context: Any) -> Template:
+    return render(request, f"billing/{template}", actor, {**T.NAV, **text}, yuan=yuan, **context)
+
+
+def attempt(request: Req, back: str, action: Callable[[], str]) -> Redirect:
+    """Run a form's service call and go back to ``back`` with its message; a not-found or refusal about
+    the form's own data goes back too, as an error message (the visitor's role was checked before)."""
+    try:
+        message = action()
+    except (NotFound, PermissionDenied) as err:
+        if not err.field and err.code not in FLASHED:
+            raise
+        flash(request, "error", err.message)
+        return Redirect(path=back, status_code=303)
+    return done(request, back, message)
+
+
+def billing_on(ctx: Context, db: Session, county_code: str) -> Mapping[str, Any] | None:
+    """The county's billing settings, or None when the county does not use billing."""
+    try:
+        return access.settings(ctx, db, county_code)
+    except PermissionDenied:
+        return None
+
+
+def names_of(db: Session, model: Any, ids: set[int]) -> dict[int, str]:
+    return dict(db.execute(select(model.id, model.name).where(model.id.in_(sorted(ids)))).all()) if ids else {}
+
+
+def bill_status(bill: Bill, outstanding: int) -> str:
+    """The status a person reads: a credit is a refund due, an open bill past its date is overdue."""
+    if outstanding < 0:
+        return "refund_due"
+    if bill.status == "open" and outstanding == 0:
+        return "paid"
+    if bill.status == "open" and bill.due_on < clock.today_local():
+        return "overdue"
+    return bill.status
+
+
+def local_date(data: dict[str, Any], name: str, label: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(field(data, name))
+    except ValueError:
+        raise ValidationFailed(T.ERRORS["date"].format(label=label.rstrip(" *")), code="date_invalid", field=name) from None
+
+
+# --- the school -------------------------------------------------------------------------------------
+
+
+def own_school(db: Session, actor: Actor) -> School:
+    actor.require("school_admin")
+    return students.school_of(db, actor, int(actor.school_id or 0))
+
+
+def term_of(data: dict[str, Any]) -> str:
+    term = field(data, "term_name")
+    if not term or len(term) > 60:
+        raise ValidationFailed(T.ERRORS["term"], code="term_required", field="term_name")
+    return term
+
+
+def school_page(term_name: str = "", anchor: str = "") -> str:
+    return "/school/billing" + (f"?term_name={quote(term_name)}" if term_name else "") + (f"#{anchor}" if anchor else "")
+
+
+def last_month() -> tuple[dt.date, dt.date]:
+    end = clock.today_local().replace(day=1) - dt.timedelta(days=1)
+    return end.replace(day=1), end
+
+
+class SchoolBillingPages(Controller):
+    path = "/school"
+    include_in_schema = False
+
+    @get("/billing", sync_to_thread=True)
+    def billing(self, request: Req, db: DB, ctx: Ctx, actor: Who, term_name: FromQuery[str] = "") -> Template:
+        school = own_school(db, actor)
+        terms = [m for m in catalogue.menus(db, school_id=school.id) if m.status == "published"]
+        menu = next((m for m in terms if m.term_name == term_name), terms[-1] if terms else None)
+        term = menu.term_name if menu else ""
+        values = billing_on(ctx, db, school.county_code)
+        kids = students.list_for_school(db, actor, school.id)
+        rows = [(b, bills.outstanding(db, b)) for b in bills.bills_of_school(db, actor, school.id, term)] if term else []
+        settlements = settlement.listing(db, actor)
+        start, end = last_month()
+        return page(request, "school_billing.html", actor, T.SCHOOL, school=school, terms=terms, menu=menu, term=term,
+                    enabled=values is not None, tiers=values["billing.waiver_tiers"] if values else [], kids=kids,
+                    kid_names={k.id: k.name for k in kids}, rows=[(b, o, bill_status(b, o)) for b, o in rows],
+                    sums=[sum(b.total_fen for b, _ in rows), sum(b.paid_fen for b, _ in rows), sum(o for _, o in rows)],
+                    waivers=bills.waivers_of_school(db, actor, school.id, term) if term else [],
+                    statements=statement.statements_of_school(db, actor, school.id, term) if term else [],
+                    settlements=settlements, provider_names=names_of(db, Provider, {s.provider_id for s in settlements}),
+                    period_start=start, period_end=end, bill_status=T.BILL_STATUS, settlement_status=T.SETTLEMENT_STATUS)
+
+    @post("/billing/issue", sync_to_thread=True)
+    def issue(self, request: Req, data: Form, db: DB, ctx: Ctx, actor: Who) -> Redirect:
+        school, term = own_school(db, actor), term_of(data)
+
+        def run() -> str:
+            result = bills.issue_for_school(ctx, db, actor, school.id, term)
+            if not result.created:
+                return T.DONE["nothing_to_issue"]
+            return T.DONE["issued"].format(created=len(result.created), existing=len(result.existing))
+
+        return attempt(request, school_page(term, "bills"), run)
+
+    @post("/billing/waivers", sync_to_thread=True)
+    def waiver(self, request: Req, data: Form, db: DB, ctx: Ctx, actor: Who) -> Redirect:
+        school, term = own_school(db, actor), term_of(data)
+        student_id = integer(data, "student_id", T.SCHOOL["student"].rstrip(" *"))
+
+        def run() -> str:
+            row = bills.record_waiver(ctx, db, actor, school.id, student_id=student_id, term_name=term, tier=field(data, "tier"),
+                                      evidence=field(data, "evidence"), reason=field(data, "reason"))
+            return T.DONE["waiver"].format(name=names_of(db, Student, {row.student_id}).get(row.student_id, ""),
+                                           percent=row.percent)
+
+        return attempt(request, school_page(term, "waivers"), run)
+
+    @post("/billing/close", sync_to_thread=True)
+    def close(self, request: Req, data: Form, db: DB, ctx: Ctx, actor: Who) -> Redirect:
+        school, term = own_school(db, actor), term_of(data)
+
+        def run() -> str:
+            made = statement.close_term(ctx, db, actor, school.id, term)
+            return T.DONE["closed"].format(n=len(made)) if made else T.DONE["nothing_to_close"]
+
+        return attempt(request, school_page(term, "statements"), run)
+
+    @post("/billing/refunds", sync_to_thread=True)
+    def refunds(self, request: Req, data: Form, db: DB, ctx: Ctx, actor: Who) -> Redirect:
+        school, term = own_school(db, actor), term_of(data)
+
+        def run() -> str:
+            total = statement.pay_refunds(ctx, db, actor, school.id, term)
+            return T.DONE["refunded"].format(amount=yuan(total)) if total else T.DONE["no_refunds"]
+
+        return attempt(request, school_page(term, "statements"), run)
+
+    @post("/billing/settlements", sync_to_thread=True)
+    def draft(self, request: Req, data: Form, db: DB, ctx: Ctx, actor: Who) -> Redirect:
+        school, term = own_school(db, actor), field(data, "term_name")
+        start = local_date(data, "period_start", T.SCHOOL["period_start"])
+        end = local_date(data, "period_end", T.SCHOOL["period_end"])
+
+        def run() -> str:
+            made = settlement.draft(ctx, db, actor, school.id, start, end)
+            return T.DONE["drafted"].format(n=len(made)) if made else T.DONE["nothing_to_settle"]
+
+        return attempt(request, school_page(term, "settlements"), run)
+
+    @post("/settlements/{settlement_id:int}/approve", sync_to_thread=True)
+    def approve(self, request: Req, settlement_id: FromPath[int], data: Form, db: DB, actor: Who) -> Redirect:
+        actor.require("school_admin")
+        settlement.get(db, actor, settlement_id)  # another school's: not found
+
+        def run() -> str:
+            row = settlement.approve(db, actor, settlement_id, field(data, "reason"))
+            return T.DONE["approved_final" if row.status == "approved" else "approved"]
+
+        return attempt(request, school_page(field(data, "term_name"), "settlements"), run)
+
+    @post("/settlements/{settlement_id:int}/paid", sync_to_thread=True)
+    def paid(self, request: Req, settlement_id: FromPath[int], data: Form, db: DB, actor: Who) -> Redirect:
+        actor.require("school_admin")
+        settlement.get(db, actor, settlement_id)
+
+        def run() -> str:
+            settlement.mark_paid(db, actor, settlement_id, field(data, "reference"))
+            return T.DONE["paid"]
+
+        return attempt(request, school_page(field(data, "term_name"), "settlements"), run)
+
+
+# --- the county -------------------------------------------------------------------------------------
+
+
+def ledger_by_kind(db: Session, county_code: str) -> list[tuple[str, int, list[tuple[str, int]]]]:
+    """(kind, subtotal, [(account code, balance)]) in the order of the account kinds."""
+    groups: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for code, fen in sorted(ledger.balances(db, county_code).items()):
+        groups[code.split(":", 1)[0]].append((code, fen))
+    order = list(T.ACCOUNT_KINDS)
+    return [(kind, sum(f for _, f in rows), rows)
+            for kind, rows in sorted(groups.items(), key=lambda g: order.index(g[0]) if g[0] in order else len(order))]
+
+
+class CountyBillingPages(Controller):
+    path = "/county"
+    include_in_schema = False
+
+    @get("/billing", sync_to_thread=True)
+    def billing(self, request: Req, db: DB, ctx: Ctx, actor: Who) -> Template:
+        actor.require("county_staff")
+        county = actor.county_code or ""
+        rows = settlement.listing(db, actor, "school_approved")
+        report = reconcile.run(ctx, db, county, check_gateways=False)  # the gateways: `kehou billing reconcile`
+        return page(request, "county_billing.html", actor, T.COUNTY, rows=rows, enabled=billing_on(ctx, db, county) is not None,
+                    school_names=names_of(db, School, {s.school_id for s in rows}),
+                    provider_names=names_of(db, Provider, {s.provider_id for s in rows}),
+                    groups=ledger_by_kind(db, county), report=report, kinds=T.ACCOUNT_KINDS)
+
+    @post("/settlements/{settlement_id:int}/approve", sync_to_thread=True)
+    def approve(self, request: Req, settlement_id: FromPath[int], data: Form, db: DB, actor: Who) -> Redirect:
+        actor.require("county_staff")
+        settlement.get(db, actor, settlement_id)  # another county's: not found
+
+        def run() -> str:
+            settlement.approve(db, actor, settlement_id, field(data, "reason"))
+            return T.DONE["approved_final"]
+
+        return attempt(request, "/county/billing", run)
