@@ -12,13 +12,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kehou.platform.actor import Actor
+from kehou.platform.context import Context
 from kehou.plugins.billing_cap import access
 from kehou.plugins.billing_cap.models import Bill, GatewayEvent, Payment
 from kehou.plugins.billing_cap.payments import find_bill, payment_snapshot, record_payment, snapshot
 from kehou.pluginapi import BillSnapshot, PaymentSnapshot
 from kehou.timeutil import utcnow
 
-__all__ = ["bill_snapshot", "event_seen", "lock_bill", "may_record", "payments", "receive", "remember_event"]
+__all__ = ["announce", "bill_snapshot", "event_seen", "lock_bill", "may_record", "payments", "receive", "remember_event"]
 
 
 def lock_bill(session: Session, *, bill_id: int | None = None, reference: str | None = None) -> BillSnapshot:
@@ -69,3 +70,10 @@ def remember_event(session: Session, gateway: str, event_id: str, type_: str, ob
     except IntegrityError:
         return False
     return True
+
+
+def announce(ctx: Context, county_code: str, payment: PaymentSnapshot) -> None:
+    """After the payment's transaction has committed: ``kehou_payment_succeeded`` for the county's plugins."""
+    with ctx.db.read_session() as session:
+        hook = ctx.county_hook(session, county_code, "kehou_payment_succeeded")
+    hook(payment=payment)
