@@ -20,17 +20,17 @@ from sqlalchemy import func, select
 from kehou.app import create_app
 from kehou.errors import Conflict, ValidationFailed
 from kehou.platform.context import Context, build_context
-from kehou.plugins.billing_cap import bills, ledger, payments
+from kehou.pluginapi import GatewayRecord, PaymentSnapshot, hookimpl
+from kehou.plugins.billing_cap import bills, ledger, payments, reconcile
 from kehou.plugins.billing_cap import public as billing
 from kehou.plugins.billing_cap.models import Bill, GatewayEvent, Payment, PaymentRefund
 from kehou.plugins.payments_stripe.gateway import GatewayUnavailable, StripeGateway
 from kehou.plugins.payments_stripe.webhook import PATH
-from kehou.pluginapi import GatewayRecord
 from kehou.settings import PaymentSettings, Settings
 from tests import billing_setup as bs
 from tests.factories import World
 from tests.fake_stripe import FakeStripe
-from tests.helpers import err, ok
+from tests.helpers import err, ok, token_headers
 
 pytestmark = pytest.mark.usefixtures("ledger_balanced")
 
@@ -118,9 +118,12 @@ def paid(world: World, client: TestClient, fake: FakeStripe) -> tuple[Bill, str]
 
 def test_paying_a_bill_end_to_end(ctx: Context, world: World, client: TestClient, fake: FakeStripe) -> None:
     bill = billed(world)
+    parent = token_headers(client, "parent")
+    assert {"name": "stripe", "label": "微信支付 / 支付宝 / 银行卡"} in ok(client.get("/api/v1/payment-gateways",
+                                                                               headers=parent))
     first = start(world, bill.id)
-    again = start(world, bill.id)  # a double click, or the page reloaded
-    assert first == again
+    again = ok(client.post(f"/api/v1/bills/{bill.id}/pay", headers=parent, json={"gateway": "stripe"}))
+    assert first == again, "a double click, or the page reloaded: the same PaymentIntent"
     assert first["gateway"] == "stripe" and first["bill_id"] == bill.id and first["amount_fen"] == FEE
     assert first["client_secret"].startswith(first["payment_intent"] + "_secret_")
     assert fake.secret_key not in str(first) and fake.webhook_secret not in str(first)
@@ -178,13 +181,14 @@ def test_the_fake_refuses_payment_method_types(fake: FakeStripe) -> None:
 
 
 def test_off_without_keys(ctx: Context, world: World, settings: Settings) -> None:
-    def gateway(**keys: str) -> StripeGateway:
-        return StripeGateway(dataclasses.replace(settings, payments=PaymentSettings(**keys)))
+    def gateway(secret_key: str, webhook_secret: str) -> StripeGateway:
+        return StripeGateway(dataclasses.replace(settings, payments=PaymentSettings(
+            stripe_secret_key=secret_key, stripe_webhook_secret=webhook_secret)))
 
-    assert not gateway().enabled()
-    assert not gateway(stripe_secret_key="sk_test_x").enabled()
-    assert not gateway(stripe_webhook_secret="whsec_x").enabled()
-    assert gateway(stripe_secret_key="sk_test_x", stripe_webhook_secret="whsec_x").enabled()
+    assert not gateway("", "").enabled()
+    assert not gateway("sk_test_x", "").enabled()
+    assert not gateway("", "whsec_x").enabled()
+    assert gateway("sk_test_x", "whsec_x").enabled()
     assert "stripe" in payments.gateways(ctx)
     assert StripeGateway.label == "微信支付 / 支付宝 / 银行卡"
 
@@ -263,10 +267,12 @@ def test_credit_refunded_through_stripe_once(ctx: Context, world: World, client:
     with ctx.db.read_session() as s:
         assert gw.records(s, snaps) == [GatewayRecord(pi, "payment", FEE, "succeeded"),
                                         GatewayRecord(re["id"], "refund", FEE // 2, "succeeded")]
+        report = reconcile.run(ctx, s)  # kehou billing reconcile: the books agree with Stripe
+        assert report.ok and report.payments == 1, report.problems
 
 
 def test_refund_statuses(world: World, client: TestClient, fake: FakeStripe) -> None:
-    bill, pi = paid(world, client, fake)
+    paid(world, client, fake)
     gw = payments.gateways(world.ctx)["stripe"]
     with world.ctx.db.read_session() as s:
         (snap,) = billing.payments(s, "stripe")
@@ -276,6 +282,20 @@ def test_refund_statuses(world: World, client: TestClient, fake: FakeStripe) -> 
     fake.refunds[record.external_id]["status"] = "failed"
     with world.ctx.db.read_session() as s:
         assert gw.records(s, [snap])[1] == GatewayRecord(record.external_id, "refund", 100, "failed")
+
+
+def test_reconcile_accepts_a_pending_refund(ctx: Context, world: World, client: TestClient, fake: FakeStripe) -> None:
+    bill, _ = paid(world, client, fake)
+    waive_half(world, bill)
+    fake.refund_status = "pending"  # WeChat Pay and Alipay refunds are often pending at first
+    with ctx.db.write_session() as s:
+        row = s.get(Bill, bill.id)
+        assert row is not None
+        assert payments.refund_credit(ctx, s, world.actor("school_admin"), row, key="k", reason="退款") == FEE // 2
+        s.commit()
+    with ctx.db.read_session() as s:
+        report = reconcile.run(ctx, s)
+    assert report.ok, report.problems
 
 
 # --------------------------------------------------------------------------- webhooks
@@ -342,22 +362,64 @@ def test_webhook_replays_leave_each_payment_applied_once(ctx: Context, world: Wo
         assert (p.bill_id, p.external_id, p.amount_fen) == (bill.id, pi, FEE)
 
 
+class PaymentListener:
+    """A plugin of the county listening for confirmed payments."""
+
+    def __init__(self) -> None:
+        self.payments: list[PaymentSnapshot] = []
+
+    @hookimpl
+    def kehou_payment_succeeded(self, payment: PaymentSnapshot) -> None:
+        self.payments.append(payment)
+
+
+def test_a_new_payment_is_announced_once(ctx: Context, world: World, client: TestClient, fake: FakeStripe) -> None:
+    listener = PaymentListener()
+    ctx.pm.register(listener, name="payment_listener")
+    bill = billed(world)
+    bs.put(world, "plugins.enabled", [*bs.PLUGINS, "payment_listener"])
+    pi = start(world, bill.id)["payment_intent"]
+    fake.succeed(pi)
+    ok(notify(client, fake, "payment_intent.succeeded", pi, event_id="evt_1"))
+    ok(notify(client, fake, "payment_intent.succeeded", pi, event_id="evt_1"))  # duplicate
+    ok(notify(client, fake, "payment_intent.processing", pi, event_id="evt_2"))  # another event, same payment
+    with ctx.db.read_session() as s:
+        p = s.scalars(select(Payment)).one()
+    assert listener.payments == [PaymentSnapshot(p.id, bill.id, "stripe", pi, FEE, 0)]
+
+
+def test_racing_duplicate_applies_nothing(ctx: Context, world: World, client: TestClient, fake: FakeStripe,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two deliveries of one event that both pass the "seen?" check: the one that loses the claim
+    rolls back whatever it did and answers duplicate."""
+    bill, pi = paid(world, client, fake)
+    before = money(ctx, bill.id)
+    monkeypatch.setattr(billing, "event_seen", lambda *args: False)
+    payload = fake.event("payment_intent.succeeded", fake.intents[pi], event_id="evt_race")
+    assert ok(deliver(client, payload, fake.sign(payload)))["status"] == "processed"
+    assert ok(deliver(client, payload, fake.sign(payload))) == {"status": "duplicate", "event_id": "evt_race"}
+    assert money(ctx, bill.id) == before | {"events": 2}
+
+
 def test_events_kehou_cannot_apply_are_acknowledged(ctx: Context, world: World, client: TestClient,
                                                    fake: FakeStripe) -> None:
     """Stripe retries an event for days until it gets a 2xx: an event that can never apply is
     remembered with why, and answered 200."""
     bill = billed(world)
     meta = {"bill_id": str(bill.id), "reference": bill.reference, "county_code": bill.county_code}
-    cases = {
-        "ignored:bill_not_found": fake.create_intent(500, meta | {"bill_id": "999999"}),
-        "ignored:bill_mismatch": fake.create_intent(500, meta | {"reference": "KHOTHERINST1"}),
-        "ignored:no_bill": fake.create_intent(500, {"order": "42"}),
-        "ignored:currency_usd": fake.create_intent(500, meta, currency="usd"),
-    }
-    for outcome, pi in cases.items():
+    cases = [
+        ("ignored:bill_not_found", fake.create_intent(500, meta | {"bill_id": "999999"})),
+        ("ignored:bill_mismatch", fake.create_intent(500, meta | {"reference": "KHOTHERINST1"})),
+        ("ignored:no_bill", fake.create_intent(500, {"order": "42"})),
+        ("ignored:no_bill", fake.create_intent(500, meta | {"bill_id": "99999999999999999999"})),
+        ("ignored:currency_usd", fake.create_intent(500, meta, currency="usd")),
+        ("rejected:amount_invalid", fake.create_intent(10_000_001, meta)),  # over billing's 100,000 yuan bound
+    ]
+    for outcome, pi in cases:
         fake.succeed(pi["id"])
         assert ok(notify(client, fake, "payment_intent.succeeded", pi["id"]))["outcome"] == outcome
-    assert money(ctx, bill.id) == {"payments": 0, "events": 4, "paid_fen": 0, "status": "open", "outstanding": FEE,
+    assert [o for _, o in outcomes(ctx)] == [o for o, _ in cases]
+    assert money(ctx, bill.id) == {"payments": 0, "events": 6, "paid_fen": 0, "status": "open", "outstanding": FEE,
                                    "cash": 0}
 
 

@@ -435,6 +435,8 @@ PUBLIC: list[PublicCase] = [
     PublicCase("POST", "/api/v1/public/applications/{app_id:int}/objections", 201, state="public_notice", body={
         "name": "赵六", "contact": "13900139000", "content": "该机构曾违规收费", "evidence": "2025年收据"}),
     PublicCase("GET", "/api/v1/public/fees/{school_id:int}", state="billing"),
+    # no login; only the Stripe-Signature header counts (tests/test_payments_stripe.py); without keys the gateway is off
+    PublicCase("POST", "/api/v1/payments/stripe/webhook", 404),
 ]
 
 

@@ -82,8 +82,9 @@ def record_payment(session: Session, actor: Actor, bill: Bill, *, gateway: str, 
                    note: str = "") -> tuple[Payment, bool]:
     """Record money received for ``bill`` (locked by the caller through :func:`find_bill`). Returns the
     payment and whether it is new; the same (gateway, external id) again returns the first one."""
-    if not external_id.strip():
-        raise ValidationFailed("缺少交易流水号。", code="external_id_required", field="external_id")
+    external_id = external_id.strip()
+    if not external_id or len(external_id) > 120:
+        raise ValidationFailed("缺少交易流水号，或超过120个字符。", code="external_id_required", field="external_id")
     if isinstance(amount_fen, bool) or not isinstance(amount_fen, int) or not 0 < amount_fen <= MAX_FEN:
         raise ValidationFailed("金额须为正整数（分），且不超过10万元。", code="amount_invalid", field="amount_fen")
     existing = session.scalars(select(Payment).where(Payment.gateway == gateway, Payment.external_id == external_id)).first()
@@ -91,7 +92,7 @@ def record_payment(session: Session, actor: Actor, bill: Bill, *, gateway: str, 
         if existing.bill_id != bill.id or existing.amount_fen != amount_fen:
             raise Conflict("该交易流水号已登记在另一张账单或金额不同。", code="payment_conflict", field="external_id")
         return existing, False
-    payment = Payment(bill_id=bill.id, gateway=gateway, external_id=external_id.strip(), amount_fen=amount_fen,
+    payment = Payment(bill_id=bill.id, gateway=gateway, external_id=external_id, amount_fen=amount_fen,
                       refunded_fen=0, status="succeeded", payer_note=note.strip()[:200], recorded_by=actor.user_id,
                       created_at=utcnow())
     try:
@@ -119,6 +120,7 @@ def refund_credit(ctx: Context, session: Session, actor: Actor, bill: Bill, *, k
     the money, newest payment first. Returns the fen refunded. Retrying with the same ``key`` is harmless."""
     owed = -outstanding(session, bill)
     done = 0
+    failed: list[str] = []
     if owed <= 0:
         return 0
     for p in session.scalars(select(Payment).where(Payment.bill_id == bill.id).order_by(Payment.id.desc()).with_for_update()):
@@ -129,10 +131,11 @@ def refund_credit(ctx: Context, session: Session, actor: Actor, bill: Bill, *, k
         if session.scalar(select(PaymentRefund.id).where(PaymentRefund.key == rkey)) is not None:
             continue
         record = gateway(ctx, p.gateway).refund(payment_snapshot(p), amount, rkey)
+        if record.status == "failed":  # nothing moved and nothing is kept: a later attempt may use a new key
+            failed.append(f"{p.gateway}:{record.external_id}")
+            continue
         session.add(PaymentRefund(payment_id=p.id, key=rkey, external_id=record.external_id, amount_fen=amount,
                                   status=record.status, created_at=utcnow()))
-        if record.status == "failed":
-            continue
         p.refunded_fen += amount
         ledger.post(session, bill.county_code, kind="payout", key=f"payout:{rkey}", bill_id=bill.id,
                     memo=f"退款 {reason}"[:300], actor_id=actor.user_id,
@@ -141,10 +144,36 @@ def refund_credit(ctx: Context, session: Session, actor: Actor, bill: Bill, *, k
         done += amount
         if done >= owed:
             break
-    if done:
+    if done or failed:
         audit.record(session, actor, county_code=bill.county_code, action="billing.refund", entity_type="bill",
-                     entity_id=bill.id, reason=reason, new={"amount_fen": done, "key": key})
+                     entity_id=bill.id, reason=reason, new={"amount_fen": done, "key": key, "failed": failed})
     return done
+
+
+def refund_failed(session: Session, actor: Actor, *, gateway: str, external_id: str) -> bool:
+    """A refund the gateway accepted has failed after all (e.g. the payer's account was closed): the
+    payout is reversed, so the family's credit is owed again. Returns False when already reversed or
+    unknown. The caller commits."""
+    row = session.scalars(select(PaymentRefund).join(Payment, Payment.id == PaymentRefund.payment_id)
+                          .where(Payment.gateway == gateway, PaymentRefund.external_id == external_id)
+                          .with_for_update()).first()
+    if row is None or row.status == "failed":
+        return False
+    payment = session.scalars(select(Payment).where(Payment.id == row.payment_id).with_for_update()).one()
+    bill = find_bill(session, bill_id=payment.bill_id)
+    ledger.post(session, bill.county_code, kind="payout", key=f"payout-failed:{row.key}", bill_id=bill.id,
+                memo=f"退款失败冲回 {external_id}", actor_id=actor.user_id,
+                legs=[Leg(f"cash:{bill.collector}", row.amount_fen), Leg(receivable(bill), -row.amount_fen)])
+    old = row.status
+    row.status = "failed"
+    payment.refunded_fen -= row.amount_fen
+    bill.paid_fen += row.amount_fen
+    if bill.status == "settled":
+        bill.status = "open"
+    audit.record(session, actor, county_code=bill.county_code, action="billing.refund_failed", entity_type="bill",
+                 entity_id=bill.id, old={"refund": external_id, "status": old}, new={"status": "failed",
+                                                                                   "amount_fen": row.amount_fen})
+    return True
 
 
 def payments_of(session: Session, bill: Bill) -> list[Payment]:

@@ -15,11 +15,12 @@ from kehou.platform.actor import Actor
 from kehou.platform.context import Context
 from kehou.plugins.billing_cap import access
 from kehou.plugins.billing_cap.models import Bill, GatewayEvent, Payment
-from kehou.plugins.billing_cap.payments import find_bill, payment_snapshot, record_payment, snapshot
+from kehou.plugins.billing_cap.payments import find_bill, payment_snapshot, record_payment, refund_failed, snapshot
 from kehou.pluginapi import BillSnapshot, PaymentSnapshot
 from kehou.timeutil import utcnow
 
-__all__ = ["announce", "bill_snapshot", "event_seen", "lock_bill", "may_record", "payments", "receive", "remember_event"]
+__all__ = ["announce", "bill_snapshot", "event_seen", "lock_bill", "may_record", "payments", "receive", "refund_failed",
+           "remember_event"]
 
 
 def lock_bill(session: Session, *, bill_id: int | None = None, reference: str | None = None) -> BillSnapshot:

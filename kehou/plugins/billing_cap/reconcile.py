@@ -96,7 +96,10 @@ def _gateways(ctx: Context, session: Session, county_code: str | None, report: R
             report.problems.append(f"缴费方式 {name} 未启用，无法核对其 {len(payments)} 笔收款")
             continue
         records = gw.records(session, [payment_snapshot(p) for p in payments])
-        theirs = {(r.kind, r.external_id): r for r in records if r.status == "succeeded"}
+        # money in counts once it succeeded; money out as soon as the gateway accepted it (a refund may stay
+        # pending for days with WeChat Pay and Alipay), unless it failed
+        theirs = {(r.kind, r.external_id): r for r in records
+                  if r.status == "succeeded" or (r.kind == "refund" and r.status != "failed")}
         for p in payments:
             rec = theirs.get(("payment", p.external_id))
             if rec is None or rec.amount_fen != p.amount_fen:

@@ -17,7 +17,7 @@ to read the PaymentIntent, nothing is kept and the answer is 502, so Stripe deli
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, NamedTuple
 
 import stripe
 from litestar import Request, post
@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from kehou.errors import Conflict, NotFound, ValidationFailed
 from kehou.platform.actor import Actor
 from kehou.platform.context import Context
+from kehou.pluginapi import PaymentSnapshot
 from kehou.plugins.billing_cap import public as billing
 from kehou.plugins.payments_stripe.gateway import NAME, StripeGateway
 from kehou.web.deps import DB, Ctx
@@ -46,10 +47,17 @@ def gateway_of(ctx: Context) -> StripeGateway:
     return gw
 
 
-def handle(session: Session, gw: StripeGateway, payload: bytes, signature: str | None) -> dict[str, str]:
-    """Verify, apply and remember one event; commits. Returns what the webhook answers."""
+class Applied(NamedTuple):
+    outcome: str  # kept with the event
+    payment: PaymentSnapshot | None = None  # a payment recorded by this event, to announce
+    county_code: str = ""
+
+
+def handle(ctx: Context, session: Session, gw: StripeGateway, payload: bytes, signature: str | None) -> dict[str, str]:
+    """Verify, apply and remember one event; commits, then announces a new payment
+    (``kehou_payment_succeeded``). Returns what the webhook answers."""
     try:
-        event = gw.verify(payload, signature)
+        event = gw.verify(payload, signature).to_dict()
     except (stripe.SignatureVerificationError, ValueError) as e:
         log.warning("stripe webhook refused: %s", e)
         raise ValidationFailed("Stripe 通知签名无效或已过期。", code="signature_invalid") from e
@@ -60,46 +68,50 @@ def handle(session: Session, gw: StripeGateway, payload: bytes, signature: str |
         return {"status": "duplicate", "event_id": event_id}
     obj = (event.get("data") or {}).get("object") or {}
     object_id = str(obj.get("id") or "")
-    if type_.startswith("payment_intent.") and object_id:
-        outcome = apply_intent(session, gw, object_id)
-    else:
-        outcome = "ignored"
-    if not billing.remember_event(session, NAME, event_id, type_, object_id, outcome):
+    applied = apply_intent(session, gw, object_id) if type_.startswith("payment_intent.") and object_id else Applied("ignored")
+    if not billing.remember_event(session, NAME, event_id, type_, object_id, applied.outcome):
         session.rollback()  # delivered twice at once: the other delivery applies it
         return {"status": "duplicate", "event_id": event_id}
     session.commit()
-    log.info("stripe event %s %s %s: %s", event_id, type_, object_id, outcome)
-    return {"status": "processed", "event_id": event_id, "outcome": outcome}
+    log.info("stripe event %s %s %s: %s", event_id, type_, object_id, applied.outcome)
+    if applied.payment is not None:
+        try:
+            billing.announce(ctx, applied.county_code, applied.payment)
+        except Exception:  # the payment is committed: a listener's failure must not make Stripe resend
+            log.exception("kehou_payment_succeeded failed for stripe payment %s", applied.payment.external_id)
+    return {"status": "processed", "event_id": event_id, "outcome": applied.outcome}
 
 
-def apply_intent(session: Session, gw: StripeGateway, intent_id: str) -> str:
-    """Record the PaymentIntent's money if Stripe says it succeeded. Returns the outcome kept with the event."""
-    pi = gw.intent(intent_id)
-    if pi.status != "succeeded":
-        return f"not_paid:{pi.status}"
-    if pi.currency != "cny":
-        return f"ignored:currency_{pi.currency}"
-    meta = pi.metadata or {}
+def apply_intent(session: Session, gw: StripeGateway, intent_id: str) -> Applied:
+    """Record the PaymentIntent's money if Stripe says it succeeded."""
+    pi = gw.intent(intent_id).to_dict()
+    if pi["status"] != "succeeded":
+        return Applied(f"not_paid:{pi['status']}")
+    if pi["currency"] != "cny":
+        return Applied(f"ignored:currency_{pi['currency']}")
+    meta = pi.get("metadata") or {}
     try:
         bill_id = int(meta.get("bill_id") or "")
     except ValueError:
-        return "ignored:no_bill"
+        return Applied("ignored:no_bill")
+    if not 0 < bill_id < 2**31:
+        return Applied("ignored:no_bill")
     try:
         with session.begin_nested():
             bill = billing.lock_bill(session, bill_id=bill_id)
             if bill.reference != meta.get("reference") or bill.county_code != meta.get("county_code"):
-                return "ignored:bill_mismatch"  # e.g. a test installation sharing the Stripe account
-            _, new = billing.receive(session, Actor.system(NAME), bill_id=bill_id, gateway=NAME, external_id=pi.id,
-                                     amount_fen=pi.amount_received)
+                return Applied("ignored:bill_mismatch")  # e.g. a test installation sharing the Stripe account
+            payment, new = billing.receive(session, Actor.system(NAME), bill_id=bill_id, gateway=NAME,
+                                           external_id=pi["id"], amount_fen=pi["amount_received"])
     except NotFound:
-        return "ignored:bill_not_found"
+        return Applied("ignored:bill_not_found")
     except (Conflict, ValidationFailed) as e:
-        log.error("stripe payment %s on bill %s not recorded: %s", pi.id, bill_id, e.code)
-        return f"rejected:{e.code}"
-    return "recorded" if new else "already_recorded"
+        log.error("stripe payment %s on bill %s not recorded: %s", pi["id"], bill_id, e.code)
+        return Applied(f"rejected:{e.code}")
+    return Applied("recorded", payment, bill.county_code) if new else Applied("already_recorded")
 
 
 @post(PATH, sync_to_thread=True, status_code=200, tags=["payments"],
       summary="Stripe webhook (no login: the Stripe-Signature header is checked)")
 def stripe_webhook(request: Request[Any, Any, Any], body: RawBody, db: DB, ctx: Ctx) -> dict[str, str]:
-    return handle(db, gateway_of(ctx), body, request.headers.get("stripe-signature"))
+    return handle(ctx, db, gateway_of(ctx), body, request.headers.get("stripe-signature"))
