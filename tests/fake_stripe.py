@@ -8,10 +8,11 @@ headers) with JSON shaped like Stripe's objects, and behaves as Stripe does wher
 - the same ``Idempotency-Key`` replays the first successful response (with other parameters: 400
   ``idempotency_error``);
 - ``POST /v1/refunds`` refuses to refund more than the PaymentIntent received, or an unpaid one;
-- ``GET /v1/payment_intents/{id}``, ``GET /v1/refunds?payment_intent=…``.
+- ``GET /v1/payment_intents/{id}``, ``GET /v1/refunds?payment_intent=…``, ``GET /v1/refunds/{id}``.
 
 Test helpers move a PaymentIntent on (:meth:`FakeStripe.succeed`, :meth:`FakeStripe.fail`,
-:meth:`FakeStripe.processing`) and build signed webhook events (:meth:`FakeStripe.event`,
+:meth:`FakeStripe.processing`) or a refund (:meth:`FakeStripe.fail_refund`,
+:meth:`FakeStripe.succeed_refund`) and build signed webhook events (:meth:`FakeStripe.event`,
 :meth:`FakeStripe.sign`) with any timestamp or secret.
 """
 
@@ -152,6 +153,20 @@ class FakeStripe:
             self.intents[pi_id].update(status="processing")
             return copy.deepcopy(self.intents[pi_id])
 
+    def fail_refund(self, re_id: str, reason: str = "expired_or_canceled_card", *,
+                    status: str = "failed") -> dict[str, Any]:
+        """A refund Stripe had accepted failed after all (``status="canceled"``: canceled while it
+        required action); its money is no longer counted as refunded."""
+        with self._lock:
+            refund = self.refunds[re_id]
+            refund.update(status=status, failure_reason=reason if status == "failed" else None)
+            return copy.deepcopy(refund)
+
+    def succeed_refund(self, re_id: str) -> dict[str, Any]:
+        with self._lock:
+            self.refunds[re_id].update(status="succeeded")
+            return copy.deepcopy(self.refunds[re_id])
+
     def requests(self, method: str, path_prefix: str) -> list[Seen]:
         with self._lock:
             return [s for s in self.seen if s.method == method and s.path.startswith(path_prefix)]
@@ -225,6 +240,10 @@ class FakeStripe:
             found = [r for r in self.refunds.values()
                      if not params.get("payment_intent") or r["payment_intent"] == params["payment_intent"]]
             return {"object": "list", "url": "/v1/refunds", "has_more": False, "data": copy.deepcopy(found)}
+        if method == "GET" and (m := re.fullmatch(r"/v1/refunds/([^/]+)", path)):
+            if m.group(1) not in self.refunds:
+                raise StripeFailure(404, "resource_missing", f"No such refund: '{m.group(1)}'", param="id")
+            return copy.deepcopy(self.refunds[m.group(1)])
         raise StripeFailure(404, "resource_missing", f"Unrecognized request URL ({method}: {path}).")
 
     def _intent(self, pi_id: str) -> dict[str, Any]:
@@ -265,6 +284,7 @@ class FakeStripe:
                                 param="amount")
         refund = {"id": self._id("re"), "object": "refund", "amount": amount, "currency": pi["currency"],
                   "payment_intent": pi["id"], "charge": pi["latest_charge"], "status": self.refund_status,
+                  "failure_reason": "declined" if self.refund_status == "failed" else None,
                   "metadata": p.get("metadata") or {}, "reason": p.get("reason"), "created": int(time.time())}
         self.refunds[refund["id"]] = refund
         return copy.deepcopy(refund)

@@ -42,10 +42,19 @@ STAFF_GET = {
     "/school/students": {"school_admin"},
     "/parent": {"parent"},
     "/parent/children/{child}": {"parent"},
+    # billing (forms and what each may see: tests/test_billing_pages.py; the public fee page /fees/{school_id} too)
+    "/parent/bills": {"parent"},
+    "/parent/bills/{bill}": {"parent"},  # the family's own bills only
+    "/school/billing": {"school_admin"},
+    "/county/billing": {"reviewer1", "decider", "other_reviewer"},  # each its own county
+    "/provider/settlements": {"provider", "other_provider"},
+    "/provider/settlements/{settlement}": {"provider"},
+    "/billing/settlements/{xlsx}": {"school_admin", "reviewer1", "decider", "provider", "admin"},
 }
 #: placeholder in STAFF_GET -> the route's path parameter
-PLACEHOLDERS = {"{app}": "{app_id:int}", "{menu}": "{menu_id:int}", "{child}": "{student_id:int}"}
-# POST routes, each checked below, in test_browser_admission.py or in test_browser_catalogue.py
+PLACEHOLDERS = {"{app}": "{app_id:int}", "{menu}": "{menu_id:int}", "{child}": "{student_id:int}", "{bill}": "{bill_id:int}",
+                "{settlement}": "{settlement_id:int}", "{xlsx}": "{file_name:str}"}
+# POST routes, each checked below, in test_browser_admission.py, test_browser_catalogue.py or test_billing_pages.py
 POSTS = {"/login", "/logout", "/register", "/provider/staff", "/provider/applications", "/desk/settings",
          "/provider/applications/{app_id:int}/{action:str}", "/desk/applications/{app_id:int}/{action:str}",
          "/desk/objections/{objection_id:int}/answer", "/public/notices/{app_id:int}/objections",
@@ -56,7 +65,10 @@ POSTS = {"/login", "/logout", "/register", "/provider/staff", "/provider/applica
          "/desk/offerings/{offering_id:int}/review", "/school/menus", "/school/menus/{menu_id:int}/entries",
          "/school/menus/{menu_id:int}/publish", "/school/entries/{entry_id:int}/{action:str}", "/school/students",
          "/school/students/{student_id:int}/guardians", "/school/students/{student_id:int}/priority",
-         "/parent/children/{student_id:int}/enrol", "/parent/children/{student_id:int}/quit"}
+         "/parent/children/{student_id:int}/enrol", "/parent/children/{student_id:int}/quit",
+         "/parent/bills/{bill_id:int}/pay", "/school/billing/issue", "/school/billing/waivers", "/school/billing/close",
+         "/school/billing/refunds", "/school/billing/settlements", "/school/settlements/{settlement_id:int}/approve",
+         "/school/settlements/{settlement_id:int}/paid", "/county/settlements/{settlement_id:int}/approve"}
 
 
 def csrf(client: TestClient, path: str) -> str:
@@ -92,6 +104,7 @@ def _route(path: str) -> str:
 def test_every_html_route_is_listed(client) -> None:  # type: ignore[no-untyped-def]
     listed_get = set(PUBLIC_GET) | {_route(p) for p in STAFF_GET} | {
         "/public/{code:str}", "/public/notices/{app_id:int}", "/healthz",
+        "/fees/{school_id:int}",  # the public fee page of a school using billing: tests/test_billing_pages.py
         "/files/{key:path}",  # signed links: tests/test_documents.py
         "/documents/{document_id:int}/download"}
     for route in client.app.routes:
@@ -114,6 +127,12 @@ def test_pages_refuse_everyone_else(ctx, world: World, app_id: int, path: str) -
     if "{menu}" in url or "{child}" in url:
         cat = cs.ready(world)
         url = url.replace("{menu}", str(cat.menu_id)).replace("{child}", str(cat.students["xiaoming"]))
+    if "{bill}" in url or "{settlement}" in url or "{xlsx}" in url:
+        from tests.test_permissions import billing_in
+
+        bill = billing_in(world, "billing_settlement")
+        url = url.replace("{bill}", str(bill["bill_id"])).replace("{settlement}", str(bill["settlement_id"]))
+        url = url.replace("{xlsx}", f"{bill['settlement_id']}.xlsx")
     with browser(ctx, None) as anon:
         resp = anon.get(url, follow_redirects=False)
         assert resp.status_code == 303 and resp.headers["location"].startswith("/login")

@@ -1,5 +1,6 @@
 """The Stripe gateway against a local fake of the Stripe API (tests/fake_stripe.py): paying a bill
-end to end, refunds sent once, and webhooks delivered twice, out of order, forged or late.
+end to end, refunds sent once (and owed again when Stripe fails them), and webhooks delivered twice,
+out of order, forged or late.
 
 Every test ends on the ledger invariant; money is counted in Payment rows, remembered events,
 ``bill.paid_fen`` and ledger balances."""
@@ -19,9 +20,10 @@ from sqlalchemy import func, select
 
 from kehou.app import create_app
 from kehou.errors import Conflict, ValidationFailed
+from kehou.platform.audit.models import AuditEntry
 from kehou.platform.context import Context, build_context
 from kehou.pluginapi import GatewayRecord, PaymentSnapshot, hookimpl
-from kehou.plugins.billing_cap import bills, ledger, payments, reconcile
+from kehou.plugins.billing_cap import bills, ledger, payments, reconcile, statement
 from kehou.plugins.billing_cap import public as billing
 from kehou.plugins.billing_cap.models import Bill, GatewayEvent, Payment, PaymentRefund
 from kehou.plugins.payments_stripe.gateway import GatewayUnavailable, StripeGateway
@@ -441,3 +443,186 @@ def test_event_is_kept_for_a_retry_when_stripe_is_unreachable(ctx: Context, worl
     assert money(ctx, bill.id) | {"events": 1} == {"payments": 1, "events": 1, "paid_fen": FEE, "status": "paid",
                                                    "outstanding": 0, "cash": FEE}
 
+
+
+# --------------------------------------------------------------------------- refunds that fail later
+
+
+def notify_refund(client: TestClient, fake: FakeStripe, type_: str, re_id: str, *, event_id: str | None = None,
+                  **claims: Any) -> Any:
+    """Stripe sends an event about a refund, its snapshot as of now (``claims`` overriding it)."""
+    payload = fake.event(type_, fake.refunds.get(re_id, {"id": re_id, "object": "refund"}) | claims,
+                         event_id=event_id)
+    return deliver(client, payload, fake.sign(payload))
+
+
+def refund_credit(world: World, bill_id: int, key: str) -> int:
+    with world.ctx.db.write_session() as s:
+        row = s.get(Bill, bill_id)
+        assert row is not None
+        done = payments.refund_credit(world.ctx, s, world.actor("school_admin"), row, key=key, reason="减免后退还多缴费用")
+        s.commit()
+        return done
+
+
+def refunds(ctx: Context) -> list[tuple[str, str, int, str]]:
+    """Kehou's refund rows (key, Stripe id, fen, status) and what the payment counts as refunded."""
+    with ctx.db.read_session() as s:
+        return [(r.key, r.external_id, r.amount_fen, r.status)
+                for r in s.scalars(select(PaymentRefund).order_by(PaymentRefund.id))]
+
+
+def refunded_fen(ctx: Context) -> int:
+    with ctx.db.read_session() as s:
+        return s.scalars(select(Payment)).one().refunded_fen
+
+
+def reconciled(ctx: Context) -> None:
+    with ctx.db.read_session() as s:
+        report = reconcile.run(ctx, s)
+    assert report.ok and report.payments == 1, report.problems
+
+
+def test_a_failed_refund_owes_the_credit_again(ctx: Context, world: World, client: TestClient,
+                                              fake: FakeStripe) -> None:
+    bill, pi = paid(world, client, fake)
+    waive_half(world, bill)  # the family is owed half
+    fake.refund_status = "pending"  # WeChat Pay and Alipay refunds are often pending at first
+    assert refund_credit(world, bill.id, "credit-1") == FEE // 2
+    (re_id,) = fake.refunds
+    with ctx.db.read_session() as s:
+        pid = s.scalars(select(Payment)).one().id
+    booked = {"payments": 1, "paid_fen": FEE // 2, "status": "paid", "outstanding": 0, "cash": FEE // 2}
+    assert money(ctx, bill.id) == booked | {"events": 1}
+    assert refunds(ctx) == [(f"credit-1:{pid}", re_id, FEE // 2, "pending")]
+
+    # Still pending: nothing to do.
+    assert ok(notify_refund(client, fake, "refund.updated", re_id))["outcome"] == "refund_ok:pending"
+    # Days later the payer's account turns out closed: Stripe fails the refund, the money stays with the collector.
+    fake.fail_refund(re_id)
+    body = ok(notify_refund(client, fake, "refund.failed", re_id, event_id="evt_refund_failed"))
+    assert body == {"status": "processed", "event_id": "evt_refund_failed", "outcome": "refund_reversed"}
+    assert fake.requests("GET", f"/v1/refunds/{re_id}"), "the webhook read the refund back"
+    owed_again = {"payments": 1, "paid_fen": FEE, "status": "paid", "outstanding": -FEE // 2, "cash": FEE}
+    assert money(ctx, bill.id) == owed_again | {"events": 3}
+    assert refunds(ctx) == [(f"credit-1:{pid}", re_id, FEE // 2, "failed")]
+    assert refunded_fen(ctx) == 0
+    with ctx.db.read_session() as s:
+        audit = s.scalars(select(AuditEntry).where(AuditEntry.action == "billing.refund_failed")).one()
+        assert (audit.actor_role, audit.entity_id, audit.new_values) == ("system", str(bill.id),
+                                                                         {"status": "failed", "amount_fen": FEE // 2})
+    reconciled(ctx)
+
+    # Stripe sends several events about one failure, again and in any order: the payout is reversed once.
+    assert ok(notify_refund(client, fake, "refund.failed", re_id, event_id="evt_refund_failed")) == {
+        "status": "duplicate", "event_id": "evt_refund_failed"}
+    ok(notify_refund(client, fake, "charge.refund.updated", re_id, event_id="evt_charge_refund_updated"))
+    ok(notify_refund(client, fake, "refund.updated", re_id, event_id="evt_refund_updated"))
+    # A late event from while it was still going through claims success: Stripe, read back, says failed.
+    ok(notify_refund(client, fake, "refund.updated", re_id, event_id="evt_stale_success", status="succeeded",
+                     failure_reason=None))
+    ok(notify_refund(client, fake, "refund.created", re_id, event_id="evt_refund_created", status="pending"))
+    assert money(ctx, bill.id) == owed_again | {"events": 7}
+    assert refunded_fen(ctx) == 0
+    reconciled(ctx)
+
+    # The same key again refunds nothing (that attempt is over); a new key sends the credit back again.
+    assert refund_credit(world, bill.id, "credit-1") == 0
+    assert len(fake.refunds) == 1
+    fake.refund_status = "succeeded"
+    assert refund_credit(world, bill.id, "credit-2") == FEE // 2
+    assert len(fake.refunds) == 2
+    new_id = next(r for r in fake.refunds if r != re_id)
+    assert fake.refunds[new_id]["amount"] == FEE // 2 and fake.refunds[new_id]["payment_intent"] == pi
+    assert fake.requests("POST", "/v1/refunds")[-1].idempotency_key == f"credit-2:{pid}"
+    assert refunds(ctx) == [(f"credit-1:{pid}", re_id, FEE // 2, "failed"),
+                            (f"credit-2:{pid}", new_id, FEE // 2, "succeeded")]
+    assert ok(notify_refund(client, fake, "refund.updated", new_id))["outcome"] == "refund_ok:succeeded"
+    assert money(ctx, bill.id) == booked | {"events": 8}
+    assert refunded_fen(ctx) == FEE // 2
+    reconciled(ctx)
+    assert outcomes(ctx) == [
+        ("payment_intent.succeeded", "recorded"),
+        ("refund.updated", "refund_ok:pending"),
+        ("refund.failed", "refund_reversed"),
+        ("charge.refund.updated", "refund_unknown"),
+        ("refund.updated", "refund_unknown"),
+        ("refund.updated", "refund_unknown"),
+        ("refund.created", "ignored"),
+        ("refund.updated", "refund_ok:succeeded"),
+    ]
+
+
+def test_a_canceled_refund_reopens_a_settled_bill(ctx: Context, world: World, client: TestClient,
+                                                 fake: FakeStripe) -> None:
+    bill, _ = paid(world, client, fake)
+    waive_half(world, bill)
+    fake.refund_status = "requires_action"  # the payer must act before the money goes back
+    with ctx.db.write_session() as s:
+        assert statement.pay_refunds(ctx, s, world.actor("school_admin"), bill.school_id, bill.term_name) == FEE // 2
+    assert money(ctx, bill.id) | {"events": 0} == {"payments": 1, "events": 0, "paid_fen": FEE // 2,
+                                                   "status": "settled", "outstanding": 0, "cash": FEE // 2}
+    (re_id,) = fake.refunds
+    fake.fail_refund(re_id, status="canceled")  # the payer never did
+    # charge.refund.updated carries the Refund too.
+    assert ok(notify_refund(client, fake, "charge.refund.updated", re_id))["outcome"] == "refund_reversed"
+    assert money(ctx, bill.id) == {"payments": 1, "events": 2, "paid_fen": FEE, "status": "open",
+                                   "outstanding": -FEE // 2, "cash": FEE}
+    assert [r[3] for r in refunds(ctx)] == ["failed"] and refunded_fen(ctx) == 0
+    reconciled(ctx)
+
+
+def test_refund_events_cannot_be_forged(ctx: Context, world: World, client: TestClient, fake: FakeStripe) -> None:
+    bill, pi = paid(world, client, fake)
+    waive_half(world, bill)
+    fake.refund_status = "pending"
+    assert refund_credit(world, bill.id, "credit-1") == FEE // 2
+    (re_id,) = fake.refunds
+    booked = {"payments": 1, "paid_fen": FEE // 2, "status": "paid", "outstanding": 0, "cash": FEE // 2}
+
+    # Not from Stripe: wrong secret, altered, unsigned.
+    claim = fake.event("refund.failed", fake.refunds[re_id], event_id="evt_forged")
+    altered = claim.replace('"status": "pending"', '"status": "failed"')
+    assert altered != claim
+    for payload, signature in [(claim.replace('"pending"', '"failed"'), fake.sign(claim, secret="whsec_not_ours")),
+                               (altered, fake.sign(claim)), (altered, None)]:
+        err(deliver(client, payload, signature), 400, "signature_invalid")
+    # Signed, but the snapshot claims a failure Stripe does not hold: the refund read back decides.
+    body = ok(notify_refund(client, fake, "refund.failed", re_id, event_id="evt_claims", status="failed",
+                            failure_reason="lost_or_stolen_card", metadata={"bill_id": "1"}))
+    assert body["outcome"] == "refund_ok:pending"
+    # A refund Stripe does not know; refunds made outside Kehou (the dashboard) that failed.
+    assert ok(notify_refund(client, fake, "refund.failed", "re_nosuchrefund", status="failed"))["outcome"] == \
+        "refund_unknown"
+    outside = stripe.StripeClient(fake.secret_key, base_addresses={"api": fake.url})
+    for metadata in ({}, {"bill_id": str(bill.id)}, {"bill_id": "999999"}, {"bill_id": "x"}):
+        re = outside.v1.refunds.create({"payment_intent": pi, "amount": 100, "metadata": metadata})
+        fake.fail_refund(re.id)
+        assert ok(notify_refund(client, fake, "refund.failed", re.id))["outcome"] == "refund_unknown"
+    assert money(ctx, bill.id) == booked | {"events": 7}
+    assert [r[1:] for r in refunds(ctx)] == [(re_id, FEE // 2, "pending")]
+    assert refunded_fen(ctx) == FEE // 2
+    reconciled(ctx)
+
+
+def test_refund_event_kept_for_a_retry_when_stripe_is_unreachable(ctx: Context, world: World, client: TestClient,
+                                                                 fake: FakeStripe, settings: Settings) -> None:
+    bill, _ = paid(world, client, fake)
+    waive_half(world, bill)
+    fake.refund_status = "pending"
+    assert refund_credit(world, bill.id, "credit-1") == FEE // 2
+    (re_id,) = fake.refunds
+    fake.fail_refund(re_id)
+    payload = fake.event("refund.failed", fake.refunds[re_id], event_id="evt_retry")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    ctx.extra["payments_stripe.gateway"] = StripeGateway(dataclasses.replace(settings, payments=dataclasses.replace(
+        settings.payments, stripe_api_base=f"http://127.0.0.1:{port}")))
+    err(deliver(client, payload, fake.sign(payload)), 502, "gateway_unavailable")
+    assert money(ctx, bill.id)["events"] == 1 and refunded_fen(ctx) == FEE // 2, "nothing kept: Stripe will retry"
+    del ctx.extra["payments_stripe.gateway"]
+    assert ok(deliver(client, payload, fake.sign(payload)))["outcome"] == "refund_reversed"
+    assert money(ctx, bill.id) == {"payments": 1, "events": 2, "paid_fen": FEE, "status": "paid",
+                                   "outstanding": -FEE // 2, "cash": FEE}
+    reconciled(ctx)

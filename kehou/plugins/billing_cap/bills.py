@@ -87,6 +87,8 @@ def issue_for_school(ctx: Context, session: Session, actor: Actor, school_id: in
 def _issue_one(session: Session, actor: Actor, policy: FeePolicy, menu: catalogue.MenuRecord, student_id: int,
                recs: list[catalogue.EnrolmentRecord], facts: EntryFacts, *, kind: str) -> Bill | None:
     collector = collector_key(policy, menu.county_code, menu.school_id)
+    # the student's row orders this against a waiver being recorded at the same moment (record_waiver)
+    session.execute(select(Student.id).where(Student.id == student_id).with_for_update())
     percent = waiver_percent(session, student_id, menu.term_name)
     lines: list[BillLine] = []
     for rec in recs:

@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kehou.errors import Conflict
@@ -27,7 +27,7 @@ from kehou.plugins.billing_cap import access, ledger
 from kehou.plugins.billing_cap.bills import _issue_one, outstanding, receivable, term_menu, waiver_percent
 from kehou.plugins.billing_cap.facts import EntryFacts, billable
 from kehou.plugins.billing_cap.ledger import Leg
-from kehou.plugins.billing_cap.models import Bill, BillLine, TermStatement
+from kehou.plugins.billing_cap.models import Bill, BillLine, Payment, PaymentRefund, TermStatement
 from kehou.plugins.billing_cap.policy import FeePolicy, yuan
 from kehou.plugins.billing_cap.rules import Course, Outcome, family_share, outcome
 from kehou.plugins.course_catalogue import public as catalogue
@@ -233,7 +233,10 @@ def pay_refunds(ctx: Context, session: Session, actor: Actor, school_id: int, te
                                 .order_by(Bill.id).with_for_update()):
         if outstanding(session, bill) < 0:
             access.require_collector_staff(actor, bill)
-            total += refund_credit(ctx, session, actor, bill, key=f"statement:{bill.id}", reason="期末结算多退")
+            # a refund that failed after the gateway took it was reversed: the next attempt needs a new key
+            retry = session.scalar(select(func.count(PaymentRefund.id)).join(Payment, Payment.id == PaymentRefund.payment_id)
+                                   .where(Payment.bill_id == bill.id, PaymentRefund.status == "failed")) or 0
+            total += refund_credit(ctx, session, actor, bill, key=f"statement:{bill.id}:{retry}", reason="期末结算多退")
             if outstanding(session, bill) == 0:
                 bill.status = "settled"
     audit.record(session, actor, county_code=school.county_code if school else None, action="billing.pay_refunds",

@@ -85,7 +85,8 @@ COUNTY = {
     "ledger": "总账余额（按科目）", "kind": "科目", "account": "账户", "balance": "余额（元）",
     "sign_note": "借方为正、贷方为负；各科目合计为零即借贷平衡。", "no_ledger": "尚无记账。",
     "reconcile": "对账", "balanced": "借贷平衡，账单与收款记录一致（共{n}笔分录）。",
-    "unbalanced": "对账发现{n}处问题：", "subtotal": "小计",
+    "unbalanced": "对账发现{n}处问题：", "subtotal": "小计", "bills_n": "{n}张账单合计",
+    "county_account": "教育局专户",
 }
 
 PROVIDER = {

@@ -227,14 +227,34 @@ class SchoolBillingPages(Controller):
 # --- the county -------------------------------------------------------------------------------------
 
 
+OWNERS = {"school": School, "provider": Provider}
+
+
 def ledger_by_kind(db: Session, county_code: str) -> list[tuple[str, int, list[tuple[str, int]]]]:
-    """(kind, subtotal, [(account code, balance)]) in the order of the account kinds."""
+    """(kind, subtotal, [(account, balance)]) in the order of the account kinds. An account is named
+    by its owner (the school's special account, the provider); the families' receivables, one per
+    bill, are summed into a single row."""
+    balances = sorted(ledger.balances(db, county_code).items())
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for code, _ in balances:
+        owner, _, key = code.partition(":")[2].partition(":")
+        if owner in OWNERS and key.isdigit():
+            wanted[owner].add(int(key))
+    names = {owner: names_of(db, OWNERS[owner], ids) for owner, ids in wanted.items()}
     groups: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    for code, fen in sorted(ledger.balances(db, county_code).items()):
-        groups[code.split(":", 1)[0]].append((code, fen))
+    for code, fen in balances:
+        kind, _, rest = code.partition(":")
+        owner, _, key = rest.partition(":")
+        label = names.get(owner, {}).get(int(key), rest) if key.isdigit() else rest
+        groups[kind].append((T.COUNTY["county_account"] if owner == "county" else label, fen))
     order = list(T.ACCOUNT_KINDS)
-    return [(kind, sum(f for _, f in rows), rows)
-            for kind, rows in sorted(groups.items(), key=lambda g: order.index(g[0]) if g[0] in order else len(order))]
+    out = []
+    for kind, rows in sorted(groups.items(), key=lambda g: order.index(g[0]) if g[0] in order else len(order)):
+        total = sum(f for _, f in rows)
+        if kind == "receivable":
+            rows = [(T.COUNTY["bills_n"].format(n=len(rows)), total)]
+        out.append((kind, total, rows))
+    return out
 
 
 class CountyBillingPages(Controller):

@@ -134,6 +134,17 @@ class StripeGateway(PaymentGateway):
         with stripe_errors():
             return self.client.v1.payment_intents.retrieve(intent_id)
 
+    def read_refund(self, refund_id: str) -> Any | None:
+        """The Refund as Stripe holds it now, or None when Stripe has no such refund."""
+        try:
+            with stripe_errors(pass_refusals=True):
+                return self.client.v1.refunds.retrieve(refund_id)
+        except stripe.InvalidRequestError as e:
+            if e.http_status == 404:
+                return None
+            log.error("stripe refused to read refund %s: %s", refund_id, e.code)
+            raise GatewayUnavailable("支付渠道拒绝了该请求，请稍后再试。") from e
+
     def verify(self, payload: bytes, signature: str | None) -> Any:
         """The event, if ``signature`` (the Stripe-Signature header) proves it came from Stripe in the
         last five minutes; raises ``stripe.SignatureVerificationError`` or ``ValueError`` otherwise."""

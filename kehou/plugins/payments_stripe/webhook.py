@@ -2,10 +2,17 @@
 
 Only the signature proves an event came from Stripe (there is no login): it is checked with the
 webhook secret, and an event signed more than five minutes ago is refused like a forged one. Of a
-genuine event only its id, type and object id are used: the PaymentIntent is read again from
-Stripe, and the payment is recorded from what Stripe holds now. So events may arrive twice, late or
-out of order (``payment_failed`` after ``succeeded``): the PaymentIntent decides, and billing records
-a PaymentIntent's money once.
+genuine event only its id, type and object id are used: the PaymentIntent (or Refund) is read again
+from Stripe, and what Stripe holds now is applied. So events may arrive twice, late or out of order
+(``payment_failed`` after ``succeeded``): the PaymentIntent decides, and billing records a
+PaymentIntent's money once.
+
+A refund Stripe accepted may fail days later (WeChat Pay and Alipay refunds stay pending for a
+while; a card may have been closed). On ``refund.updated``, ``refund.failed`` and
+``charge.refund.updated`` the Refund is read back, and if it has failed or been canceled billing
+reverses its payout (``refund_failed``): the family's credit is owed again. Billing reverses a
+refund once, so the several events Stripe sends for one failure, or a stale ``succeeded``
+arriving after it, change nothing more.
 
 Each event id is remembered with what came of it, in the same transaction as the payment; a
 repeated delivery is answered ``duplicate`` and applies nothing. An event Kehou cannot apply (no
@@ -35,6 +42,11 @@ from kehou.web.deps import DB, Ctx
 log = logging.getLogger(__name__)
 
 PATH = "/api/v1/payments/stripe/webhook"
+
+#: events carrying a Refund whose status may have changed (all exist in API 2026-10-28.endive)
+REFUND_EVENTS = frozenset({"refund.updated", "refund.failed", "charge.refund.updated"})
+#: Refund statuses after which no money went back to the payer
+REFUND_UNDONE = frozenset({"failed", "canceled"})
 
 
 def gateway_of(ctx: Context) -> StripeGateway:
@@ -68,7 +80,12 @@ def handle(ctx: Context, session: Session, gw: StripeGateway, payload: bytes, si
         return {"status": "duplicate", "event_id": event_id}
     obj = (event.get("data") or {}).get("object") or {}
     object_id = str(obj.get("id") or "")
-    applied = apply_intent(session, gw, object_id) if type_.startswith("payment_intent.") and object_id else Applied("ignored")
+    if object_id and type_.startswith("payment_intent."):
+        applied = apply_intent(session, gw, object_id)
+    elif object_id and type_ in REFUND_EVENTS:
+        applied = apply_refund(session, gw, object_id)
+    else:
+        applied = Applied("ignored")
     if not billing.remember_event(session, NAME, event_id, type_, object_id, applied.outcome):
         session.rollback()  # delivered twice at once: the other delivery applies it
         return {"status": "duplicate", "event_id": event_id}
@@ -109,6 +126,33 @@ def apply_intent(session: Session, gw: StripeGateway, intent_id: str) -> Applied
         log.error("stripe payment %s on bill %s not recorded: %s", pi["id"], bill_id, e.code)
         return Applied(f"rejected:{e.code}")
     return Applied("recorded", payment, bill.county_code) if new else Applied("already_recorded")
+
+
+def apply_refund(session: Session, gw: StripeGateway, refund_id: str) -> Applied:
+    """Reverse a refund's payout if Stripe says it failed or was canceled after all."""
+    found = gw.read_refund(refund_id)
+    if found is None:
+        return Applied("refund_unknown")
+    refund = found.to_dict()
+    status = str(refund.get("status") or "")
+    if status not in REFUND_UNDONE:
+        return Applied(f"refund_ok:{status}")
+    try:
+        bill_id = int((refund.get("metadata") or {}).get("bill_id") or "")
+    except ValueError:
+        bill_id = 0
+    if 0 < bill_id < 2**31:
+        # Lock the bill first, as refund_credit's callers do: a refund still being booked (its
+        # transaction open when Stripe fails it quickly) is committed before we look for it.
+        try:
+            billing.lock_bill(session, bill_id=bill_id)
+        except NotFound:
+            pass
+    if not billing.refund_failed(session, Actor.system(NAME), gateway=NAME, external_id=refund["id"]):
+        return Applied("refund_unknown")  # not booked by Kehou, or already reversed
+    log.warning("stripe refund %s %s (%s): payout reversed, the credit is owed again", refund["id"], status,
+                refund.get("failure_reason") or "no reason given")
+    return Applied("refund_reversed")
 
 
 @post(PATH, sync_to_thread=True, status_code=200, tags=["payments"],
