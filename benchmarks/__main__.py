@@ -150,6 +150,9 @@ def main() -> None:
     from benchmarks.selection_day import dispatch
 
     dispatch()  # `./dev bench selection-day [options]` runs only that benchmark
+    from benchmarks.billing import dispatch as billing_dispatch
+
+    billing_dispatch()  # `./dev bench billing [options]` runs only the billing benchmark
     logging.getLogger("httpx").setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory() as tmp:
         settings = _settings(Path(tmp))

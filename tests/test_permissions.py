@@ -154,6 +154,7 @@ NOT_THIS_MENU = refuse(*DENIED, "parent", "provider", "reviewer1") + refuse(*MEN
 # Actors refused by a parent's operations on their child: not one of the child's guardians.
 NOT_THE_PARENT = refuse(*DENIED, "school_admin", "provider", "reviewer1") + refuse(404, "student_not_found", "other_parent")
 BILL_404 = (404, "bill_not_found")
+BANK_CSV = "交易流水号,交易日期,金额,付款人,附言\r\nCCB-0001,2026-11-20,10.00,王女士,学费\r\n".encode()
 # Actors refused by the school's billing steps: not its administrator (county staff may look, not act).
 NOT_A_SCHOOL_COLLECTOR = refuse(*DENIED, "parent", "provider", "police") + refuse(404, "school_not_found", "other_school_admin",
                                                                                    "reviewer1", "other_reviewer")
@@ -403,6 +404,22 @@ CASES: list[Case] = [
     Case("GET", "/api/v1/counties/{code:str}/ledger", ANON + refuse(*DENIED, "parent", "provider", "school_admin", "police",
                                                                      "other_reviewer", "other_decider"),
          allowed=("reviewer1", "decider", "admin"), state="billing"),
+    # the offline gateway: receipts recorded by hand, bank statements imported and matched by the school
+    Case("POST", "/api/v1/bills/{bill_id:int}/offline-payments", ANON + refuse(403, "not_collector", "parent", "reviewer1", "decider")
+         + refuse(*DENIED, "provider", "other_provider", "police") + refuse(*BILL_404, "other_reviewer", "other_decider",
+                                                                            "other_school_admin"),
+         allowed=("school_admin",), ok_status=201, state="billing",
+         body={"bank_txn_id": "ICBC-20261124-0007", "amount_fen": 100, "paid_on": At("today"), "payer": "王女士"}),
+    Case("POST", "/api/v1/schools/{school_id:int}/bank-statements", ANON
+         + refuse(403, "statement_denied", "parent", "provider", "reviewer1", "police") + refuse(404, "school_not_found", "other_school_admin"),
+         allowed=("school_admin",), state="billing", multipart={"file": ("流水.csv", BANK_CSV, "text/csv")}),
+    Case("GET", "/api/v1/schools/{school_id:int}/bank-statements", ANON
+         + refuse(403, "statement_denied", "parent", "provider", "police") + refuse(404, "school_not_found", "other_school_admin",
+                                                                                    "other_reviewer"),
+         allowed=("school_admin", "reviewer1", "admin"), state="billing"),
+    Case("POST", "/api/v1/bank-statement-lines/{line_id:int}/match", ANON
+         + refuse(403, "statement_denied", "parent", "provider", "reviewer1") + refuse(404, "statement_line_not_found", "other_school_admin"),
+         allowed=("school_admin",), state="billing_unmatched", body={"bill_id": At("bill_id")}),
 ]
 
 
@@ -585,7 +602,15 @@ def billing_in(world: World, state: str) -> dict[str, Any]:
     bs.issue(world, values["menu_id"])
     with world.ctx.db.read_session() as s:
         values["bill_id"] = s.scalars(select(Bill.id)).one()
+    values["today"] = clock.today_local().isoformat()
     if state == "billing":
+        return values
+    if state == "billing_unmatched":  # a bank statement line quoting no bill
+        from kehou.plugins.payments_offline import services as offline
+
+        with world.ctx.db.write_session() as s:
+            offline.import_statement(s, world.actor("school_admin"), values["school_id"], filename="流水.csv", data=BANK_CSV)
+            values["line_id"] = offline.lines_of_school(s, world.actor("school_admin"), values["school_id"], unmatched=True)[0].id
         return values
     if state == "billing_term_over":
         clock.advance(dt.datetime(2027, 2, 2, 12, tzinfo=SHANGHAI) - clock.now())

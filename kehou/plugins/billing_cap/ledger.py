@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -36,11 +36,27 @@ class Leg:
     enrolment_id: int | None = None
 
 
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_accounts(session: Session, previous_transaction: object) -> None:
+    """An account created in a transaction that rolled back no longer exists: drop the cache."""
+    session.info.pop("ledger_accounts", None)
+
+
 def account(session: Session, county_code: str, code: str) -> LedgerAccount:
+    """The account, created on first use; remembered for the session (accounts are never deleted)."""
+    cache: dict[tuple[str, str], LedgerAccount] = session.info.setdefault("ledger_accounts", {})
+    hit = cache.get((county_code, code))
+    if hit is not None:
+        return hit
     row = session.scalars(select(LedgerAccount).where(LedgerAccount.county_code == county_code,
                                                       LedgerAccount.code == code)).first()
-    if row is not None:
-        return row
+    if row is None:
+        row = _create(session, county_code, code)
+    cache[(county_code, code)] = row
+    return row
+
+
+def _create(session: Session, county_code: str, code: str) -> LedgerAccount:
     kind = code.split(":", 1)[0]
     try:
         with session.begin_nested():
@@ -57,6 +73,8 @@ def post(session: Session, county_code: str, *, kind: str, key: str, memo: str, 
     """Post one balanced transaction in the caller's transaction. Returns None when ``key`` was posted
     before (the caller's retry); raises ValueError when the legs do not balance."""
     legs = [leg for leg in legs if leg.amount_fen]
+    if not legs:
+        return None
     if sum(leg.amount_fen for leg in legs) != 0:
         raise ValueError(f"unbalanced ledger transaction {key}: {legs}")
     if session.scalar(select(LedgerTxn.id).where(LedgerTxn.key == key)) is not None:
@@ -87,13 +105,18 @@ def balances(session: Session, county_code: str, prefix: str = "") -> dict[str, 
     return {code: int(total) for code, total in session.execute(stmt)}
 
 
-def enrolment_sum(session: Session, county_code: str, code: str, enrolment_id: int, kinds: tuple[str, ...]) -> int:
-    """The sum on account ``code`` of movements of the given kinds for one enrolment."""
-    return int(session.scalar(
-        select(func.coalesce(func.sum(LedgerEntry.amount_fen), 0))
-        .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id).join(LedgerTxn, LedgerTxn.id == LedgerEntry.txn_id)
-        .where(LedgerAccount.county_code == county_code, LedgerAccount.code == code,
-               LedgerEntry.enrolment_id == enrolment_id, LedgerTxn.kind.in_(kinds))) or 0)
+def enrolment_sums(session: Session, county_code: str, enrolment_ids: list[int]) -> dict[tuple[int, str, str], int]:
+    """(enrolment, account code, transaction kind) -> sum, for many enrolments in one query."""
+    out: dict[tuple[int, str, str], int] = {}
+    for chunk in (enrolment_ids[i:i + 500] for i in range(0, len(enrolment_ids), 500)):
+        rows = session.execute(
+            select(LedgerEntry.enrolment_id, LedgerAccount.code, LedgerTxn.kind, func.sum(LedgerEntry.amount_fen))
+            .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id).join(LedgerTxn, LedgerTxn.id == LedgerEntry.txn_id)
+            .where(LedgerAccount.county_code == county_code, LedgerEntry.enrolment_id.in_(chunk))
+            .group_by(LedgerEntry.enrolment_id, LedgerAccount.code, LedgerTxn.kind))
+        for enrolment_id, code, kind, total in rows:
+            out[(enrolment_id, code, kind)] = int(total)
+    return out
 
 
 def unbalanced(session: Session, county_code: str | None = None) -> list[tuple[str, int]]:

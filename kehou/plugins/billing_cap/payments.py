@@ -99,8 +99,11 @@ def record_payment(session: Session, actor: Actor, bill: Bill, *, gateway: str, 
         with session.begin_nested():
             session.add(payment)
             session.flush()
-    except IntegrityError:
-        return session.scalars(select(Payment).where(Payment.gateway == gateway, Payment.external_id == external_id)).one(), False
+    except IntegrityError:  # the same id recorded at this moment by another transaction
+        existing = session.scalars(select(Payment).where(Payment.gateway == gateway, Payment.external_id == external_id)).one()
+        if existing.bill_id != bill.id or existing.amount_fen != amount_fen:
+            raise Conflict("该交易流水号已登记在另一张账单或金额不同。", code="payment_conflict", field="external_id") from None
+        return existing, False
     ledger.post(session, bill.county_code, kind="payment", key=f"payment:{gateway}:{external_id}", bill_id=bill.id,
                 memo=f"{gateway} 收款 {external_id}", actor_id=actor.user_id,
                 legs=[Leg(f"cash:{bill.collector}", amount_fen), Leg(receivable(bill), -amount_fen)])

@@ -14,13 +14,13 @@ from sqlalchemy.orm import Session
 from kehou.platform.actor import Actor
 from kehou.platform.context import Context
 from kehou.plugins.billing_cap import access
-from kehou.plugins.billing_cap.models import Bill, GatewayEvent, Payment
+from kehou.plugins.billing_cap.models import Bill, GatewayEvent, Payment, PaymentRefund
 from kehou.plugins.billing_cap.payments import find_bill, payment_snapshot, record_payment, refund_failed, snapshot
-from kehou.pluginapi import BillSnapshot, PaymentSnapshot
+from kehou.pluginapi import BillSnapshot, GatewayRecord, PaymentSnapshot
 from kehou.timeutil import utcnow
 
 __all__ = ["announce", "bill_snapshot", "event_seen", "lock_bill", "may_record", "payments", "receive", "refund_failed",
-           "remember_event"]
+           "refunds", "remember_event"]
 
 
 def lock_bill(session: Session, *, bill_id: int | None = None, reference: str | None = None) -> BillSnapshot:
@@ -78,3 +78,14 @@ def announce(ctx: Context, county_code: str, payment: PaymentSnapshot) -> None:
     with ctx.db.read_session() as session:
         hook = ctx.county_hook(session, county_code, "kehou_payment_succeeded")
     hook(payment=payment)
+
+
+def refunds(session: Session, payment_ids: list[int]) -> list[GatewayRecord]:
+    """The refunds billing asked a gateway to make on these payments, as the gateway answered them (for a
+    gateway that keeps no records of its own, such as a bank transfer made by the finance office)."""
+    out: list[GatewayRecord] = []
+    for i in range(0, len(payment_ids), 500):
+        rows = session.scalars(select(PaymentRefund).where(PaymentRefund.payment_id.in_(payment_ids[i:i + 500]))
+                               .order_by(PaymentRefund.id))
+        out.extend(GatewayRecord(r.external_id, "refund", r.amount_fen, r.status) for r in rows)
+    return out

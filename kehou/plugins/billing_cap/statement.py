@@ -46,9 +46,10 @@ class Owed:
     materials_refunded: int
 
 
-def _standing(session: Session, bill: Bill, enrolment_id: int, provider_id: int) -> Owed:
+def _standing(sums: dict[tuple[int, str, str], int], bill: Bill, enrolment_id: int, provider_id: int) -> Owed:
+    """From :func:`ledger.enrolment_sums` read before any posting for these enrolments."""
     def on(code: str, kinds: tuple[str, ...]) -> int:
-        return ledger.enrolment_sum(session, bill.county_code, code, enrolment_id, kinds)
+        return sum(sums.get((enrolment_id, code, kind), 0) for kind in kinds)
 
     deferred, payable = f"deferred:{bill.collector}", f"payable:provider:{provider_id}"
     return Owed(charged=-on(deferred, ("charge",)), refunded=on(deferred, ("refund",)),
@@ -88,7 +89,9 @@ def exit_refunds(session: Session, actor: Actor, provider_id: int, county_code: 
     materials of a course that never started). Idempotent per enrolment. Returns the fen credited."""
     facts = EntryFacts(session)
     total = 0
-    for rec in billable(catalogue.enrolments(session, county_code=county_code, provider_id=provider_id)):
+    records = billable(catalogue.enrolments(session, county_code=county_code, provider_id=provider_id))
+    sums = ledger.enrolment_sums(session, county_code, [r.enrolment_id for r in records])
+    for rec in records:
         bill = _bill_of(session, rec)
         if bill is None:
             continue
@@ -97,7 +100,7 @@ def exit_refunds(session: Session, actor: Actor, provider_id: int, county_code: 
         menu = term_menu(session, bill.school_id, bill.term_name)
         result = outcome(facts.course(rec, exit_on=effective), facts.lessons(rec.entry_id), policy, menu.term_start,
                          term_over=False)
-        owed = _standing(session, bill, rec.enrolment_id, rec.provider_id)
+        owed = _standing(sums, bill, rec.enrolment_id, rec.provider_id)
         back = max(0, result.refunds.get("undelivered", 0) - owed.refunded)
         percent = waiver_percent(session, bill.student_id, bill.term_name)
         _credit(session, bill, key=f"exit:{rec.enrolment_id}", source=f"deferred:{bill.collector}", amount=back,
@@ -130,10 +133,11 @@ def close_term(ctx: Context, session: Session, actor: Actor, school_id: int, ter
     done = {s.student_id for s in session.scalars(select(TermStatement).where(
         TermStatement.school_id == school_id, TermStatement.term_name == term_name))}
     facts = EntryFacts(session)
+    sums = ledger.enrolment_sums(session, menu.county_code, [r.enrolment_id for recs in per_student.values() for r in recs])
     made = []
     for student_id, recs in sorted(per_student.items()):
         if student_id not in done:
-            made.append(_statement(ctx, session, actor, menu, student_id, recs, facts))
+            made.append(_statement(ctx, session, actor, menu, student_id, recs, facts, sums))
     audit.record(session, actor, county_code=menu.county_code, action="billing.close_term", entity_type="school_term",
                  entity_id=f"{school_id}:{term_name}", new={"statements": len(made)})
     _notify(session, made)
@@ -142,7 +146,8 @@ def close_term(ctx: Context, session: Session, actor: Actor, school_id: int, ter
 
 
 def _statement(ctx: Context, session: Session, actor: Actor, menu: catalogue.MenuRecord, student_id: int,
-               recs: list[catalogue.EnrolmentRecord], facts: EntryFacts) -> TermStatement:
+               recs: list[catalogue.EnrolmentRecord], facts: EntryFacts,
+               sums: dict[tuple[int, str, str], int]) -> TermStatement:
     bill = session.scalars(select(Bill).where(Bill.student_id == student_id, Bill.term_name == menu.term_name,
                                               Bill.kind == "term").with_for_update()).first()
     if bill is None:  # joined after billing with no bill: the statement is the term's one collection
@@ -150,13 +155,14 @@ def _statement(ctx: Context, session: Session, actor: Actor, menu: catalogue.Men
         bill = _issue_one(session, actor, policy, menu, student_id, [r for r in recs if r.status == "enrolled"] or recs[:1],
                           facts, kind="term")
         assert bill is not None
+        sums = sums | ledger.enrolment_sums(session, menu.county_code, [r.enrolment_id for r in recs])
     policy = FeePolicy.from_json(bill.policy)
     percent = waiver_percent(session, student_id, menu.term_name)
     lines: list[dict[str, Any]] = []
     extra = refund = 0
     for rec in recs:
         result = outcome(facts.course(rec), facts.lessons(rec.entry_id), policy, menu.term_start, term_over=True)
-        owed = _standing(session, bill, rec.enrolment_id, rec.provider_id)
+        owed = _standing(sums, bill, rec.enrolment_id, rec.provider_id)
         delta = (result.chargeable - result.refund_total) - (owed.charged - owed.refunded)
         if delta > 0:
             _charge(session, bill, key=f"statement:{rec.enrolment_id}", amount=delta, enrolment_id=rec.enrolment_id,
@@ -174,11 +180,12 @@ def _statement(ctx: Context, session: Session, actor: Actor, menu: catalogue.Men
         refund += mats
         _retain(session, bill, rec, result, actor)
         lines.append(_line(rec, result, owed, delta, mats))
+    balance = outstanding(session, bill)
     if bill.status != "settled":
-        bill.status = "settled" if outstanding(session, bill) == 0 else "open"
+        bill.status = "settled" if balance == 0 else "open"
     row = TermStatement(county_code=menu.county_code, school_id=menu.school_id, student_id=student_id,
                         term_name=menu.term_name, lines=lines, charged_fen=bill.total_fen, extra_fen=extra,
-                        refund_fen=refund, balance_fen=outstanding(session, bill), created_at=utcnow(),
+                        refund_fen=refund, balance_fen=balance, created_at=utcnow(),
                         created_by=actor.user_id)
     session.add(row)
     session.flush()

@@ -4,7 +4,7 @@ match a line to a bill by hand."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Response, get, post
@@ -15,10 +15,14 @@ from kehou.pluginapi import BillSnapshot, PaymentSnapshot
 from kehou.plugins.payments_offline import importer, services
 from kehou.web.deps import DB, Who
 
+#: Any on purpose: Litestar converts JSON leniently, so an ``int`` field would take "300.00" (yuan, as text)
+#: as 300 fen. The service accepts a JSON integer only and says what it wants otherwise.
+AmountFen = Annotated[Any, msgspec.Meta(description="到账金额，整数，单位分（300元填30000）")]
+
 
 class ReceiptBody(msgspec.Struct):
     bank_txn_id: str
-    amount_fen: int
+    amount_fen: AmountFen
     paid_on: str  # YYYY-MM-DD (checked by the service, with a precise message)
     payer: str
     note: str = ""

@@ -12,9 +12,9 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from kehou.pluginapi import BillSnapshot, GatewayRecord, PaymentGateway, PaymentSnapshot
+from kehou.plugins.billing_cap import public as billing
 from kehou.plugins.payments_offline.models import OfflineStatementLine
 
 NAME = "offline"
@@ -60,14 +60,19 @@ class OfflineGateway(PaymentGateway):
 
     def refund(self, payment: PaymentSnapshot, amount_fen: int, key: str) -> GatewayRecord:
         """An offline refund is a bank transfer the collector's finance office makes back to the payer;
-        nothing here moves money or can confirm that transfer. It is recorded as succeeded (the platform
-        treats it as paid out at once) and the finance office works from the refund list."""
+        nothing here moves money or can confirm that transfer. It is recorded as succeeded at once (the
+        bill's paid amount drops by it); making the transfer is the finance office's task, outside the
+        platform."""
         return GatewayRecord(refund_external_id(key), "refund", amount_fen, "succeeded")
 
     def records(self, session: Any, payments: list[PaymentSnapshot]) -> list[GatewayRecord]:
         """A payment imported from (or confirmed by) a bank statement: the statement line and its amount.
         A payment recorded by hand and not yet on an imported statement: the hand record itself (its
-        transaction id and amount as entered). Refunds: the refund instructions issued (see :meth:`refund`)."""
+        transaction id and amount as entered).
+
+        Refunds: the offline channel keeps no records of its own (the finance office makes the transfer
+        back outside the platform), so the refund instructions it answered are reported as billing
+        stored them; the bank statement of the special account is where the finance office checks them."""
         lines = {line.payment_id: line for chunk in _chunks([p.payment_id for p in payments])
                  for line in session.scalars(select(OfflineStatementLine).where(OfflineStatementLine.payment_id.in_(chunk)))}
         out: list[GatewayRecord] = []
@@ -77,21 +82,5 @@ class OfflineGateway(PaymentGateway):
                 out.append(GatewayRecord(line.bank_txn_id, "payment", line.amount_fen, "succeeded"))
             else:
                 out.append(GatewayRecord(p.external_id, "payment", p.amount_fen, "succeeded"))
-        out.extend(_refund_instructions(session, [p.payment_id for p in payments]))
-        return out
+        return out + billing.refunds(session, [p.payment_id for p in payments])
 
-
-def _refund_instructions(session: Session, payment_ids: list[int]) -> list[GatewayRecord]:
-    """The refunds this gateway was asked to make. The offline channel keeps no refund record of its own
-    (the bank transfer is made outside the platform), so this reads the instructions billing stored.
-
-    Billing's public module offers no read of refunds yet; this one read of its table is the only use of
-    a billing model outside ``billing_cap.public`` in this plugin."""
-    from kehou.plugins.billing_cap.models import PaymentRefund
-
-    out: list[GatewayRecord] = []
-    for chunk in _chunks(payment_ids):
-        for r in session.scalars(select(PaymentRefund).where(PaymentRefund.payment_id.in_(chunk),
-                                                             PaymentRefund.status != "failed").order_by(PaymentRefund.id)):
-            out.append(GatewayRecord(r.external_id, "refund", r.amount_fen, r.status))
-    return out

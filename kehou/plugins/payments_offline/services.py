@@ -66,7 +66,7 @@ def school_for_reader(session: Session, actor: Actor, school_id: int) -> School:
 @dataclass(frozen=True)
 class HandReceipt:
     bank_txn_id: str
-    amount_fen: int
+    amount_fen: Any  # a JSON integer, checked here
     paid_on: str  # YYYY-MM-DD
     payer: str
     note: str = ""
@@ -97,8 +97,11 @@ def _validated(data: HandReceipt) -> tuple[str, dt.date, str, str]:
         raise ValidationFailed(f"交易流水号过长（最多{importer.MAX_TXN_ID}个字符）。", code="bank_txn_id_too_long",
                                field="bank_txn_id")
     amount = data.amount_fen
-    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
-        raise ValidationFailed("到账金额须为大于0的整数（单位：分）。", code="amount_invalid", field="amount_fen")
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        raise ValidationFailed("到账金额须为整数，单位分（如300元填30000），不能是文字或小数。", code="amount_invalid",
+                               field="amount_fen")
+    if amount <= 0:
+        raise ValidationFailed("到账金额须大于0（单位：分）。", code="amount_invalid", field="amount_fen")
     if amount > MAX_AMOUNT_FEN:
         raise ValidationFailed("单笔到账金额不能超过10万元。", code="amount_invalid", field="amount_fen")
     day = _paid_on(data.paid_on)
