@@ -20,6 +20,8 @@ from tests.factories import COUNTY, World
 def cli_env(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KEHOU_DATABASE_URL", ctx.settings.database.url)
     monkeypatch.setenv("KEHOU_DATA_DIR", str(ctx.settings.data_dir))
+    monkeypatch.setenv("KEHOU_SECRET_KEY", ctx.settings.security.secret_key)  # required off SQLite
+    monkeypatch.setenv("KEHOU_PII_KEY", ctx.settings.security.pii_key)
 
 
 def paid_bill(world: World) -> int:
