@@ -164,6 +164,12 @@ def bills_of_child(session: Session, actor: Actor, student_id: int) -> list[Bill
     return list(session.scalars(select(Bill).where(Bill.student_id == student_id).order_by(Bill.id)))
 
 
+def bill_of_enrolment(session: Session, enrolment_id: int) -> Bill | None:
+    """The bill that charged this enrolment's course, if any."""
+    return session.scalars(select(Bill).join(BillLine, BillLine.bill_id == Bill.id)
+                           .where(BillLine.enrolment_id == enrolment_id, BillLine.kind == "course")).first()
+
+
 def lines_of(session: Session, bill: Bill) -> list[BillLine]:
     return list(session.scalars(select(BillLine).where(BillLine.bill_id == bill.id).order_by(BillLine.id)))
 

@@ -42,8 +42,8 @@ def page(ctx: Context, session: Session, school_id: int, term_name: str | None) 
         values = access.settings(ctx, session, school.county_code)
     except PermissionDenied:
         raise NotFound("该校未通过本平台公示课后服务收费。", code="fees_not_published") from None
-    menus = [m for m in catalogue.menus(session, school_id=school_id) if m.status == "published"
-             and (term_name is None or m.term_name == term_name)]
+    published = [m for m in catalogue.menus(session, school_id=school_id) if m.status == "published"]
+    menus = [m for m in published if term_name is None or m.term_name == term_name]
     if not menus:
         raise NotFound("该校该学期尚未公布课后服务收费标准。", code="fees_not_published")
     menu = menus[-1]
@@ -56,7 +56,7 @@ def page(ctx: Context, session: Session, school_id: int, term_name: str | None) 
     out: dict[str, Any] = {
         "school": school.name, "school_id": school.id, "term_name": menu.term_name,
         "term": {"start": menu.term_start.isoformat(), "end": menu.term_end.isoformat()},
-        "terms": [m.term_name for m in catalogue.menus(session, school_id=school_id) if m.status == "published"],
+        "terms": [m.term_name for m in published],
         "courses": courses,
         "standard": {"term_cap_fen": policy.term_cap_fen, "lesson_cap_fen": policy.lesson_cap_fen,
                      "collector": COLLECTORS[policy.collector], "materials": "经机构统一购买，单独列示" if policy.materials_via == "provider"

@@ -20,9 +20,10 @@ from kehou.platform.context import Context
 from kehou.platform.notifications.services import notify_provider_users
 from kehou.platform.providers.models import Provider
 from kehou.plugins.billing_cap import access, ledger
+from kehou.plugins.billing_cap.bills import bill_of_enrolment
 from kehou.plugins.billing_cap.facts import EntryFacts, billable
 from kehou.plugins.billing_cap.ledger import Leg
-from kehou.plugins.billing_cap.models import Bill, BillLine, Settlement, SettlementLine
+from kehou.plugins.billing_cap.models import Bill, Settlement, SettlementLine
 from kehou.plugins.billing_cap.policy import FeePolicy, collector_key, yuan
 from kehou.plugins.billing_cap.rules import outcome
 from kehou.plugins.course_catalogue import public as catalogue
@@ -51,8 +52,7 @@ def draft(ctx: Context, session: Session, actor: Actor, school_id: int, period_s
         select(SettlementLine.lesson_id, SettlementLine.enrolment_id).join(Settlement, Settlement.id == SettlementLine.settlement_id)
         .where(Settlement.school_id == school_id))}
     for rec in billable(catalogue.enrolments(session, school_id=school_id)):
-        bill = session.scalars(select(Bill).join(BillLine, BillLine.bill_id == Bill.id)
-                               .where(BillLine.enrolment_id == rec.enrolment_id, BillLine.kind == "course")).first()
+        bill = bill_of_enrolment(session, rec.enrolment_id)
         if bill is None:  # joined after billing: charged by the term-end statement, but the lessons were taught
             if rec.county_code not in current:
                 current[rec.county_code] = access.fee_policy(ctx, session, rec.county_code)

@@ -24,12 +24,12 @@ from kehou.platform.context import Context
 from kehou.platform.notifications.models import Notification
 from kehou.platform.students import services as students
 from kehou.plugins.billing_cap import access, ledger
-from kehou.plugins.billing_cap.bills import _issue_one, outstanding, receivable, term_menu, waiver_percent
+from kehou.plugins.billing_cap.bills import _issue_one, bill_of_enrolment, outstanding, receivable, term_menu, waiver_percent
 from kehou.plugins.billing_cap.facts import EntryFacts, billable
 from kehou.plugins.billing_cap.ledger import Leg
-from kehou.plugins.billing_cap.models import Bill, BillLine, Payment, PaymentRefund, TermStatement
+from kehou.plugins.billing_cap.models import Bill, Payment, PaymentRefund, TermStatement
 from kehou.plugins.billing_cap.policy import FeePolicy, yuan
-from kehou.plugins.billing_cap.rules import Course, Outcome, family_share, outcome
+from kehou.plugins.billing_cap.rules import Outcome, family_share, outcome
 from kehou.plugins.course_catalogue import public as catalogue
 from kehou.timeutil import clock, utcnow
 
@@ -76,11 +76,6 @@ def _charge(session: Session, bill: Bill, *, key: str, amount: int, enrolment_id
                       Leg(f"deferred:{bill.collector}", -amount, enrolment_id)])
 
 
-def _bill_of(session: Session, rec: catalogue.EnrolmentRecord) -> Bill | None:
-    return session.scalars(select(Bill).join(BillLine, BillLine.bill_id == Bill.id)
-                           .where(BillLine.enrolment_id == rec.enrolment_id, BillLine.kind == "course")).first()
-
-
 # --- a provider's exit ------------------------------------------------------------------------
 
 
@@ -92,7 +87,7 @@ def exit_refunds(session: Session, actor: Actor, provider_id: int, county_code: 
     records = billable(catalogue.enrolments(session, county_code=county_code, provider_id=provider_id))
     sums = ledger.enrolment_sums(session, county_code, [r.enrolment_id for r in records])
     for rec in records:
-        bill = _bill_of(session, rec)
+        bill = bill_of_enrolment(session, rec.enrolment_id)
         if bill is None:
             continue
         bill = session.scalars(select(Bill).where(Bill.id == bill.id).with_for_update()).one()
