@@ -164,6 +164,12 @@ NOT_SHOWN_THE_SCHOOL = refuse(*DENIED, "parent", "provider", "police") + refuse(
 # Actors who do not see a settlement: not its school, provider or county.
 NOT_SHOWN_THE_SETTLEMENT = refuse(*DENIED, "parent", "police") + refuse(404, "settlement_not_found", "other_school_admin",
                                                                          "other_provider", "other_reviewer")
+AGREEMENT_404 = (404, "agreement_not_found")
+# Actors who do not see the tripartite agreement of ``agreement_in``: no party to it, not staff of its county.
+NOT_SHOWN_THE_AGREEMENT = refuse(*AGREEMENT_404, "other_parent", "other_school_admin", "other_provider", "other_reviewer",
+                                 "other_decider", "police", "culture", "admin")
+AGREEMENT_VALUES = {"parent_name": "王芳", "course": "少儿软笔书法", "schedule": "每周一 16:00-17:00，书法教室",
+                    "fee": "每学期320元", "materials": "40元", "refund_rule": "退费规则第1版：开课前全额退费"}
 OFFERING_BODY = {"county_code": COUNTY, "title": "少儿围棋", "category": "体育艺术", "grades": [2, 3, 4], "sessions_per_week": 1,
                  "minutes": 60, "capacity": 24, "fee_fen": 28000, "instructor_id": At("staff_id")}
 SPRING_MENU = {"opens_at": "2027-02-20T00:00:00Z", "closes_at": "2027-02-25T00:00:00Z", "service_start": "15:30",
@@ -420,6 +426,31 @@ CASES: list[Case] = [
     Case("POST", "/api/v1/bank-statement-lines/{line_id:int}/match", ANON
          + refuse(403, "statement_denied", "parent", "provider", "reviewer1") + refuse(404, "statement_line_not_found", "other_school_admin"),
          allowed=("school_admin",), state="billing_unmatched", body={"bill_id": At("bill_id")}),
+    # agreements: the parties read, sign, terminate and renew; county staff read their county's; county templates
+    Case("GET", "/api/v1/agreements", ANON, allowed=("parent", "school_admin", "provider", "reviewer1", "police"),
+         state="agreement"),
+    Case("GET", "/api/v1/agreements/{agreement_id:int}", ANON + NOT_SHOWN_THE_AGREEMENT,
+         allowed=("parent", "school_admin", "provider", "reviewer1", "decider"), state="agreement"),
+    Case("GET", "/api/v1/agreements/{agreement_id:int}/pdf", ANON + NOT_SHOWN_THE_AGREEMENT,
+         allowed=("parent", "school_admin", "provider", "reviewer1"), state="agreement"),
+    Case("POST", "/api/v1/agreements/{agreement_id:int}/sign", ANON + NOT_SHOWN_THE_AGREEMENT
+         + refuse(403, "not_a_party", "reviewer1", "decider"),
+         allowed=("parent", "school_admin", "provider"), state="agreement", body={"pdf_sha256": At("pdf_sha256")}),
+    Case("POST", "/api/v1/agreements/{agreement_id:int}/terminate", ANON + NOT_SHOWN_THE_AGREEMENT
+         + refuse(403, "decide_right_required", "reviewer1"),
+         allowed=("school_admin", "parent", "provider", "decider"), state="agreement", body={"reason": "学生转学"}),
+    Case("POST", "/api/v1/agreements/{agreement_id:int}/renew", ANON + NOT_SHOWN_THE_AGREEMENT
+         + refuse(403, "renew_denied", "parent") + refuse(403, "not_a_party", "reviewer1", "decider"),
+         allowed=("provider", "school_admin"), ok_status=201, state="agreement",
+         body={"subject": "tripartite:renewed:2026-2027学年第二学期", "term_name": "2026-2027学年第二学期"}),
+    Case("GET", "/api/v1/counties/{code:str}/agreement-templates", ANON
+         + refuse(*DENIED, "provider", "parent", "school_admin", "police", "other_reviewer", "other_decider"),
+         allowed=("reviewer1", "decider", "admin")),
+    Case("POST", "/api/v1/counties/{code:str}/agreement-templates", ANON
+         + refuse(*DENIED, "provider", "parent", "school_admin", "police", "other_decider", "admin")
+         + refuse(403, "decide_right_required", "reviewer1"),
+         allowed=("decider",), ok_status=201,
+         body={"kind": "admission", "title": "准入协议", "body": "准入类别：{categories}；有效期：{period}。"}),
 ]
 
 
@@ -634,6 +665,25 @@ def billing_in(world: World, state: str) -> dict[str, Any]:
     return values
 
 
+def agreement_in(world: World, state: str) -> dict[str, Any]:
+    """A tripartite agreement in COUNTY, unsigned: ``school``, the guardian ``parent`` of a child there and
+    ``provider`` (agreement)."""
+    from kehou.platform.agreements import services as agreements
+    from tests import catalogue_setup as cs
+
+    assert state == "agreement", state
+    kid = cs.child(world, "李小明")
+    parties = [agreements.Party("school", str(world.school_ids["school"]), "西湖小学"),
+               agreements.Party("parent", str(kid), "王芳（学生李小明的监护人）"),
+               agreements.Party("provider", str(world.provider_ids["provider"]), "西湖青少年美术中心")]
+    with world.ctx.db.write_session() as s:
+        a = agreements.ensure(world.ctx, s, world.actor("school_admin"), kind="tripartite", county_code=COUNTY,
+                              subject=f"tripartite:{kid}:2026-2027学年第一学期", parties=parties, values=AGREEMENT_VALUES,
+                              term_name="2026-2027学年第一学期")
+        s.commit()
+        return {"agreement_id": a.id, "pdf_sha256": a.pdf_sha256}
+
+
 def blocking_finding(world: World, s: Any, app_id: int) -> str:
     """Reject the provider's insurance, vet the application now; the fingerprint of the block that follows."""
     ctx = world.ctx
@@ -657,6 +707,8 @@ def prepare(world: World, state: str | None, route: str = "") -> dict[str, Any]:
         values |= catalogue_in(world, state)
     elif state is not None and state.startswith("billing"):
         values |= billing_in(world, state)
+    elif state is not None and state.startswith("agreement"):
+        values |= agreement_in(world, state)
     elif state is not None:
         values |= application_in(world, state)
         with world.ctx.db.read_session() as s:

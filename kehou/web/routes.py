@@ -8,6 +8,7 @@ from typing import Any
 def core_routes() -> list[Any]:
     from kehou.platform.accounts.api import AccountsApi
     from kehou.platform.admission.api import AdmissionApi
+    from kehou.platform.agreements.api import AgreementsApi
     from kehou.platform.audit.api import AuditApi
     from kehou.platform.counties.api import CountiesApi
     from kehou.platform.documents.api import DocumentsApi, signed_file
@@ -20,7 +21,7 @@ def core_routes() -> list[Any]:
     from kehou.web.health import healthz
     from kehou.web.views import html_routes
 
-    return [AccountsApi, AdmissionApi, AuditApi, CountiesApi, PolicyApi, ProvidersApi, PublicApi, DocumentsApi, VettingApi, BlacklistApi,
+    return [AccountsApi, AdmissionApi, AgreementsApi, AuditApi, CountiesApi, PolicyApi, ProvidersApi, PublicApi, DocumentsApi, VettingApi, BlacklistApi,
             StudentsApi,
             signed_file, healthz,
             *html_routes()]

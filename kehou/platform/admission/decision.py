@@ -16,6 +16,7 @@ from kehou.platform.admission.models import Application, WhitelistEntry
 from kehou.platform.admission.models import AppStatus as S
 from kehou.platform.admission.services import visible
 from kehou.platform.admission.workflow import transition
+from kehou.platform.agreements import services as agreements
 from kehou.platform.audit import services as audit
 from kehou.platform.context import Context
 from kehou.platform.policy import services as policy
@@ -98,6 +99,9 @@ def approve(ctx: Context, session: Session, actor: Actor, application_id: int, *
                  entity_id=entry.id, reason=reason, old=old,
                  new={"provider_id": app.provider_id, "categories": entry.categories, "valid_from": entry.valid_from,
                       "valid_until": entry.valid_until, "status": "active"})
+    agreements.ensure_admission(ctx, session, actor, county_code=app.county_code, provider_id=app.provider_id,
+                                application_id=app.id, categories=list(entry.categories), valid_from=entry.valid_from,
+                                valid_until=entry.valid_until)
     _announce(ctx, session, app, True)
     session.commit()
     return entry
