@@ -49,6 +49,9 @@ STAFF_GET = {
     "/county/billing": {"reviewer1", "decider", "other_reviewer"},  # each its own county
     "/provider/settlements": {"provider", "other_provider"},
     "/provider/settlements/{settlement}": {"provider"},
+    # agreements: anyone logged in lists their own; one agreement, its PDF and its forms: tests/test_agreements_pages.py
+    "/agreements": set(USERS),
+    "/county/agreement-templates": {"reviewer1", "decider", "other_reviewer"},  # each its own county's templates
     "/billing/settlements/{xlsx}": {"school_admin", "reviewer1", "decider", "provider", "admin"},
 }
 #: placeholder in STAFF_GET -> the route's path parameter
@@ -68,7 +71,9 @@ POSTS = {"/login", "/logout", "/register", "/provider/staff", "/provider/applica
          "/parent/children/{student_id:int}/enrol", "/parent/children/{student_id:int}/quit",
          "/parent/bills/{bill_id:int}/pay", "/school/billing/issue", "/school/billing/waivers", "/school/billing/close",
          "/school/billing/refunds", "/school/billing/settlements", "/school/settlements/{settlement_id:int}/approve",
-         "/school/settlements/{settlement_id:int}/paid", "/county/settlements/{settlement_id:int}/approve"}
+         "/school/settlements/{settlement_id:int}/paid", "/county/settlements/{settlement_id:int}/approve",
+         "/agreements/{agreement_id:int}/sign", "/agreements/{agreement_id:int}/terminate",
+         "/agreements/{agreement_id:int}/renew", "/county/agreement-templates"}
 
 
 def csrf(client: TestClient, path: str) -> str:
@@ -106,7 +111,8 @@ def test_every_html_route_is_listed(client) -> None:  # type: ignore[no-untyped-
         "/public/{code:str}", "/public/notices/{app_id:int}", "/healthz",
         "/fees/{school_id:int}",  # the public fee page of a school using billing: tests/test_billing_pages.py
         "/files/{key:path}",  # signed links: tests/test_documents.py
-        "/documents/{document_id:int}/download"}
+        "/documents/{document_id:int}/download",
+        "/agreements/{agreement_id:int}", "/agreements/{agreement_id:int}/pdf"}  # tests/test_agreements_pages.py
     for route in client.app.routes:
         if route.path.startswith(("/api/", "/schema", "/static")):
             continue

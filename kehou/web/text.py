@@ -16,6 +16,8 @@ COMMON = {
     "county_billing": "收费监管",
     "my_children": "我的孩子",
     "notifications": "消息",
+    "agreements": "协议",
+    "agreement_templates": "协议模板",
     "settings": "政策设置",
     "audit": "审计日志",
     "blacklist": "黑名单",

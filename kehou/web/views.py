@@ -8,6 +8,7 @@ from typing import Any
 def html_routes() -> list[Any]:
     from kehou.platform.accounts.views import AccountPages
     from kehou.platform.admission.views import AdmissionPages
+    from kehou.platform.agreements.views import AgreementPages
     from kehou.platform.audit.views import AuditPages
     from kehou.platform.documents.views import DocumentPages
     from kehou.platform.policy.views import PolicyPages
@@ -16,4 +17,4 @@ def html_routes() -> list[Any]:
     from kehou.vetting.blacklist_views import BlacklistPages
     from kehou.vetting.views import VettingPages
 
-    return [AccountPages, AdmissionPages, AuditPages, BlacklistPages, DocumentPages, PolicyPages, ProviderPages, PublicPages, VettingPages]
+    return [AccountPages, AdmissionPages, AgreementPages, AuditPages, BlacklistPages, DocumentPages, PolicyPages, ProviderPages, PublicPages, VettingPages]

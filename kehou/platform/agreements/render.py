@@ -45,7 +45,7 @@ def compose(title: str, parties: list[dict[str, str]], body: str) -> str:
         lines.append(f"{name}（{ROLE_LABELS[party['role']]}）：{party['label']}")
     lines += ["", *[line.rstrip() for line in body.strip().splitlines()], "", SIGNATURE_HEADING]
     for name, party in zip(PARTY_TITLES, parties, strict=False):
-        lines.append(f"{name}：{party['label']}　　签署人：＿＿＿＿＿＿　　签署日期：＿＿＿＿＿＿")
+        lines += [f"{name}：{party['label']}", "签署人：＿＿＿＿＿＿　　签署日期：＿＿＿＿＿＿"]
     lines.append("（电子签署记录以平台为准，核验时比对本文件的SHA-256摘要。）")
     return "\n".join(lines) + "\n"
 
@@ -55,7 +55,7 @@ def _styles() -> dict[str, ParagraphStyle]:
     body = ParagraphStyle("body", fontName=font, fontSize=11, leading=18, wordWrap="CJK", spaceAfter=2, firstLineIndent=0)
     return {
         "title": ParagraphStyle("title", parent=body, fontSize=17, leading=26, alignment=TA_CENTER, spaceAfter=10),
-        "heading": ParagraphStyle("heading", parent=body, fontSize=12.5, leading=20, spaceBefore=8, spaceAfter=3),
+        "heading": ParagraphStyle("heading", parent=body, fontSize=12.5, leading=20, spaceBefore=8, spaceAfter=3, keepWithNext=1),
         "body": body,
         "party": ParagraphStyle("party", parent=body, fontSize=11.5, leading=19),
         "sign": ParagraphStyle("sign", parent=body, leading=26),
