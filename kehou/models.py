@@ -7,6 +7,7 @@ from kehou.platform.admission import models as _admission  # noqa: F401
 from kehou.platform.audit import models as _audit  # noqa: F401
 from kehou.platform.counties import models as _counties  # noqa: F401
 from kehou.platform.documents import models as _documents  # noqa: F401
+from kehou.platform.exits import models as _exits  # noqa: F401
 from kehou.platform.notifications import models as _notifications  # noqa: F401
 from kehou.platform.policy import models as _policy  # noqa: F401
 from kehou.platform.providers import models as _providers  # noqa: F401

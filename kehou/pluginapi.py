@@ -21,6 +21,7 @@ __all__ = [
     "CliCommand",
     "GatewayRecord",
     "PaymentGateway",
+    "ExitProposal",
     "PaymentSnapshot",
     "CourseOffering",
     "EnrolledCourse",
@@ -120,6 +121,27 @@ class ApplicationDecided:
     categories: tuple[str, ...]
     reason: str
     decided_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class ExitProposal:
+    """An exit proposed for a provider in a county, e.g. by evaluation below the county's threshold.
+    ``key`` makes it idempotent (e.g. ``"evaluation:2026-2027学年第一学期:17"``); ``evidence`` is a
+    list of JSON-able dicts (indicator, value, threshold, source) shown to the bureau and the provider.
+    ``grounds`` are keys of :data:`kehou.platform.exits.workflow.GROUNDS`."""
+
+    key: str
+    provider_id: int
+    county_code: str
+    summary: str
+    grounds: tuple[str, ...] = ("failed_evaluation",)
+    evidence: tuple[dict[str, Any], ...] = ()
+    trigger: str = "evaluation"
+
+    def as_kwargs(self) -> dict[str, Any]:
+        return {"key": self.key, "provider_id": self.provider_id, "county_code": self.county_code,
+                "summary": self.summary, "grounds": list(self.grounds), "evidence": list(self.evidence),
+                "trigger": self.trigger}
 
 
 @dataclass(frozen=True)

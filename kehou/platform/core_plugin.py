@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from kehou.pluginapi import ApplicationDecided, PeriodicTask, SettingSpec, Term, at_least, between, dict_items, hookimpl
+from kehou.pluginapi import ApplicationDecided, ExitProposal, PeriodicTask, SettingSpec, Term, at_least, between, dict_items, hookimpl
 
 DEFAULT_CATEGORIES = ["优秀传统文化", "体育艺术", "劳动实践", "心理健康", "科普", "阅读", "社团兴趣"]
 
@@ -28,6 +28,11 @@ CORE_SETTINGS = [
     SettingSpec("admission.renewal_window_days", int, 60, "到期前多少天提醒留库审查", check=at_least(0)),
     SettingSpec("catalogue.categories", list, DEFAULT_CATEGORIES, "课程类别"),
     SettingSpec("plugins.enabled", list, [], "本区县启用的插件"),
+    SettingSpec("exits.rectify_days", int, 30, "警告后的整改期限（天）", check=between(1, 365)),
+    SettingSpec("exits.appeal_days", int, 15, "清退决定的申诉期（天）", check=between(1, 90)),
+    SettingSpec("exits.appeal_decision_days", int, 30, "申诉处理期限（天）", check=between(1, 180)),
+    SettingSpec("exits.blacklist_years", int, 3, "清退后列入黑名单的年限", "0 表示不列入", check=between(0, 20)),
+    SettingSpec("exits.voluntary_notice_days", int, 30, "主动退出须提前告知的天数", check=between(0, 180)),
 ]
 
 
@@ -42,6 +47,7 @@ def kehou_register_periodic_tasks() -> list[PeriodicTask]:
         PeriodicTask("close-ended-notices", "kehou.admission.close_ended_notices", 600.0),
         PeriodicTask("whitelist-expiry", "kehou.admission.review_whitelist_expiry", 3600.0),
         PeriodicTask("nightly-vetting", "kehou.vetting.nightly", 86400.0),
+        PeriodicTask("exits-finalise-due", "kehou.exits.finalise_due", 3600.0),
     ]
 
 
@@ -60,3 +66,11 @@ def kehou_application_decided(decision: ApplicationDecided) -> None:
     from kehou.tasks.app import enqueue
 
     enqueue("kehou.admission.notify_decision", application_id=decision.application_id)
+
+
+@hookimpl
+def kehou_exit_proposed(proposal: ExitProposal) -> None:
+    """Evaluation (or any plugin) proposed an exit: open a case for the bureau, with the evidence."""
+    from kehou.tasks.app import enqueue
+
+    enqueue("kehou.exits.open_proposal", **proposal.as_kwargs())

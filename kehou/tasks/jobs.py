@@ -70,7 +70,29 @@ def vetting_nightly() -> dict[str, int]:
         return monitor.nightly(ctx, session)
 
 
+def exits_finalise_due() -> list[int]:
+    """Carry out exits whose appeal window lapsed and voluntary exits whose day has come."""
+    from kehou.platform.exits import services as exits
+    from kehou.tasks.app import get_context
+
+    ctx = get_context()
+    with ctx.db.write_session() as session:
+        return exits.finalise_due(ctx, session)
+
+
+def exits_open_proposal(**proposal: Any) -> int:
+    """Open the exit case an evaluation proposed (idempotent by the proposal's key)."""
+    from kehou.platform.exits import proposals
+    from kehou.tasks.app import get_context
+
+    ctx = get_context()
+    with ctx.db.write_session() as session:
+        return proposals.open_case(ctx, session, proposal)
+
+
 TASKS = {
+    "kehou.exits.finalise_due": exits_finalise_due,
+    "kehou.exits.open_proposal": exits_open_proposal,
     "kehou.vetting.run": vetting_run,
     "kehou.vetting.nightly": vetting_nightly,
     "kehou.admission.notify_decision": notify_decision,

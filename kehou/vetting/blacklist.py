@@ -23,6 +23,7 @@ Rows already on the county's list (same kind and identifier) count as
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import re
@@ -33,7 +34,7 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -44,7 +45,7 @@ from kehou.platform.context import Context
 from kehou.platform.counties.models import Region
 from kehou.platform.pii import show_last4
 from kehou.platform.providers.identifiers import validate_resident_id, validate_uscc
-from kehou.timeutil import utcnow
+from kehou.timeutil import clock, utcnow
 from kehou.vetting.models import BlacklistEntry
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -403,6 +404,18 @@ def _taken_meanwhile(session: Session, county_code: str, keys: set[tuple[str, st
     return taken
 
 
+def listed_on(day: dt.date) -> Any:
+    """A SQL condition: the entry is in force on ``day`` (an exit's blacklisting has an end)."""
+    return or_(BlacklistEntry.expires_on.is_(None), BlacklistEntry.expires_on >= day)
+
+
+def organisation_listed(ctx: Context, session: Session, county_code: str, uscc: str) -> BlacklistEntry | None:
+    """The county's entry in force today for this organisation, if any."""
+    return session.scalars(select(BlacklistEntry).where(
+        BlacklistEntry.county_code == county_code, BlacklistEntry.kind == "organisation",
+        BlacklistEntry.keyed_hash == ctx.vault.keyed_hash(uscc), listed_on(clock.today_local()))).first()
+
+
 def list_entries(session: Session, actor: Actor, county_code: str) -> list[BlacklistEntry]:
     """The county's blacklist, newest first (county staff of that county, platform admin)."""
     _require_reader(actor, county_code)
@@ -438,4 +451,5 @@ def entry_out(entry: BlacklistEntry) -> dict[str, Any]:
     """What the API shows of an entry: never the keyed hash."""
     return {"id": entry.id, "kind": entry.kind, "kind_label": KIND_LABELS.get(entry.kind, entry.kind),
             "label": entry.label, "reason": entry.reason, "source": entry.source,
-            "imported_at": entry.imported_at.isoformat()}
+            "imported_at": entry.imported_at.isoformat(),
+            "expires_on": entry.expires_on.isoformat() if entry.expires_on else None}

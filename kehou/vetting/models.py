@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kehou.db import Base, UTCDateTime
@@ -71,3 +71,5 @@ class BlacklistEntry(Base):
     source: Mapped[str] = mapped_column(String(200), default="")
     imported_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    expires_on: Mapped[dt.date | None] = mapped_column(Date)  # listed until this day (an exit's period); None: no end
+    exit_case_id: Mapped[int | None] = mapped_column(ForeignKey("exit_case.id"))

@@ -20,6 +20,7 @@ from kehou.platform.policy import services as policy
 from kehou.platform.providers.models import Provider, Staff
 from kehou.timeutil import clock, utcnow
 from kehou.vetting.engine import collect_rules, run_rules, summarise
+from kehou.vetting.blacklist import listed_on
 from kehou.vetting.models import BlacklistEntry, VettingFinding, VettingOverride, VettingRun
 from kehou.vetting.types import (
     CourseSnapshot,
@@ -75,7 +76,7 @@ def build_input(ctx: Context, session: Session, provider_id: int, county_code: s
                         for c in application.proposed_courses or [])
         statement = application.statement
     blacklist = frozenset((b.kind, b.keyed_hash) for b in session.scalars(
-        select(BlacklistEntry).where(BlacklistEntry.county_code == county_code)))
+        select(BlacklistEntry).where(BlacklistEntry.county_code == county_code, listed_on(clock.today_local()))))
     return VettingInput(
         county_code=county_code, today=clock.today_local(),
         period_end=_period_end(ctx, session, county_code, provider_id, application),

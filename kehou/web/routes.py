@@ -12,6 +12,7 @@ def core_routes() -> list[Any]:
     from kehou.platform.audit.api import AuditApi
     from kehou.platform.counties.api import CountiesApi
     from kehou.platform.documents.api import DocumentsApi, signed_file
+    from kehou.platform.exits.api import ExitsApi
     from kehou.platform.policy.api import PolicyApi
     from kehou.platform.providers.api import ProvidersApi
     from kehou.platform.students.api import StudentsApi
@@ -22,6 +23,6 @@ def core_routes() -> list[Any]:
     from kehou.web.views import html_routes
 
     return [AccountsApi, AdmissionApi, AgreementsApi, AuditApi, CountiesApi, PolicyApi, ProvidersApi, PublicApi, DocumentsApi, VettingApi, BlacklistApi,
-            StudentsApi,
+            StudentsApi, ExitsApi,
             signed_file, healthz,
             *html_routes()]

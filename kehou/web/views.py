@@ -11,10 +11,11 @@ def html_routes() -> list[Any]:
     from kehou.platform.agreements.views import AgreementPages
     from kehou.platform.audit.views import AuditPages
     from kehou.platform.documents.views import DocumentPages
+    from kehou.platform.exits.views import ExitPages
     from kehou.platform.policy.views import PolicyPages
     from kehou.platform.providers.views import ProviderPages
     from kehou.platform.transparency.views import PublicPages
     from kehou.vetting.blacklist_views import BlacklistPages
     from kehou.vetting.views import VettingPages
 
-    return [AccountPages, AdmissionPages, AgreementPages, AuditPages, BlacklistPages, DocumentPages, PolicyPages, ProviderPages, PublicPages, VettingPages]
+    return [AccountPages, AdmissionPages, AgreementPages, AuditPages, BlacklistPages, DocumentPages, ExitPages, PolicyPages, ProviderPages, PublicPages, VettingPages]

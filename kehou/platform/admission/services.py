@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kehou.errors import NotFound, PermissionDenied, ValidationFailed
+from kehou.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kehou.platform.actor import Actor
 from kehou.platform.admission.models import AppKind, Application, WhitelistEntry
 from kehou.platform.admission.models import AppStatus as S
@@ -91,6 +91,13 @@ def create(ctx: Context, session: Session, actor: Actor, *, county_code: str, ca
             f"{region.name}不接受「{ORG_TYPE_LABELS[provider.org_type]}」类机构参与课后服务。",
             code="org_type_barred", field="county_code",
         )
+    from kehou.vetting.blacklist import organisation_listed
+
+    banned = organisation_listed(ctx, session, county_code, provider.uscc)
+    if banned is not None:
+        until = f"，至{banned.expires_on}" if banned.expires_on else ""
+        raise Conflict(f"贵机构在{region.name}黑名单中（{banned.reason}{until}），不能申请准入。",
+                       code="provider_blacklisted", field="county_code")
     open_count = session.scalar(
         select(func.count()).where(
             Application.provider_id == provider.id, Application.county_code == county_code, Application.status.in_(OPEN)
@@ -106,7 +113,7 @@ def create(ctx: Context, session: Session, actor: Actor, *, county_code: str, ca
     app = Application(
         provider_id=provider.id,
         county_code=county_code,
-        kind=AppKind.renewal if listed is not None else AppKind.initial,
+        kind=AppKind.renewal if listed is not None and listed.status in ("active", "suspended") else AppKind.initial,
         status=S.draft,
         categories=cats,
         statement=(statement or "").strip()[:5000],

@@ -28,7 +28,7 @@ class PublicApi(Controller):
     def whitelist(self, code: FromPath[str], db: DB) -> dict[str, Any]:
         region = queries.county(db, code)
         return {"county_code": code, "county_name": region.name, "providers": queries.whitelist(db, code),
-                "suspended": queries.suspended(db, code)}
+                "suspended": queries.suspended(db, code), "exited": queries.exits(db, code)}
 
     @get("/counties/{code:str}/notices", sync_to_thread=True, summary="Notices in progress (公示)")
     def notices(self, code: FromPath[str], db: DB) -> list[dict[str, Any]]:

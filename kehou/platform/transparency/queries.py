@@ -50,6 +50,24 @@ def suspended(session: Session, code: str) -> list[dict[str, Any]]:
                             "since": fmt_local(e.updated_at, with_time=False)} for e, p in rows]
 
 
+def exits(session: Session, code: str) -> list[dict[str, Any]]:
+    """Providers that left the county: expelled (with the reason and how long they are barred) or
+    by their own choice."""
+    from kehou.platform.exits.models import ExitCase
+    from kehou.platform.exits.workflow import GROUNDS, TRIGGERS
+
+    rows = session.execute(
+        select(ExitCase, Provider).join(Provider, Provider.id == ExitCase.provider_id)
+        .where(ExitCase.county_code == code, ExitCase.status == "exited")
+        .order_by(ExitCase.effective_on.desc(), ExitCase.id.desc())
+    )
+    return [_provider(p) | {"effective_on": c.effective_on.isoformat() if c.effective_on else "",
+                            "kind": TRIGGERS.get(c.trigger, c.trigger), "voluntary": c.trigger == "voluntary",
+                            "grounds": [GROUNDS.get(g, g) for g in c.grounds], "reason": c.summary,
+                            "blacklist_until": c.blacklist_until.isoformat() if c.blacklist_until else None}
+            for c, p in rows]
+
+
 def notices(session: Session, code: str) -> list[dict[str, Any]]:
     today = clock.today_local()
     rows = session.execute(

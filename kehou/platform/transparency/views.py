@@ -24,7 +24,8 @@ COUNTY = {
     "name": "机构名称", "uscc": "统一社会信用代码", "type": "机构类型", "categories": "服务类别", "valid": "有效期",
     "notice_period": "公示期", "deadline": "截止", "object": "查看并提出异议", "result": "结果", "date": "日期",
     "approved": "准入", "rejected": "不予准入", "empty": "暂无", "suspended": "暂停服务的机构", "reason": "原因",
-    "since": "暂停日期",
+    "since": "暂停日期", "exited": "已退出的机构", "exit_date": "退出日期", "exit_kind": "退出方式", "grounds": "事由",
+    "barred_until": "禁止再次申请至",
 }
 NOTICE = {
     "title": "准入公示", "intro": "公示期内，任何单位和个人均可实名提出异议，并提供联系方式和证据。",
@@ -49,6 +50,7 @@ class PublicPages(Controller):
     def county(self, request: Request[Any, Any, Any], code: FromPath[str], db: DB, actor: Who) -> Template:
         region = queries.county(db, code)
         return render(request, "public_county.html", actor, COUNTY, region=region, whitelist=queries.whitelist(db, code), suspended=queries.suspended(db, code),
+                      exits=queries.exits(db, code),
                       notices=queries.notices(db, code), decisions=queries.decisions(db, code))
 
     @get("/public/notices/{app_id:int}", sync_to_thread=True)
