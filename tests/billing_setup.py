@@ -14,7 +14,7 @@ from kehou.platform.policy import services as policy
 from kehou.plugins.billing_cap import bills, ledger
 from kehou.plugins.course_catalogue import enrolment, lessons
 from kehou.plugins.course_catalogue import public as catalogue
-from kehou.plugins.course_catalogue.models import Lesson
+from kehou.plugins.course_catalogue.models import Entry, Lesson
 from kehou.timeutil import clock
 from tests import catalogue_setup as cs
 from tests.factories import ADMIN, COUNTY, World
@@ -68,6 +68,11 @@ def deliver(world: World, lesson_id: int, marks: dict[int, str], *, provider: st
         le = s.get(Lesson, lesson_id)
         assert le is not None
         day = le.day
+    with world.ctx.db.read_session() as s:
+        entry_id = s.get(Lesson, lesson_id).entry_id
+        signed = lessons.service_signed(s, s.get(Entry, entry_id))
+    if not signed:
+        cs.sign_service(world, entry_id, provider, admin)
     clock.reset()
     clock.advance(dt.datetime.combine(day, dt.time(8)) - dt.datetime.combine(clock.today_local(), dt.time(8)))
     try:

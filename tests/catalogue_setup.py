@@ -151,3 +151,21 @@ def ready(world: World) -> Catalogue:
     publish(world, m)
     cat.students["xiaoming"] = child(world, "小明")
     return cat
+
+
+def sign_service(world: World, entry_id: int, provider: str = "provider", admin: str = "school_admin") -> None:
+    """Both parties sign the service agreement covering the entry (made when its menu was published)."""
+    from kehou.platform.agreements import services as agreements
+    from kehou.platform.agreements.models import Agreement
+    from kehou.plugins.course_catalogue.agreements import service_subject
+    from kehou.plugins.course_catalogue.models import Entry, Menu
+
+    ctx = world.ctx
+    with ctx.db.read_session() as s:
+        entry = s.get(Entry, entry_id)
+        subject = service_subject(entry.school_id, entry.provider_id, s.get(Menu, entry.menu_id).term_name)
+        row = s.scalars(select(Agreement).where(Agreement.subject == subject)).one()
+        agreement_id, digest = row.id, row.pdf_sha256
+    for who in (admin, provider):
+        with ctx.db.write_session() as s:
+            agreements.sign(ctx, s, world.actor(who), agreement_id, pdf_sha256=digest)

@@ -229,6 +229,10 @@ def test_provider_checks_in_on_the_lesson_day(ctx, world: World) -> None:
         assert "少儿软笔书法" in page and "西湖小学" in page and "16:00-17:00" in page and "待上课" in page
         resp = send(prov, f"/provider/lessons/{lesson.id}/check-in", "/provider/lessons",
                     {"staff_id": str(cs.staff_id(world, "provider"))})
+        assert "服务协议尚未由双方全部签署" in flash(resp.text)
+        cs.sign_service(world, cat.entries["calligraphy"])
+        resp = send(prov, f"/provider/lessons/{lesson.id}/check-in", "/provider/lessons",
+                    {"staff_id": str(cs.staff_id(world, "provider"))})
         assert "已签到" in flash(resp.text) and "王老师" in resp.text
     with browser(ctx, "other_provider") as other:
         assert "少儿软笔书法" not in other.get("/provider/lessons").text

@@ -259,8 +259,18 @@ def test_an_offering_of_another_county_never_reaches_this_countys_schools(client
         "offering_id": theirs, "venue": "操场", "capacity": 10, "slots": [{"weekday": 3, "start": "16:00"}]}), 404, "offering_not_found")
 
 
+def bs_term(ctx: Context, menu_id: int) -> str:
+    from kehou.plugins.course_catalogue.models import Menu
+
+    with ctx.db.read_session() as s:
+        return s.get(Menu, menu_id).term_name
+
+
 def test_lessons_check_in_attendance_and_a_parent_dispute(client: TestClient, ctx: Context, world: World) -> None:
+    from kehou.platform.agreements import services as agreements
+    from kehou.platform.agreements.models import Agreement
     from kehou.plugins.course_catalogue import public
+    from kehou.plugins.course_catalogue.agreements import service_subject
     from kehou.timeutil import SHANGHAI, clock
 
     cat = cs.ready(world)
@@ -274,6 +284,17 @@ def test_lessons_check_in_attendance_and_a_parent_dispute(client: TestClient, ct
     err(client.get(f"/api/v1/entries/{entry}/lessons", headers=token_headers(client, "other_provider")), 404, "entry_not_found")
     staff = cs.staff_id(world, "provider")
     err(client.post(f"/api/v1/lessons/{first['id']}/check-in", headers=prov, json={"staff_id": staff}), 409, "check_in_wrong_day")
+    subject = service_subject(world.school_ids["school"], world.provider_ids["provider"], bs_term(ctx, cat.menu_id))
+    with ctx.db.read_session() as s:
+        made = s.scalars(select(Agreement).where(Agreement.subject == subject)).one()
+        assert made.status == "draft" and "少儿软笔书法" in made.text and "国画入门" in made.text
+    cs.sign_service(world, entry)
+    with ctx.db.read_session() as s:
+        assert agreements.fully_signed(s, subject)
+    # a course added to the published menu changes the agreement's text: both signatures are void
+    cs.place(world, cat.menu_id, cs.offering(world, "provider", "少儿篆刻"), [(2, "16:00")], venue="篆刻教室")
+    with ctx.db.read_session() as s:
+        assert "少儿篆刻" in s.get(Agreement, made.id).text and not agreements.fully_signed(s, subject)
     day = dt.date.fromisoformat(first["day"])
     target = dt.datetime.combine(day, dt.time(15, 50), tzinfo=SHANGHAI)
     clock.advance(target - clock.now())
@@ -282,7 +303,19 @@ def test_lessons_check_in_attendance_and_a_parent_dispute(client: TestClient, ct
         400, "instructor_not_vetted")
     err(client.post(f"/api/v1/lessons/{first['id']}/check-in", headers=token_headers(client, "other_provider"),
                     json={"staff_id": staff}), 404, "lesson_not_found")
-    assert ok(client.post(f"/api/v1/lessons/{first['id']}/check-in", headers=prov, json={"staff_id": staff}))["status"] == "delivered"
+    # the course cannot start before the school and the provider have both signed the service agreement
+    check_in = f"/api/v1/lessons/{first['id']}/check-in"
+    unsigned = err(client.post(check_in, headers=prov, json={"staff_id": staff}), 409, "service_agreement_unsigned")
+    assert "服务协议" in unsigned["message"]
+    with ctx.db.read_session() as s:
+        agreement = s.scalars(select(Agreement).where(Agreement.subject == subject)).one()
+        digest = agreement.pdf_sha256
+    with ctx.db.write_session() as s:
+        agreements.sign(ctx, s, world.actor("school_admin"), agreement.id, pdf_sha256=digest)
+    err(client.post(check_in, headers=prov, json={"staff_id": staff}), 409, "service_agreement_unsigned")  # one party is not enough
+    with ctx.db.write_session() as s:
+        agreements.sign(ctx, s, world.actor("provider"), agreement.id, pdf_sha256=digest)
+    assert ok(client.post(check_in, headers=prov, json={"staff_id": staff}))["status"] == "delivered"
     url = f"/api/v1/lessons/{first['id']}/attendance"
     err(client.post(url, headers=school, json={"marks": [{"student_id": sid, "status": "leave"}]}), 400, "leave_reason_required")
     err(client.post(url, headers=school, json={"marks": [{"student_id": sid, "status": "late"}]}), 400, "attendance_status_invalid")

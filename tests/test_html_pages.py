@@ -52,11 +52,16 @@ STAFF_GET = {
     # agreements: anyone logged in lists their own; one agreement, its PDF and its forms: tests/test_agreements_pages.py
     "/agreements": set(USERS),
     "/county/agreement-templates": {"reviewer1", "decider", "other_reviewer"},  # each its own county's templates
+    # the exit mechanism (steps through the forms: tests/test_exit_pages.py)
+    "/county/exits": {"reviewer1", "decider", "other_reviewer"},  # each its own county's cases
+    "/provider/exits": {"provider", "other_provider"},
+    "/exits/{case}": {"provider", "reviewer1", "decider", "admin"},
     "/billing/settlements/{xlsx}": {"school_admin", "reviewer1", "decider", "provider", "admin"},
 }
 #: placeholder in STAFF_GET -> the route's path parameter
 PLACEHOLDERS = {"{app}": "{app_id:int}", "{menu}": "{menu_id:int}", "{child}": "{student_id:int}", "{bill}": "{bill_id:int}",
-                "{settlement}": "{settlement_id:int}", "{xlsx}": "{file_name:str}"}
+                "{settlement}": "{settlement_id:int}", "{xlsx}": "{file_name:str}",
+                "{case}": "{case_id:int}"}
 # POST routes, each checked below, in test_browser_admission.py, test_browser_catalogue.py or test_billing_pages.py
 POSTS = {"/login", "/logout", "/register", "/provider/staff", "/provider/applications", "/desk/settings",
          "/provider/applications/{app_id:int}/{action:str}", "/desk/applications/{app_id:int}/{action:str}",
@@ -73,7 +78,9 @@ POSTS = {"/login", "/logout", "/register", "/provider/staff", "/provider/applica
          "/school/billing/refunds", "/school/billing/settlements", "/school/settlements/{settlement_id:int}/approve",
          "/school/settlements/{settlement_id:int}/paid", "/county/settlements/{settlement_id:int}/approve",
          "/agreements/{agreement_id:int}/sign", "/agreements/{agreement_id:int}/terminate",
-         "/agreements/{agreement_id:int}/renew", "/county/agreement-templates"}
+         "/agreements/{agreement_id:int}/renew", "/county/agreement-templates",
+         "/county/exits", "/provider/exits/notice", "/exits/{case_id:int}/{action:str}",
+         "/parent/children/{student_id:int}/agreement"}
 
 
 def csrf(client: TestClient, path: str) -> str:
@@ -139,6 +146,10 @@ def test_pages_refuse_everyone_else(ctx, world: World, app_id: int, path: str) -
         bill = billing_in(world, "billing_settlement")
         url = url.replace("{bill}", str(bill["bill_id"])).replace("{settlement}", str(bill["settlement_id"]))
         url = url.replace("{xlsx}", f"{bill['settlement_id']}.xlsx")
+    if "{case}" in url:
+        from tests.test_permissions import exit_in
+
+        url = url.replace("{case}", str(exit_in(world, "exit_proposed")["case_id"]))
     with browser(ctx, None) as anon:
         resp = anon.get(url, follow_redirects=False)
         assert resp.status_code == 303 and resp.headers["location"].startswith("/login")

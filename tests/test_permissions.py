@@ -164,6 +164,12 @@ NOT_SHOWN_THE_SCHOOL = refuse(*DENIED, "parent", "provider", "police") + refuse(
 # Actors who do not see a settlement: not its school, provider or county.
 NOT_SHOWN_THE_SETTLEMENT = refuse(*DENIED, "parent", "police") + refuse(404, "settlement_not_found", "other_school_admin",
                                                                          "other_provider", "other_reviewer")
+EXIT_404 = (404, "exit_case_not_found")
+# Actors refused by the county's steps on an exit case: not county staff of its county.
+NOT_COUNTY_EXIT_STAFF = refuse(*DENIED, "provider", "parent", "school_admin", "police", "admin") + refuse(*EXIT_404, "other_reviewer",
+                                                                                                         "other_decider")
+# Actors refused by the provider's answers in its exit case.
+NOT_THE_EXITING_PROVIDER = refuse(*DENIED, "reviewer1", "decider", "parent", "school_admin") + refuse(*EXIT_404, "other_provider")
 AGREEMENT_404 = (404, "agreement_not_found")
 # Actors who do not see the tripartite agreement of ``agreement_in``: no party to it, not staff of its county.
 NOT_SHOWN_THE_AGREEMENT = refuse(*AGREEMENT_404, "other_parent", "other_school_admin", "other_provider", "other_reviewer",
@@ -367,6 +373,10 @@ CASES: list[Case] = [
          state="catalogue_enrolled", body={"reason": "与兴趣班冲突"}),
     Case("GET", "/api/v1/children/{student_id:int}/timetable", ANON + NOT_THE_PARENT, allowed=("parent",),
          state="catalogue_enrolled"),
+    Case("GET", "/api/v1/children/{student_id:int}/agreements", ANON + NOT_THE_PARENT, allowed=("parent",),
+         state="catalogue_enrolled"),
+    Case("POST", "/api/v1/children/{student_id:int}/enrolments/{entry_id:int}/agreement", ANON + NOT_THE_PARENT,
+         allowed=("parent",), state="catalogue_enrolled"),
     Case("POST", "/api/v1/children/{student_id:int}/lessons/{lesson_id:int}/attendance", ANON + NOT_THE_PARENT,
          allowed=("parent",), state="catalogue_marked", body={"confirm": True}),
     # billing: bills, waivers, statements (the school), payments (the family), settlements, the ledger
@@ -451,6 +461,43 @@ CASES: list[Case] = [
          + refuse(403, "decide_right_required", "reviewer1"),
          allowed=("decider",), ok_status=201,
          body={"kind": "admission", "title": "准入协议", "body": "准入类别：{categories}；有效期：{period}。"}),
+    # the exit mechanism: the county's steps, the provider's answers (tests/test_exits.py for the rules)
+    Case("GET", "/api/v1/counties/{code:str}/exit-cases", ANON + refuse(*DENIED, "provider", "parent", "school_admin", "police",
+                                                                         "other_reviewer"),
+         allowed=("reviewer1", "decider", "admin"), state="exit_proposed"),
+    Case("POST", "/api/v1/counties/{code:str}/exit-cases", ANON + refuse(*DENIED, "provider", "parent", "school_admin", "police",
+                                                                          "other_reviewer", "admin"),
+         allowed=("reviewer1",), ok_status=201, state="exit_admitted",
+         body={"provider_id": At("provider_id"), "trigger": "violation", "grounds": ["academic_teaching"],
+               "summary": "讲授数学新课"}),
+    Case("GET", "/api/v1/providers/{provider_id:int}/exit-cases", ANON + refuse(*DENIED, "reviewer1", "parent", "school_admin")
+         + refuse(*PROVIDER_404, "other_provider"), allowed=("provider",), state="exit_proposed"),
+    Case("POST", "/api/v1/providers/{provider_id:int}/voluntary-exit", ANON
+         + refuse(*DENIED, "reviewer1", "decider", "parent", "school_admin") + refuse(*PROVIDER_404, "other_provider"),
+         allowed=("provider",), ok_status=201, state="exit_admitted",
+         body={"county_code": COUNTY, "effective_on": At("notice_day"), "reason": "业务调整"}),
+    Case("GET", "/api/v1/exit-cases/{case_id:int}", ANON + refuse(*DENIED, "parent", "school_admin", "police")
+         + refuse(*EXIT_404, "other_provider", "other_reviewer"),
+         allowed=("provider", "reviewer1", "decider", "admin"), state="exit_proposed"),
+    Case("POST", "/api/v1/exit-cases/{case_id:int}/warn", ANON + NOT_COUNTY_EXIT_STAFF, allowed=("reviewer1",),
+         state="exit_proposed", body={"note": "限期整改"}),
+    Case("POST", "/api/v1/exit-cases/{case_id:int}/respond", ANON + NOT_THE_EXITING_PROVIDER, allowed=("provider",),
+         state="exit_warned", body={"text": "已整改"}),
+    Case("POST", "/api/v1/exit-cases/{case_id:int}/suspend", ANON + NOT_COUNTY_EXIT_STAFF, allowed=("reviewer1",),
+         state="exit_warned", body={"note": "暂停服务"}),
+    Case("POST", "/api/v1/exit-cases/{case_id:int}/close", ANON + refuse(*DENIED, "parent", "school_admin", "police")
+         + refuse(*EXIT_404, "other_provider", "other_reviewer") + refuse(403, "exit_close_forbidden", "provider"),
+         allowed=("reviewer1",), state="exit_warned", body={"note": "已整改到位"}),
+    Case("POST", "/api/v1/exit-cases/{case_id:int}/decide", ANON + NOT_COUNTY_EXIT_STAFF
+         + refuse(403, "decide_right_required", "reviewer1"), allowed=("decider",), state="exit_suspended",
+         body={"text": "决定清退"}),
+    Case("POST", "/api/v1/exit-cases/{case_id:int}/appeal", ANON + NOT_THE_EXITING_PROVIDER, allowed=("provider",),
+         state="exit_decided", body={"text": "请求撤销"}),
+    Case("POST", "/api/v1/exit-cases/{case_id:int}/appeal-decision", ANON + NOT_COUNTY_EXIT_STAFF
+         + refuse(403, "decide_right_required", "reviewer1") + refuse(403, "appeal_same_decider", "decider"),
+         allowed=("reviewer_decider",), state="exit_appealed", body={"granted": False, "note": "维持清退"}),
+    Case("POST", "/api/v1/exit-cases/{case_id:int}/finalise", ANON + NOT_COUNTY_EXIT_STAFF, allowed=("reviewer1",),
+         state="exit_lapsed"),
 ]
 
 
@@ -607,6 +654,7 @@ def catalogue_in(world: World, state: str) -> dict[str, Any]:
     values["into_id"] = cs.place(world, cat.menu_id, values["offering_id"], [(3, "16:00")], venue="书法教室二")
     if state == "catalogue_enrolled":
         return values
+    cs.sign_service(world, entry)  # the service agreement, without which no lesson starts
     target = dt.datetime.combine(first.day, dt.time(15, 50), tzinfo=SHANGHAI)
     clock.advance(target - clock.now())
     if state == "catalogue_lesson_day":
@@ -665,6 +713,47 @@ def billing_in(world: World, state: str) -> dict[str, Any]:
     return values
 
 
+def exit_in(world: World, state: str) -> dict[str, Any]:
+    """``provider`` admitted in COUNTY (exit_admitted), and an exit case against it driven through the
+    services: proposed, warned, suspended (after its response), decided, appealed, or decided with
+    the appeal window lapsed (exit_lapsed)."""
+    from kehou.platform.exits import services as exits
+    from tests import catalogue_setup as cs
+
+    ctx, who = world.ctx, world.actor
+    cs.admit(world, "provider")
+    values: dict[str, Any] = {"notice_day": (clock.today_local() + dt.timedelta(days=45)).isoformat()}
+    if state == "exit_admitted":
+        return values
+
+    def step(fn: Any) -> Any:
+        with ctx.db.write_session() as s:
+            return fn(s)
+
+    values["case_id"] = case_id = step(lambda s: exits.propose(
+        ctx, s, who("reviewer1"), county_code=COUNTY, provider_id=world.provider_ids["provider"], trigger="violation",
+        grounds=["academic_teaching"], summary="讲授数学新课").id)
+    order = ["exit_proposed", "exit_warned", "exit_suspended", "exit_decided", "exit_appealed"]
+    if state == "exit_proposed":
+        return values
+    step(lambda s: exits.warn(ctx, s, who("reviewer1"), case_id, note="限期整改"))
+    if state == "exit_warned":
+        return values
+    step(lambda s: exits.respond(s, who("provider"), case_id, response="已整改"))
+    step(lambda s: exits.suspend(ctx, s, who("reviewer1"), case_id, note="暂停服务"))
+    if state == "exit_suspended":
+        return values
+    step(lambda s: exits.decide(ctx, s, who("decider"), case_id, decision="决定清退"))
+    if state == "exit_lapsed":
+        clock.advance(dt.timedelta(days=16))
+        return values
+    if state == "exit_decided":
+        return values
+    step(lambda s: exits.appeal(ctx, s, who("provider"), case_id, text="请求撤销"))
+    assert state == order[-1], state
+    return values
+
+
 def agreement_in(world: World, state: str) -> dict[str, Any]:
     """A tripartite agreement in COUNTY, unsigned: ``school``, the guardian ``parent`` of a child there and
     ``provider`` (agreement)."""
@@ -709,6 +798,8 @@ def prepare(world: World, state: str | None, route: str = "") -> dict[str, Any]:
         values |= billing_in(world, state)
     elif state is not None and state.startswith("agreement"):
         values |= agreement_in(world, state)
+    elif state is not None and state.startswith("exit"):
+        values |= exit_in(world, state)
     elif state is not None:
         values |= application_in(world, state)
         with world.ctx.db.read_session() as s:

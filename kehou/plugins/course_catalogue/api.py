@@ -12,6 +12,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from kehou.errors import NotFound
 from kehou.platform.students import services as students
+from kehou.plugins.course_catalogue import agreements as contracts
 from kehou.plugins.course_catalogue import classes, enrolment, lessons, menus, offerings, queries
 from kehou.plugins.course_catalogue.models import Attendance, Entry, Lesson
 from kehou.plugins.course_catalogue.timewindow import fmt_hhmm
@@ -245,6 +246,19 @@ class ParentCatalogueApi(Controller):
     def timetable(self, student_id: FromPath[int], db: DB, actor: Who) -> list[dict[str, Any]]:
         students.child_of(db, actor, student_id)
         return enrolment.timetable(db, student_id)
+
+    @get("/agreements", sync_to_thread=True, summary="The child's enrolled courses and their tripartite agreements")
+    def agreements(self, student_id: FromPath[int], db: DB, actor: Who) -> list[dict[str, Any]]:
+        students.child_of(db, actor, student_id)
+        return contracts.for_child(db, student_id)
+
+    @post("/enrolments/{entry_id:int}/agreement", sync_to_thread=True, status_code=200,
+          summary="The tripartite agreement of an enrolment (made on first request), to read and sign")
+    def agreement(self, student_id: FromPath[int], entry_id: FromPath[int], db: DB, ctx: Ctx, actor: Who) -> dict[str, Any]:
+        actor.require("parent")
+        students.child_of(db, actor, student_id)
+        row = contracts.ensure_tripartite(ctx, db, actor, contracts.enrolment_of(db, student_id, entry_id))
+        return {"agreement_id": row.id, "status": row.status, "pdf_sha256": row.pdf_sha256, "title": row.title}
 
     @post("/lessons/{lesson_id:int}/attendance", sync_to_thread=True, status_code=200, summary="Confirm or dispute attendance")
     def respond(self, student_id: FromPath[int], lesson_id: FromPath[int], data: JSONBody[RespondBody], db: DB,

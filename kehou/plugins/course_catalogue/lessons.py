@@ -19,6 +19,7 @@ from kehou.platform.accounts.models import User
 from kehou.platform.students import services as students
 from kehou.plugins.course_catalogue import terms
 from kehou.plugins.course_catalogue.access import is_vetted_staff
+from kehou.plugins.course_catalogue.agreements import service_signed
 from kehou.plugins.course_catalogue.models import (
     Attendance, Enrolment, EnrolmentStatus, Entry, EntryStatus, Lesson, Menu, Slot,
 )
@@ -66,6 +67,9 @@ def check_in(session: Session, actor: Actor, lesson_id: int, staff_id: int) -> L
     if not is_vetted_staff(session, entry.provider_id, staff_id):
         raise ValidationFailed("签到教师须为本机构经审核（资格证书、无犯罪记录证明有效）的在职人员。",
                                code="instructor_not_vetted", field="staff_id")
+    if not service_signed(session, entry):
+        raise Conflict("学校与本机构本学期的服务协议尚未由双方全部签署，授课人员不能签到，课程不能开始。",
+                       code="service_agreement_unsigned")
     lesson.status, lesson.staff_id, lesson.checked_in_at, lesson.checked_in_by = "delivered", staff_id, utcnow(), actor.user_id
     audit.record(session, actor, county_code=entry.county_code, action="lesson.check_in", entity_type="lesson",
                  entity_id=lesson.id, old={"status": "scheduled"},

@@ -18,9 +18,11 @@ from kehou.platform.context import Context
 from kehou.platform.counties.models import School
 from kehou.platform.policy import services as policy
 from kehou.platform.notifications.models import Notification
+from kehou.platform.notifications.services import notify_provider_users
 from kehou.platform.providers.models import Staff
 from kehou.platform.students.models import Guardian, Student
 from kehou.platform.students.services import school_of
+from kehou.plugins.course_catalogue import agreements as contracts
 from kehou.plugins.course_catalogue import lessons, terms
 from kehou.plugins.course_catalogue.access import admitted_categories, require_enabled
 from kehou.plugins.course_catalogue.models import Entry, EntryStatus, Menu, MenuStatus, Offering, OfferingStatus, Slot
@@ -192,6 +194,7 @@ def place(ctx: Context, session: Session, actor: Actor, menu_id: int, d: PlaceIn
     session.flush()
     if menu.status == MenuStatus.published:
         lessons.schedule(session, settings, menu, entry)
+        contracts.ensure_service(ctx, session, actor, menu, entry.provider_id)  # the changed course list voids signatures
     audit.record(session, actor, county_code=menu.county_code, action="menu.place", entity_type="course_entry",
                  entity_id=entry.id, new={"menu_id": menu.id, "offering_id": offering.id, "venue": entry.venue,
                                           "capacity": entry.capacity, "grades": grades, "fee_fen": entry.fee_fen,
@@ -233,6 +236,9 @@ def publish(ctx: Context, session: Session, actor: Actor, menu_id: int) -> Menu:
     menu.status, menu.published_at = MenuStatus.published, utcnow()
     count = sum(lessons.schedule(session, settings, menu, e) for e in entries)
     told = _tell_parents(session, menu, school.name)
+    for made in contracts.ensure_services(ctx, session, actor, menu):
+        notify_provider_users(session, int(made.provider_id or 0), "服务协议待签署", f"{school.name}{menu.term_name}的服务协议已生成，"
+                              "请在开课前签署；双方签署后授课人员方可签到。", f"/agreements/{made.id}")
     audit.record(session, actor, county_code=menu.county_code, action="menu.publish", entity_type="course_menu",
                  entity_id=menu.id, old={"status": MenuStatus.draft},
                  new={"status": MenuStatus.published, "entries": len(entries), "lessons": count, "parents_told": told})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from kehou.pluginapi import PeriodicTask, SettingSpec, at_least, between, dict_items, hookimpl
@@ -53,7 +54,16 @@ def kehou_register_routes() -> list[Any]:
 
 @hookimpl
 def kehou_register_periodic_tasks() -> list[PeriodicTask]:
-    from kehou.plugins.course_catalogue.tasks import close_windows, promote_waitlists
+    from kehou.plugins.course_catalogue.tasks import close_windows, promote_waitlists, provider_exited
 
     return [PeriodicTask("catalogue-close-windows", "kehou.catalogue.close_windows", 600.0, run=close_windows),
-            PeriodicTask("catalogue-promote-waitlists", "kehou.catalogue.promote_waitlists", 60.0, run=promote_waitlists)]
+            PeriodicTask("catalogue-promote-waitlists", "kehou.catalogue.promote_waitlists", 60.0, run=promote_waitlists),
+            PeriodicTask("catalogue-provider-exited", "kehou.catalogue.provider_exited", 0, run=provider_exited)]
+
+
+@hookimpl
+def kehou_provider_exited(provider_id: int, county_code: str, effective: dt.date) -> None:
+    from kehou.tasks.app import enqueue
+
+    enqueue("kehou.catalogue.provider_exited", provider_id=provider_id, county_code=county_code,
+            effective=effective.isoformat())

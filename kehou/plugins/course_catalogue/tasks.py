@@ -19,3 +19,14 @@ def close_windows() -> int:
     ctx = get_context()
     with ctx.db.write_session() as session:
         return classes.close_windows(ctx, session)
+
+
+def provider_exited(provider_id: int, county_code: str, effective: str) -> dict[str, int]:
+    """Enqueued by ``kehou_provider_exited``: close the provider's classes and tell families and schools."""
+    import datetime as dt
+
+    from kehou.plugins.course_catalogue import exits
+    from kehou.tasks.app import get_context
+
+    with get_context().db.write_session() as session:
+        return exits.end_provider(session, provider_id, county_code, dt.date.fromisoformat(effective))

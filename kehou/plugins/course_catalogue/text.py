@@ -96,7 +96,9 @@ CHILD = {
     "per_term": "元/学期", "materials_fee": "耗材费", "seats": "剩余名额", "full": "已满",
     "enrol": "选课", "waitlist": "加入候补", "quit": "退课", "quit_waitlist": "退出候补",
     "quit_confirm": "确定退出这门课程吗？", "timetable": "一人一课表", "no_timetable": "还没有选课。",
-    "waitlisted": "（候补）",
+    "waitlisted": "（候补）", "contracts": "三方协议", "contracts_intro": "学校、家长和服务机构三方签署后，选课方为最终确认。",
+    "contract_signed": "已签署", "contract_draft": "待签署", "contract_none": "未生成", "contract_terminated": "已终止",
+    "contract_open": "查看并签署",
 }
 
 #: flash messages after an action

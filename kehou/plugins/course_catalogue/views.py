@@ -28,6 +28,7 @@ from kehou.platform.providers import services as providers
 from kehou.platform.providers.models import Provider, Staff
 from kehou.platform.students import services as students
 from kehou.platform.students.models import GRADE_LABELS, PRIORITY_LABELS, Guardian
+from kehou.plugins.course_catalogue import agreements as contracts
 from kehou.plugins.course_catalogue import classes, enrolment, lessons, menus, offerings, queries
 from kehou.plugins.course_catalogue import text as T
 from kehou.plugins.course_catalogue.menus import KIND_GRADES
@@ -360,7 +361,15 @@ class ParentCataloguePages(Controller):
         return page(request, "parent_child.html", actor, T.CHILD, kid=kid, school=db.get(School, kid.school_id),
                     menus=[queries.menu_out(m) for m in queries.menus_for_child(db, actor, kid.id)],
                     courses=queries.choices_for_child(db, actor, kid.id, q), q=q, days=days, timetable=table,
-                    status_labels=ENROLMENT_LABELS)
+                    status_labels=ENROLMENT_LABELS, contracts=contracts.for_child(db, kid.id))
+
+    @post("/children/{student_id:int}/agreement", sync_to_thread=True)
+    def agreement(self, request: Req, student_id: FromPath[int], data: Form, db: DB, ctx: Ctx, actor: Who) -> Redirect:
+        """Open (making it if need be) the tripartite agreement of one of the child's courses, to read and sign."""
+        actor.require("parent")
+        students.child_of(db, actor, student_id)
+        eid = contracts.enrolment_of(db, student_id, integer(data, "entry_id", T.CHILD["courses"]))
+        return Redirect(path=f"/agreements/{contracts.ensure_tripartite(ctx, db, actor, eid).id}", status_code=303)
 
     @post("/children/{student_id:int}/enrol", sync_to_thread=True)
     def enrol(self, request: Req, student_id: FromPath[int], data: Form, db: DB, ctx: Ctx, actor: Who) -> Redirect:
