@@ -88,3 +88,6 @@ def load(ctx: Context) -> None:
     from kehou.cli import demo_billing
 
     demo_billing.load(ctx, school_admin, menu.term_name)
+    from kehou.cli import demo_exits
+
+    demo_exits.load(ctx, school_admin)
