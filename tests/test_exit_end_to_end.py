@@ -17,6 +17,7 @@ from celery import Celery
 from sqlalchemy import select
 
 from kehou.platform.accounts import services as accounts
+from kehou.platform.agreements.models import Agreement
 from kehou.platform.audit import services as audit
 from kehou.platform.context import Context
 from kehou.platform.counties import services as counties
@@ -164,6 +165,10 @@ def test_expulsion_mid_term_of_a_provider_in_three_schools(client, ctx: Context,
         assert all("少儿围棋" in body and "全额退还" in body for body in told.values())
         schools_told = s.scalars(select(Notification.user_id).where(Notification.title == "服务机构退出")).all()
         assert set(schools_told) == {world.users[a].id for a in ("school_admin", "school_admin2", "school_admin3")}
+        # its agreements in the county (admission, the three service agreements) are terminated with the reason
+        made_agreements = s.scalars(select(Agreement).where(Agreement.provider_id == pid)).all()
+        assert {a.kind for a in made_agreements} >= {"service"} and len(made_agreements) >= 3
+        assert all(a.status == "terminated" and f"退出程序 #{cid}" in a.terminated_reason for a in made_agreements)
         assert audit.verify(s)[1] == []
     bs.ledger_ok(ctx)
     # the public page shows the exit and its reason

@@ -103,6 +103,10 @@ def test_the_parent_opens_the_tripartite_agreement_of_a_course(ctx, world: World
             assert resp.headers["location"] == f"/agreements/{made.id}"
             assert "少儿软笔书法" in made.text and "300.00元" in made.text and "小明" in made.text
         assert "待签署" in parent.get(f"/parent/children/{sid}").text
+        with ctx.db.read_session() as s:  # the school's roster shows whose agreement is still unsigned
+            from kehou.plugins.course_catalogue import queries
+
+            assert [(r["student_id"], r["agreement"]) for r in queries.roster(s, entry)] == [(sid, "draft")]
         resp = parent.post(f"/parent/children/{sid}/agreement", data={"_csrf_token": csrf(parent, f"/parent/children/{sid}"),
                                                                       "entry_id": str(cat.entries["painting"])})
         assert "孩子未选上这门课程" in resp.text

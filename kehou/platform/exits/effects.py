@@ -84,14 +84,33 @@ def blacklist(ctx: Context, session: Session, actor: Actor, case: ExitCase, unti
                  new={"kind": "organisation", "label": row.label, "expires_on": until, "exit_case_id": case.id})
 
 
+def end_agreements(session: Session, actor: Actor, case: ExitCase, day: dt.date) -> int:
+    """Terminate the provider's agreements in the county that are still in force (each audited)."""
+    from kehou.platform.agreements import access as agreement_access
+    from kehou.platform.agreements.models import Agreement
+
+    reason = f"机构自{day}起退出本区县课后服务（退出程序 #{case.id}）"
+    rows = list(session.scalars(select(Agreement).where(
+        Agreement.county_code == case.county_code, Agreement.provider_id == case.provider_id,
+        Agreement.status != "terminated").order_by(Agreement.id).with_for_update()))
+    for row in rows:
+        old = agreement_access.move(row, "terminate")
+        row.terminated_at = row.updated_at = utcnow()
+        row.terminated_by, row.terminated_reason = actor.user_id, reason
+        audit.record(session, actor, county_code=case.county_code, action="agreement.terminate", entity_type="agreement",
+                     entity_id=row.id, reason=reason, old={"status": old}, new={"status": row.status, "exit_case_id": case.id})
+    return len(rows)
+
+
 def execute_exit(ctx: Context, session: Session, actor: Actor, case: ExitCase) -> None:
     """The exit itself, in the caller's transaction: the whitelist entry ends today, the provider is
     blacklisted for ``exits.blacklist_years`` (not after a voluntary exit), and after commit the
     ``kehou_provider_exited`` event lets plugins end entries and enrolments, refund families and
-    tell schools and parents."""
+    tell schools and parents. Its agreements in the county are terminated."""
     today = clock.today_local()
     case.effective_on = today
     set_whitelist(session, actor, case, "exited", case.summary)
+    end_agreements(session, actor, case, today)
     years = policy.get(session, ctx.registry, case.county_code, "exits.blacklist_years")
     if case.trigger != "voluntary" and years > 0:
         case.blacklist_until = _add_years(today, years)

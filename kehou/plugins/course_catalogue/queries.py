@@ -124,5 +124,8 @@ def roster(session: Session, entry_id: int) -> list[dict[str, Any]]:
     rows = session.execute(select(Enrolment, Student).join(Student, Student.id == Enrolment.student_id)
                            .where(Enrolment.entry_id == entry_id, Enrolment.status.in_(ACTIVE))
                            .order_by(Enrolment.status, Enrolment.requested_at, Enrolment.id)).all()
+    from kehou.plugins.course_catalogue.agreements import status_of
+
+    signed = status_of(session, [e.id for e, _ in rows])  # the tripartite agreement: none | draft | signed | terminated
     return [{"enrolment_id": e.id, "student_id": s.id, "name": s.name, "grade": s.grade, "class_name": s.class_name,
-             "status": e.status, "source": e.source} for e, s in rows]
+             "status": e.status, "source": e.source, "agreement": signed[e.id]} for e, s in rows]
