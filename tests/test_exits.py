@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import select
 
 from kehou.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from kehou.platform.actor import Actor
 from kehou.platform.admission import services as admission
 from kehou.platform.admission.models import WhitelistEntry
 from kehou.platform.audit import services as audit
