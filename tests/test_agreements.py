@@ -423,6 +423,12 @@ def test_approving_an_admission_creates_the_admission_agreement(ctx: Context, wo
     sign(world, "provider", a.id)
     sign(world, "decider", a.id)
     assert fully_signed(ctx, subj)
+    # the annual re-review (留库审查): its approval makes the next admission agreement, linked to this one
+    renewal = application_in(world, "awaiting_decision")["app_id"]
+    with ctx.db.write_session() as s:
+        decision.approve(ctx, s, world.actor("decider"), renewal, reason="留库审查合格")
+        nxt = s.scalars(select(Agreement).where(Agreement.subject == f"admission:{COUNTY}:{pid}:{renewal}")).one()
+        assert nxt.renewed_from == a.id and nxt.status == "draft"
 
 
 def test_a_lost_creation_race_is_recovered_from_the_savepoint(ctx: Context, world: World, family, monkeypatch) -> None:
@@ -468,6 +474,12 @@ def test_the_api_shows_text_signatures_and_pdf_and_signs(client, ctx: Context, w
     assert "ip" not in sig and "user_agent" not in sig  # where a parent signed from is not the school's business
     assert body["pdf_sha256"] != a.pdf_sha256 and "不收材料费" in body["text"] and body["my_party"] == "school"
     err(client.get(f"/api/v1/agreements/{a.id + 99}", headers=school), 404, "agreement_not_found")
+    current = body["pdf_sha256"]
+    with ctx.db.read_session() as s:
+        key = s.get(Agreement, a.id).pdf_key
+    ctx.storage.delete(key)  # lost from storage: rendered again from the stored text, the same bytes
+    again = client.get(f"/api/v1/agreements/{a.id}/pdf", headers=school)
+    assert again.status_code == 200 and render.sha256(again.content) == current and ctx.storage.exists(key)
 
 
 def test_the_api_saves_county_templates(client, ctx: Context, world: World) -> None:

@@ -21,7 +21,7 @@ from kehou.platform.actor import Actor
 from kehou.platform.agreements import access, render, signing
 from kehou.platform.agreements import templates as tpl
 from kehou.platform.agreements.defaults import PLACEHOLDERS, standard_values
-from kehou.platform.agreements.models import PARTY_ROLES, ROLE_LABELS, STATUS_LABELS, Agreement, AgreementSignature
+from kehou.platform.agreements.models import PARTY_ROLES, ROLE_LABELS, STATUS_LABELS, Agreement
 from kehou.platform.audit import services as audit
 from kehou.platform.context import Context
 from kehou.platform.counties.models import Region, School
@@ -247,10 +247,6 @@ def renew(ctx: Context, session: Session, actor: Actor, agreement_id: int, *, su
                  parties=[Party(**p) for p in old.parties], values=merged, term_name=term_name, renewed_from=old.id)
     session.commit()
     return new
-
-
-def live_signatures(session: Session, agreement: Agreement) -> list[AgreementSignature]:
-    return signing.live(session, agreement)
 
 
 def _day(d: dt.date) -> str:

@@ -93,8 +93,8 @@ class AgreementPages(Controller):
     @post("/agreements/{agreement_id:int}/sign", sync_to_thread=True)
     def sign(self, request: Request[Any, Any, Any], agreement_id: FromPath[int], data: URLEncodedBody[dict[str, Any]], db: DB,
              ctx: Ctx, actor: Who) -> Redirect:
-        services.get(db, actor, agreement_id)  # not found before anything else
-        if field(data, "agree") != "yes":
+        a = services.get(db, actor, agreement_id)  # not found before anything else
+        if access.party_of(db, actor, a) is not None and field(data, "agree") != "yes":
             raise ValidationFailed("请先勾选“我已阅读并同意以上协议全文”。", code="consent_required", field="agree")
         services.sign(ctx, db, actor, agreement_id, pdf_sha256=field(data, "pdf_sha256"),
                       user_agent=request.headers.get("user-agent", ""))
