@@ -236,7 +236,7 @@ def test_list_shows_masked_labels_to_county_staff_only(client, ctx: Context, wor
     resp = client.get(BASE, headers=token_headers(client, "reviewer1"))  # review-only staff may look
     listed = ok(resp)
     assert len(listed) == 3
-    assert set(listed[0]) == {"id", "kind", "kind_label", "label", "reason", "source", "imported_at"}
+    assert set(listed[0]) == {"id", "kind", "kind_label", "label", "reason", "source", "imported_at", "expires_on"}
     labels = {e["label"] for e in listed}
     assert f"张三（{'*' * 14}{LEGAL_REP_ID[-4:]}）" in labels
     for secret in (LEGAL_REP_ID, STAFF_ID, PROVIDER_USCC, *(r.keyed_hash for r in entries(ctx))):
