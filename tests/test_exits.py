@@ -198,6 +198,7 @@ def test_a_proposal_from_evaluation_opens_one_case_and_tells_the_county(ctx: Con
         assert case.evidence == [{"indicator": "家长满意度", "value": 72, "threshold": 80}]
         told = s.scalars(select(Notification).where(Notification.link == f"/exits/{first}")).all()
         assert {n.user_id for n in told} >= {world.users["reviewer1"].id, world.users["decider"].id}
+        assert len(told) == len({n.user_id for n in told})  # once each, though the proposal came twice
         assert world.users["other_reviewer"].id not in {n.user_id for n in told}
     # a second, different proposal while the case is open opens nothing but is kept in the audit log
     other = ExitProposal(key="evaluation:2027春:provider", provider_id=world.provider_ids["provider"], county_code=COUNTY,
