@@ -1,5 +1,6 @@
 """The exit mechanism through its pages: each side sees its own forms and the steps taken; a
-voluntary exit; the parent's way to a tripartite agreement. (Who may open which page:
+voluntary exit. The catalogue's agreements through the pages: the parent's way to a tripartite
+agreement, and the school's and provider's bulk signing. (Who may open which page:
 tests/test_html_pages.py.)"""
 
 from __future__ import annotations
@@ -114,3 +115,40 @@ def test_the_parent_opens_the_tripartite_agreement_of_a_course(ctx, world: World
         resp = school.post(f"/parent/children/{sid}/agreement", data={"_csrf_token": csrf(school, "/notifications"),
                                                                       "entry_id": str(entry)})
         assert resp.status_code == 403
+
+
+def test_the_school_and_the_provider_sign_all_pending_tripartite_agreements_at_once(ctx, world: World) -> None:  # type: ignore[no-untyped-def]
+    from kehou.platform.agreements import services as agreements
+    from kehou.platform.audit.models import AuditEntry
+    from kehou.plugins.course_catalogue import agreements as contracts
+    from kehou.plugins.course_catalogue.models import Enrolment
+    from tests import billing_setup as bs
+
+    cat = cs.ready(world)
+    kids = [cat.students["xiaoming"], cs.child(world, "小红"), cs.child(world, "小刚")]
+    for sid in kids:
+        bs.enrol(world, sid, cat.entries["calligraphy"])
+    with ctx.db.write_session() as s:
+        ids = [contracts.ensure_tripartite(ctx, s, world.actor("parent"), e.id).id
+               for e in s.scalars(select(Enrolment).order_by(Enrolment.id))]
+    with browser(ctx, "parent") as parent:  # a parent signs their own, one by one: no bulk form
+        assert 'action="/agreements/sign-pending"' not in parent.get("/agreements").text
+    with ctx.db.write_session() as s:
+        agreements.sign(ctx, s, world.actor("parent"), ids[0], pdf_sha256=s.get(Agreement, ids[0]).pdf_sha256)
+    for who in ("school_admin", "provider"):
+        with browser(ctx, who) as c:
+            page = c.get("/agreements").text
+            assert "签署全部待签的三方协议" in page
+            resp = post(c, "/agreements", "/agreements/sign-pending", {"kind": "tripartite"})
+            assert "已签署3份三方协议" in resp.text
+            assert "签署全部待签的三方协议" not in resp.text  # nothing left for this party
+            resp = post(c, "/agreements", "/agreements/sign-pending", {"kind": "tripartite"})
+            assert "已签署0份三方协议" in resp.text
+    with ctx.db.read_session() as s:
+        statuses = [s.get(Agreement, i).status for i in ids]
+        assert statuses == ["signed", "draft", "draft"]  # two still wait for their parents
+        signs = s.scalars(select(AuditEntry).where(AuditEntry.action == "agreement.sign")).all()
+        assert len(signs) == 1 + 3 + 3  # each signature audited on its own
+    with browser(ctx, "school_admin") as c:
+        resp = post(c, "/agreements", "/agreements/sign-pending", {"kind": "lease"})
+        assert "协议类型应为" in resp.text

@@ -79,7 +79,7 @@ POSTS = {"/login", "/logout", "/register", "/provider/staff", "/provider/applica
          "/school/settlements/{settlement_id:int}/paid", "/county/settlements/{settlement_id:int}/approve",
          "/agreements/{agreement_id:int}/sign", "/agreements/{agreement_id:int}/terminate",
          "/agreements/{agreement_id:int}/renew", "/county/agreement-templates",
-         "/county/exits", "/provider/exits/notice", "/exits/{case_id:int}/{action:str}",
+         "/county/exits", "/provider/exits/notice", "/exits/{case_id:int}/{action:str}", "/agreements/sign-pending",
          "/parent/children/{student_id:int}/agreement"}
 
 

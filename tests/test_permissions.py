@@ -446,6 +446,8 @@ CASES: list[Case] = [
     Case("POST", "/api/v1/agreements/{agreement_id:int}/sign", ANON + NOT_SHOWN_THE_AGREEMENT
          + refuse(403, "not_a_party", "reviewer1", "decider"),
          allowed=("parent", "school_admin", "provider"), state="agreement", body={"pdf_sha256": At("pdf_sha256")}),
+    Case("POST", "/api/v1/agreements/sign-pending", ANON + refuse(*DENIED, "parent", "reviewer1", "decider", "police", "admin"),
+         allowed=("school_admin", "provider"), state="agreement", body={"kind": "tripartite"}),
     Case("POST", "/api/v1/agreements/{agreement_id:int}/terminate", ANON + NOT_SHOWN_THE_AGREEMENT
          + refuse(403, "decide_right_required", "reviewer1"),
          allowed=("school_admin", "parent", "provider", "decider"), state="agreement", body={"reason": "学生转学"}),

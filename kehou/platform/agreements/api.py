@@ -22,6 +22,10 @@ class SignBody(msgspec.Struct):
     pdf_sha256: str
 
 
+class KindBody(msgspec.Struct):
+    kind: str
+
+
 class TerminateBody(msgspec.Struct):
     reason: str
 
@@ -110,6 +114,11 @@ class AgreementsApi(Controller):
                             user_agent=request.headers.get("user-agent", ""))
         a = services.get(db, actor, agreement_id)
         return {"signature": signature_out(sig, a, actor), "agreement": agreement_out(a, my_party=access.party_of(db, actor, a))}
+
+    @post("/agreements/sign-pending", sync_to_thread=True, status_code=200,
+          summary="A school or provider signs every agreement of a kind still waiting for its signature")
+    def sign_pending(self, data: JSONBody[KindBody], db: DB, ctx: Ctx, actor: Who) -> dict[str, Any]:
+        return {"signed": signing.sign_pending(ctx, db, actor, kind=data.kind)}
 
     @post("/agreements/{agreement_id:int}/terminate", sync_to_thread=True, status_code=200, summary="End it, with a reason")
     def terminate(self, agreement_id: FromPath[int], data: JSONBody[TerminateBody], db: DB, ctx: Ctx, actor: Who) -> dict[str, Any]:

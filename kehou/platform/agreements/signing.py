@@ -108,3 +108,28 @@ def terminate(ctx: Context, session: Session, actor: Actor, agreement_id: int, r
                  entity_id=agreement.id, reason=reason, old={"status": old_status}, new={"status": agreement.status})
     session.commit()
     return agreement
+
+
+def sign_pending(ctx: Context, session: Session, actor: Actor, *, kind: str) -> int:
+    """A school or a provider signs, in one go, every agreement of ``kind`` in which its party has
+    not yet signed the current text (e.g. a term's hundreds of tripartite agreements). Each is signed
+    as by :func:`sign`, bound to its own current sha256 and audited. Parents sign one by one.
+    Returns how many were signed."""
+    actor.require("school_admin", "provider")
+    from kehou.platform.agreements.templates import check_kind
+
+    check_kind(kind)
+    pending = [a.id for a in session.scalars(access.visible_stmt(actor).where(Agreement.kind == kind,
+                                                                                Agreement.status == "draft")
+                                             .order_by(Agreement.id))
+               if access.party_of(session, actor, a) is not None
+               and not any(s.party_role == access.party_of(session, actor, a)["role"] for s in live(session, a))]
+    signed = 0
+    for agreement_id in pending:
+        digest = session.get(Agreement, agreement_id).pdf_sha256  # type: ignore[union-attr]
+        try:
+            sign(ctx, session, actor, agreement_id, pdf_sha256=digest, user_agent="批量签署")
+            signed += 1
+        except Conflict:  # changed or terminated meanwhile: left for the next round
+            session.rollback()
+    return signed

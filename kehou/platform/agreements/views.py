@@ -26,6 +26,8 @@ LIST_TEXT = {
     "title": "协议", "intro": "各方在进校服务前签订的书面协议。请阅读全文后签署；协议文本变更后须重新签署。",
     "kind": "类型", "status": "状态", "all": "全部", "filter": "筛选", "term": "学期", "parties": "签约方",
     "open": "查看", "sign_now": "待我签署", "empty": "暂无协议。", "templates": "协议模板",
+    "bulk": "批量签署", "bulk_intro": "以本单位名义一次签署全部待签的同类协议（每份按其当前文本签署并记入审计日志）。",
+    "bulk_button": "签署全部待签的{kind}", "bulk_done": "已签署{n}份{kind}。",
 }
 DETAIL_TEXT = {
     "title": "协议", "back": "返回协议列表", "status": "状态", "kind": "类型", "term": "学期", "parties": "签约方",
@@ -89,6 +91,13 @@ class AgreementPages(Controller):
     @get("/agreements/{agreement_id:int}/pdf", sync_to_thread=True)
     def pdf(self, agreement_id: FromPath[int], db: DB, ctx: Ctx, actor: Who) -> Response[bytes]:
         return pdf_response(*services.pdf_of(ctx, db, actor, agreement_id))
+
+    @post("/agreements/sign-pending", sync_to_thread=True)
+    def sign_pending(self, request: Request[Any, Any, Any], data: URLEncodedBody[dict[str, Any]], db: DB, ctx: Ctx,
+                     actor: Who) -> Redirect:
+        kind = field(data, "kind")
+        n = signing.sign_pending(ctx, db, actor, kind=kind)
+        return done(request, "/agreements", LIST_TEXT["bulk_done"].format(n=n, kind=KIND_LABELS.get(kind, kind)))
 
     @post("/agreements/{agreement_id:int}/sign", sync_to_thread=True)
     def sign(self, request: Request[Any, Any, Any], agreement_id: FromPath[int], data: URLEncodedBody[dict[str, Any]], db: DB,
