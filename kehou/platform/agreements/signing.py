@@ -101,13 +101,19 @@ def terminate(ctx: Context, session: Session, actor: Actor, agreement_id: int, r
         raise ValidationFailed("终止协议必须说明理由。", code="reason_required", field="reason")
     if len(reason) > 1000:
         raise ValidationFailed("理由不能超过1000个字符。", code="field_too_long", field="reason")
+    end(session, actor, agreement, reason)
+    session.commit()
+    return agreement
+
+
+def end(session: Session, actor: Actor, agreement: Agreement, reason: str, **extra: object) -> None:
+    """Terminate ``agreement`` (locked by the caller) in the caller's transaction, audited with ``extra``;
+    no permission check: :func:`terminate` checks for people, the exit mechanism ends a leaving provider's."""
     old_status = access.move(agreement, "terminate")
     agreement.terminated_at = agreement.updated_at = utcnow()
     agreement.terminated_by, agreement.terminated_reason = actor.user_id, reason
     audit.record(session, actor, county_code=agreement.county_code, action="agreement.terminate", entity_type="agreement",
-                 entity_id=agreement.id, reason=reason, old={"status": old_status}, new={"status": agreement.status})
-    session.commit()
-    return agreement
+                 entity_id=agreement.id, reason=reason, old={"status": old_status}, new={"status": agreement.status, **extra})
 
 
 def sign_pending(ctx: Context, session: Session, actor: Actor, *, kind: str) -> int:

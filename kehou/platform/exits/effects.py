@@ -86,7 +86,7 @@ def blacklist(ctx: Context, session: Session, actor: Actor, case: ExitCase, unti
 
 def end_agreements(session: Session, actor: Actor, case: ExitCase, day: dt.date) -> int:
     """Terminate the provider's agreements in the county that are still in force (each audited)."""
-    from kehou.platform.agreements import access as agreement_access
+    from kehou.platform.agreements import signing
     from kehou.platform.agreements.models import Agreement
 
     reason = f"机构自{day}起退出本区县课后服务（退出程序 #{case.id}）"
@@ -94,11 +94,7 @@ def end_agreements(session: Session, actor: Actor, case: ExitCase, day: dt.date)
         Agreement.county_code == case.county_code, Agreement.provider_id == case.provider_id,
         Agreement.status != "terminated").order_by(Agreement.id).with_for_update()))
     for row in rows:
-        old = agreement_access.move(row, "terminate")
-        row.terminated_at = row.updated_at = utcnow()
-        row.terminated_by, row.terminated_reason = actor.user_id, reason
-        audit.record(session, actor, county_code=case.county_code, action="agreement.terminate", entity_type="agreement",
-                     entity_id=row.id, reason=reason, old={"status": old}, new={"status": row.status, "exit_case_id": case.id})
+        signing.end(session, actor, row, reason, exit_case_id=case.id)
     return len(rows)
 
 

@@ -105,8 +105,9 @@ def propose(ctx: Context, session: Session, actor: Actor, *, county_code: str, p
     entry = _whitelist(session, provider_id, county_code)
     if entry is None or entry.status not in ("active", "suspended"):
         raise NotFound("该机构不在本区县白名单中。", code="provider_not_admitted")
-    if proposal_key and session.scalars(select(ExitCase).where(ExitCase.proposal_key == proposal_key)).first():
-        return session.scalars(select(ExitCase).where(ExitCase.proposal_key == proposal_key)).one()
+    seen = session.scalars(select(ExitCase).where(ExitCase.proposal_key == proposal_key)).first() if proposal_key else None
+    if seen is not None:
+        return seen
     _no_open_case(session, provider_id, county_code)
     case = ExitCase(county_code=county_code, provider_id=provider_id, trigger=trigger, grounds=_grounds(grounds),
                     summary=_text(summary, "summary", "事由说明"), evidence=list(evidence or []), status="",
