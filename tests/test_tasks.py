@@ -137,7 +137,7 @@ def test_tasks_and_beat_schedule_are_registered(celery_app: Celery) -> None:
     beat = celery_app.conf.beat_schedule
     assert beat["close-ended-notices"]["task"] == "kehou.admission.close_ended_notices"
     assert beat["whitelist-expiry"]["task"] == "kehou.admission.review_whitelist_expiry"
-    assert celery_app.conf.broker_url == "filesystem://"
+    assert celery_app.conf.broker_url == "kehoufs://"  # the filesystem transport with an atomic put
 
 
 def test_approval_notifies_every_active_provider_user_through_the_worker(

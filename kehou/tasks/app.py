@@ -1,6 +1,7 @@
 """The Celery app and after-commit enqueueing.
 
-Embedded default: kombu's ``filesystem://`` broker under ``KEHOU_DATA_DIR`` with
+Embedded default: kombu's ``filesystem://`` broker (with an atomic put, see
+``fsbroker``) under ``KEHOU_DATA_DIR`` with
 ``file://`` results, consumed by a real worker process that ``kehou serve``
 starts. In production set ``KEHOU_BROKER_URL`` (Redis or RabbitMQ) and
 ``KEHOU_RESULT_BACKEND`` and run ``celery -A kehou.tasks.worker worker`` and
@@ -16,6 +17,7 @@ from typing import Any
 from celery import Celery
 
 from kehou.settings import Settings, load_settings
+from kehou.tasks import fsbroker
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +28,7 @@ _context: Any = None
 def make_celery(settings: Settings) -> Celery:
     app = Celery("kehou", include=["kehou.tasks.jobs"])
     conf: dict[str, Any] = {
-        "broker_url": settings.tasks.broker_url,
+        "broker_url": fsbroker.broker_url(settings.tasks.broker_url),
         "result_backend": settings.tasks.result_backend,
         "task_serializer": "json",
         "result_serializer": "json",
