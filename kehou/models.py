@@ -14,6 +14,7 @@ from kehou.platform.providers import models as _providers  # noqa: F401
 from kehou.platform.students import models as _students  # noqa: F401
 from kehou.plugins.billing_cap import models as _billing  # noqa: F401
 from kehou.plugins.course_catalogue import models as _catalogue  # noqa: F401
+from kehou.plugins.outcome_reporting import models as _outcome  # noqa: F401
 from kehou.plugins.payments_offline import models as _offline  # noqa: F401
 from kehou.vetting import models as _vetting  # noqa: F401
 

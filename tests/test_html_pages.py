@@ -18,10 +18,12 @@ from kehou.platform.admission import services as admission
 from kehou.platform.audit.models import AuditEntry
 from kehou.platform.policy import services as policy
 from tests import catalogue_setup as cs
+from tests import outcome_rows
 from tests.factories import COUNTY, PASSWORD, World
 
 USERS = ["parent", "school_admin", "other_provider", "other_reviewer", "provider", "reviewer1", "decider", "police", "admin"]
 PUBLIC_GET = ["/", "/public", f"/public/{COUNTY}", "/login", "/register"]
+OUTCOME_GET = outcome_rows.HTML_GET  # outcome reporting's pages: tests/outcome_rows/
 # path -> roles that may open it (everyone else is refused)
 STAFF_GET = {
     "/desk": {"reviewer1", "decider", "police", "admin", "other_reviewer"},  # each sees its own county
@@ -57,11 +59,11 @@ STAFF_GET = {
     "/provider/exits": {"provider", "other_provider"},
     "/exits/{case}": {"provider", "reviewer1", "decider", "admin"},
     "/billing/settlements/{xlsx}": {"school_admin", "reviewer1", "decider", "provider", "admin"},
-}
+} | OUTCOME_GET
 #: placeholder in STAFF_GET -> the route's path parameter
 PLACEHOLDERS = {"{app}": "{app_id:int}", "{menu}": "{menu_id:int}", "{child}": "{student_id:int}", "{bill}": "{bill_id:int}",
                 "{settlement}": "{settlement_id:int}", "{xlsx}": "{file_name:str}",
-                "{case}": "{case_id:int}"}
+                "{case}": "{case_id:int}"} | outcome_rows.PLACEHOLDERS
 # POST routes, each checked below, in test_browser_admission.py, test_browser_catalogue.py or test_billing_pages.py
 POSTS = {"/login", "/logout", "/register", "/provider/staff", "/provider/applications", "/desk/settings",
          "/provider/applications/{app_id:int}/{action:str}", "/desk/applications/{app_id:int}/{action:str}",
@@ -80,7 +82,7 @@ POSTS = {"/login", "/logout", "/register", "/provider/staff", "/provider/applica
          "/agreements/{agreement_id:int}/sign", "/agreements/{agreement_id:int}/terminate",
          "/agreements/{agreement_id:int}/renew", "/county/agreement-templates",
          "/county/exits", "/provider/exits/notice", "/exits/{case_id:int}/{action:str}", "/agreements/sign-pending",
-         "/parent/children/{student_id:int}/agreement"}
+         "/parent/children/{student_id:int}/agreement"} | outcome_rows.HTML_POSTS
 
 
 def csrf(client: TestClient, path: str) -> str:
@@ -119,7 +121,7 @@ def test_every_html_route_is_listed(client) -> None:  # type: ignore[no-untyped-
         "/fees/{school_id:int}",  # the public fee page of a school using billing: tests/test_billing_pages.py
         "/files/{key:path}",  # signed links: tests/test_documents.py
         "/documents/{document_id:int}/download",
-        "/agreements/{agreement_id:int}", "/agreements/{agreement_id:int}/pdf"}  # tests/test_agreements_pages.py
+        "/agreements/{agreement_id:int}", "/agreements/{agreement_id:int}/pdf"} | outcome_rows.HTML_OTHER_GET
     for route in client.app.routes:
         if route.path.startswith(("/api/", "/schema", "/static")):
             continue
@@ -137,6 +139,8 @@ def test_public_pages_need_no_login(ctx, world: World) -> None:
 @pytest.mark.parametrize("path", sorted(STAFF_GET))
 def test_pages_refuse_everyone_else(ctx, world: World, app_id: int, path: str) -> None:
     url = path.replace("{app}", str(app_id))
+    for name, value in outcome_rows.page_values(world, path).items():
+        url = url.replace("{" + name + "}", value)
     if "{menu}" in url or "{child}" in url:
         cat = cs.ready(world)
         url = url.replace("{menu}", str(cat.menu_id)).replace("{child}", str(cat.students["xiaoming"]))

@@ -48,6 +48,10 @@ from kehou.vetting.models import BlacklistEntry
 from kehou.vetting.types import Verdict
 from tests.factories import ADMIN, COUNTY, OTHER_COUNTY, PASSWORD, SYSTEM, World, pdf, resident_id, uscc
 from tests.helpers import err, ok
+from tests.outcome_rows import CASES as OUTCOME_CASES
+from tests.outcome_rows import PUBLIC as OUTCOME_PUBLIC
+from tests.outcome_rows import prepare as outcome_prepare
+from tests.permission_table import ANON, APP_404, DENIED, PROVIDER_404, At, Case, PublicCase, Refusal, refuse
 
 SCORES = {"qualification": 22, "curriculum": 26, "staff": 20, "safety": 18}
 SETTING_KEY = "admission.pass_score"
@@ -71,54 +75,6 @@ BLACKLIST_IMPORT = {"file": ("黑名单.csv", BLACKLIST_CSV, "text/csv"), "reaso
 
 
 # --------------------------------------------------------------------------- table
-
-
-@dataclass(frozen=True)
-class Refusal:
-    who: str
-    status: int
-    code: str
-    bug: str = field(default="", compare=False)  # what the code does instead, until fixed
-
-    def __str__(self) -> str:
-        return f"{self.who}->{self.status} {self.code}"
-
-
-def refuse(status: int, code: str, *who: str, bug: str = "") -> tuple[Refusal, ...]:
-    return tuple(Refusal(w, status, code, bug) for w in who)
-
-
-@dataclass(frozen=True)
-class At:
-    """In a request body: the value ``prepare`` found for ``name`` (e.g. a finding's fingerprint)."""
-
-    name: str
-
-
-ANON = refuse(401, "not_authenticated", "anonymous")
-DENIED = (403, "permission_denied")
-APP_404 = (404, "application_not_found")
-PROVIDER_404 = (404, "provider_not_found")
-
-
-@dataclass(frozen=True)
-class Case:
-    method: str
-    route: str  # exactly as Litestar lists it, e.g. /api/v1/applications/{app_id:int}
-    refused: tuple[Refusal, ...]
-    allowed: tuple[str, ...]
-    ok_status: int = 200
-    state: str | None = None  # see application_in(); None: no application
-    body: dict[str, Any] | None = None
-    params: dict[str, str] = field(default_factory=dict)
-    multipart: dict[str, Any] | None = None  # form fields; a tuple is a file (name, bytes, content type)
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return self.method, self.route
-
-    def __str__(self) -> str:
-        return f"{self.method} {self.route}"
 
 
 # Actors refused by every provider-only operation on the provider's own application.
@@ -503,22 +459,6 @@ CASES: list[Case] = [
 ]
 
 
-@dataclass(frozen=True)
-class PublicCase:
-    method: str
-    route: str
-    ok_status: int = 200
-    state: str | None = None
-    body: dict[str, Any] | None = None
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return self.method, self.route
-
-    def __str__(self) -> str:
-        return f"{self.method} {self.route}"
-
-
 PUBLIC: list[PublicCase] = [
     PublicCase("POST", "/api/v1/auth/token", 201, body={"username": "parent", "password": PASSWORD}),
     PublicCase("POST", "/api/v1/providers/register", 201, body={
@@ -535,6 +475,10 @@ PUBLIC: list[PublicCase] = [
     # no login; only the Stripe-Signature header counts (tests/test_payments_stripe.py); without keys the gateway is off
     PublicCase("POST", "/api/v1/payments/stripe/webhook", 404),
 ]
+
+
+CASES += OUTCOME_CASES  # outcome reporting's rows: tests/outcome_rows/
+PUBLIC += OUTCOME_PUBLIC
 
 
 # --------------------------------------------------------------------------- setup
@@ -802,6 +746,8 @@ def prepare(world: World, state: str | None, route: str = "") -> dict[str, Any]:
         values |= agreement_in(world, state)
     elif state is not None and state.startswith("exit"):
         values |= exit_in(world, state)
+    elif state is not None and state.startswith("outcome"):
+        values |= outcome_prepare(world, state)
     elif state is not None:
         values |= application_in(world, state)
         with world.ctx.db.read_session() as s:
