@@ -25,7 +25,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
