@@ -152,3 +152,52 @@ def entries(session: Session, *, menu_id: int, admitted_only: bool = True) -> li
                         tuple((m["item"], int(m["fen"])) for m in o.materials or []), e.capacity, e.enrolled, e.status,
                         counts.get(e.id, 0))
             for e, o, name in rows]
+
+
+@dataclass(frozen=True)
+class CourseRecord:
+    """One course on a school's menu with what supervision and evaluation need: where, who, which term."""
+
+    entry_id: int
+    menu_id: int
+    school_id: int
+    county_code: str
+    provider_id: int
+    instructor_id: int  # the instructor named on the entry
+    title: str
+    category: str
+    grades: tuple[int, ...]
+    term_name: str
+    term_start: dt.date
+    term_end: dt.date
+    status: str  # open | cancelled | merged
+    menu_status: str  # draft | published
+
+
+def _courses(session: Session, *conditions: object) -> list[CourseRecord]:
+    stmt = (select(Entry, Offering.title, Offering.category, Menu).join(Offering, Offering.id == Entry.offering_id)
+            .join(Menu, Menu.id == Entry.menu_id).where(*conditions).order_by(Entry.id))  # type: ignore[arg-type]
+    return [CourseRecord(e.id, e.menu_id, e.school_id, e.county_code, e.provider_id, e.instructor_id, title, category,
+                         tuple(e.grades or ()), m.term_name, m.term_start, m.term_end, e.status, m.status)
+            for e, title, category, m in session.execute(stmt)]
+
+
+def course(session: Session, entry_id: int) -> CourseRecord | None:
+    found = _courses(session, Entry.id == entry_id)
+    return found[0] if found else None
+
+
+def courses(session: Session, *, county_code: str | None = None, term_name: str | None = None,
+            provider_id: int | None = None, school_id: int | None = None) -> list[CourseRecord]:
+    conditions = [col == value for col, value in ((Entry.county_code, county_code), (Menu.term_name, term_name),
+                                                  (Entry.provider_id, provider_id), (Entry.school_id, school_id))
+                  if value is not None]
+    return _courses(session, *conditions)
+
+
+def lesson(session: Session, lesson_id: int) -> LessonRecord | None:
+    row = session.execute(select(Lesson, Entry).join(Entry, Entry.id == Lesson.entry_id).where(Lesson.id == lesson_id)).first()
+    if row is None:
+        return None
+    le, en = row
+    return LessonRecord(le.id, en.id, en.school_id, en.provider_id, le.day, le.start_min, le.end_min, le.status, le.staff_id)
