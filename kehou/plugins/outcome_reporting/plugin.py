@@ -25,3 +25,11 @@ def kehou_register_routes() -> list[Any]:
 @hookimpl
 def kehou_register_periodic_tasks() -> list[PeriodicTask]:
     return [task for area in AREAS for task in area.PERIODIC]
+
+
+@hookimpl(trylast=True)
+def kehou_render_report(report: str, fmt: str, data: Any) -> bytes | None:
+    """The built-in renderers (Excel, PDF); a county's own plugin answering first replaces them."""
+    from kehou.plugins.outcome_reporting.exports import render
+
+    return render(report, fmt, data)
