@@ -30,7 +30,8 @@ def upgrade() -> None:
     sa.Column('created_at', kehou.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['county_code'], ['region.code'], name=op.f('fk_outcome_survey_county_code_region')),
     sa.ForeignKeyConstraint(['created_by'], ['app_user.id'], name=op.f('fk_outcome_survey_created_by_app_user')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_outcome_survey'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outcome_survey')),
+    sa.UniqueConstraint('county_code', 'term_name', 'reason', name=op.f('uq_outcome_survey_county_code'))
     )
     with op.batch_alter_table('outcome_survey', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_outcome_survey_county_code'), ['county_code'], unique=False)

@@ -15,6 +15,7 @@ class Survey(Base):
     """One survey round of a county for a term: at term end, or on demand."""
 
     __tablename__ = "outcome_survey"
+    __table_args__ = (UniqueConstraint("county_code", "term_name", "reason"),)  # one term-end round per county and term
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     county_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
