@@ -162,10 +162,18 @@ def test_each_indicator_worked_by_hand(world: World, term: Term) -> None:
 
 
 def test_crossing_the_satisfaction_threshold_and_the_pass_score(world: World, term: Term) -> None:
-    with world.ctx.db.write_session() as s:  # an eighth satisfied parent: 80.00, exactly the minimum
-        s.get(SurveyResponse, term.a_responses[7]).satisfied = True
+    with world.ctx.db.write_session() as s:  # the term-end round: an unhappy parent is now satisfied, 8 of 10 = 80.00
+        first = s.get(SurveyResponse, term.a_responses[7])
+        again = Survey(county_code=COUNTY, term_name=term.name, reason="term_end", questions=[], opens_at=utcnow(),
+                       closes_at=utcnow() + dt.timedelta(days=14), created_at=utcnow())
+        s.add(again)
+        s.flush()
+        s.add(SurveyResponse(survey_id=again.id, enrolment_id=first.enrolment_id, respondent="parent",
+                             school_id=first.school_id, provider_id=first.provider_id, entry_id=first.entry_id,
+                             answers={"overall": 4}, score=75, satisfied=True, submitted_at=utcnow()))
         s.commit()
     a = compute(world, term)[world.provider_ids["provider"]]
+    assert a["parent_satisfaction"]["evidence"] == {"answers": 10, "satisfied": 8}  # each enrolment's last answer only
     assert (a["parent_satisfaction"]["score"], a["passed"], a["total"]) == (8000, True, 7042)
     with world.ctx.db.write_session() as s:  # the county raises its pass score above the total
         policy.put(s, world.ctx.registry, ADMIN, scope=COUNTY, key="outcome.pass_score", value=71,

@@ -138,13 +138,15 @@ def _surveys(scope: Scope) -> Any:
 
 
 def parent_satisfaction(session: Session, scope: Scope) -> dict[int, Measure]:
-    """Share of parents' answers that are satisfied or very satisfied overall; not scored under the
-    county's minimum number of answers."""
+    """Share of parents' answers that are satisfied or very satisfied overall (one per enrolment: the
+    last, when the term had two rounds); not scored under the county's minimum number of answers."""
     least = int(scope.settings["outcome.min_responses"])
+    latest = (select(func.max(SurveyResponse.id)).where(SurveyResponse.survey_id.in_(_surveys(scope)),
+                                                         SurveyResponse.respondent == "parent")
+              .group_by(SurveyResponse.enrolment_id))  # a term with two rounds: each enrolment's last answer
     rows = session.execute(select(SurveyResponse.provider_id, func.count(),
                                   func.sum(case((SurveyResponse.satisfied, 1), else_=0)))
-                           .where(SurveyResponse.survey_id.in_(_surveys(scope)), SurveyResponse.respondent == "parent")
-                           .group_by(SurveyResponse.provider_id))
+                           .where(SurveyResponse.id.in_(latest)).group_by(SurveyResponse.provider_id))
     out: dict[int, Measure] = {}
     for pid, n, yes in rows:
         yes = int(yes or 0)
@@ -157,9 +159,11 @@ def parent_satisfaction(session: Session, scope: Scope) -> dict[int, Measure]:
 
 
 def school_satisfaction(session: Session, scope: Scope) -> dict[int, Measure]:
-    """Mean of the schools' ratings (each already on 0..100)."""
+    """Mean of the schools' ratings (each already on 0..100; a school's last rating of the term)."""
+    latest = (select(func.max(SchoolRating.id)).where(SchoolRating.survey_id.in_(_surveys(scope)))
+              .group_by(SchoolRating.school_id, SchoolRating.provider_id))  # each school's last rating of the term
     rows = session.execute(select(SchoolRating.provider_id, func.count(), func.sum(SchoolRating.score))
-                           .where(SchoolRating.survey_id.in_(_surveys(scope))).group_by(SchoolRating.provider_id))
+                           .where(SchoolRating.id.in_(latest)).group_by(SchoolRating.provider_id))
     return {pid: Measure(ratio(int(total), 100 * n), f"{n}所学校评价，平均 {points(ratio(int(total), 100 * n))} 分",
                          {"schools": n, "score_sum": int(total)})
             for pid, n, total in rows}
