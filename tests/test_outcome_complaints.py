@@ -288,3 +288,13 @@ def test_concurrent_steps_and_overdue_runs_neither_duplicate_nor_lose(ctx, world
     with ctx.db.read_session() as s:
         assert s.scalar(select(func.count()).select_from(ComplaintStep).where(
             ComplaintStep.complaint_id == cid, ComplaintStep.action == "resolve")) == 1
+
+
+def test_the_public_county_page_links_to_complaints_only_where_switched_on(ctx, world: World) -> None:  # type: ignore[no-untyped-def]
+    with browser(ctx, None) as anon:
+        assert "/complaints/new" not in anon.get(f"/public/{COUNTY}").text  # the plugin is off in the county
+    os_.enable(world)
+    with browser(ctx, None) as anon:
+        page = anon.get(f"/public/{COUNTY}").text
+        assert f'href="/public/{COUNTY}/complaints/new"' in page and 'href="/public/complaints/track"' in page
+        assert "/complaints/new" not in anon.get(f"/public/{OTHER_COUNTY}").text

@@ -17,6 +17,8 @@ COMMON = {
     "my_children": "我的孩子",
     "notifications": "消息",
     "agreements": "协议",
+    "outcomes": "成效", "supervision": "监督", "surveys": "测评", "evaluations": "考评", "showcase": "结业汇报",
+    "school_supervision": "巡课投诉", "parent_surveys": "问卷", "parent_complaints": "投诉",
     "agreement_templates": "协议模板",
     "settings": "政策设置",
     "audit": "审计日志",

@@ -11,7 +11,8 @@ from litestar.response import Redirect, Template
 from kehou.platform.admission import notice as notice_svc
 from kehou.platform.counties import services as counties
 from kehou.platform.transparency import queries
-from kehou.web.deps import DB, Who
+from kehou.platform.policy import services as policy
+from kehou.web.deps import DB, Ctx, Who
 from kehou.web.pages import done, field, render
 
 HOME = {
@@ -25,7 +26,8 @@ COUNTY = {
     "notice_period": "公示期", "deadline": "截止", "object": "查看并提出异议", "result": "结果", "date": "日期",
     "approved": "准入", "rejected": "不予准入", "empty": "暂无", "suspended": "暂停服务的机构", "reason": "原因",
     "since": "暂停日期", "exited": "已退出的机构", "exit_date": "退出日期", "exit_kind": "退出方式", "grounds": "事由",
-    "barred_until": "禁止再次申请至",
+    "barred_until": "禁止再次申请至", "supervision": "监督投诉",
+    "complain": "投诉课后服务机构（可匿名）", "track": "凭受理编号查询办理进度",
 }
 NOTICE = {
     "title": "准入公示", "intro": "公示期内，任何单位和个人均可实名提出异议，并提供联系方式和证据。",
@@ -47,10 +49,12 @@ class PublicPages(Controller):
         return render(request, "home.html", actor, HOME, counties=counties.counties(db))
 
     @get("/public/{code:str}", sync_to_thread=True)
-    def county(self, request: Request[Any, Any, Any], code: FromPath[str], db: DB, actor: Who) -> Template:
+    def county(self, request: Request[Any, Any, Any], code: FromPath[str], db: DB, ctx: Ctx, actor: Who) -> Template:
         region = queries.county(db, code)
+        # complaints are taken by the outcome-reporting plugin, where the county has switched it on
+        complaints = "outcome_reporting" in (policy.get(db, ctx.registry, code, "plugins.enabled") or [])
         return render(request, "public_county.html", actor, COUNTY, region=region, whitelist=queries.whitelist(db, code), suspended=queries.suspended(db, code),
-                      exits=queries.exits(db, code),
+                      exits=queries.exits(db, code), complaints=complaints,
                       notices=queries.notices(db, code), decisions=queries.decisions(db, code))
 
     @get("/public/notices/{app_id:int}", sync_to_thread=True)
