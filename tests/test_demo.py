@@ -10,6 +10,7 @@ from kehou.platform.audit import services as audit
 from kehou.platform.context import Context
 from kehou.platform.exits.models import ExitCase
 from kehou.plugins.billing_cap.models import Bill
+from kehou.plugins.outcome_reporting.models import Complaint, EvaluationRun, Incident, SchoolRating, SurveyResponse
 
 
 def test_demo_loads_once_with_every_part(ctx: Context) -> None:
@@ -21,4 +22,10 @@ def test_demo_loads_once_with_every_part(ctx: Context) -> None:
         assert len(services) == 4 and [a.status for a in services].count("signed") == 1
         case = s.scalars(select(ExitCase)).one()
         assert case.status == "warned" and "招生传单" in case.summary
+        assert s.scalar(select(func.count()).select_from(SurveyResponse)) == 12
+        assert s.scalar(select(func.count()).select_from(SchoolRating)) == 1
+        assert sorted((c.source, c.anonymous, c.status) for c in s.scalars(select(Complaint))) == [
+            ("parent", False, "assigned"), ("public", True, "received")]
+        assert s.scalars(select(Incident)).one().severity == "minor"
+        assert s.scalars(select(EvaluationRun)).one().status == "draft"
         assert audit.verify(s)[1] == []

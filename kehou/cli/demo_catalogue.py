@@ -44,8 +44,8 @@ def load(ctx: Context) -> None:
         reviewer = accounts.actor_for(s.scalars(select(User).where(User.username == "xh_reviewer1")).one())
         school_admin = accounts.actor_for(s.scalars(select(User).where(User.username == "school01")).one())
         policy.put(s, ctx.registry, decider, scope=MAIN, key="plugins.enabled",
-                   value=["course_catalogue", "billing_cap"], effective_from=clock.today_local(),
-                   reason="本区启用课程超市（选课）与课后服务收费")
+                   value=["course_catalogue", "billing_cap", "outcome_reporting"], effective_from=clock.today_local(),
+                   reason="本区启用课程超市（选课）、课后服务收费与成效评价")
         school_id = school_admin.school_id
         assert school_id is not None
         menu = menus.create_menu(ctx, s, school_admin, school_id, menus.MenuInput(
@@ -91,3 +91,6 @@ def load(ctx: Context) -> None:
     from kehou.cli import demo_exits
 
     demo_exits.load(ctx, school_admin)
+    from kehou.cli import demo_outcome
+
+    demo_outcome.load(ctx, school_admin, menu.term_name)
