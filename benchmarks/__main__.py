@@ -153,6 +153,9 @@ def main() -> None:
     from benchmarks.billing import dispatch as billing_dispatch
 
     billing_dispatch()  # `./dev bench billing [options]` runs only the billing benchmark
+    from benchmarks.outcome_report import dispatch as outcome_dispatch
+
+    outcome_dispatch()  # `./dev bench outcome [options]`: the 50,000-student county report (PostgreSQL)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory() as tmp:
         settings = _settings(Path(tmp))

@@ -1,11 +1,14 @@
 """What payment gateway plugins may use of billing: find a bill, record money received once, and
-remember gateway events (webhooks) so each is applied exactly once.
+remember gateway events (webhooks) so each is applied exactly once; and the term's fee aggregates
+outcome reporting reads (``term_fees``).
 
-Gateway plugins import this module and nothing else from billing. All functions work in the
+Gateway plugins and outcome reporting import this module and nothing else from billing. All functions work in the
 caller's session; the caller commits.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -20,7 +23,7 @@ from kehou.pluginapi import BillSnapshot, GatewayRecord, PaymentSnapshot
 from kehou.timeutil import utcnow
 
 __all__ = ["announce", "bill_snapshot", "event_seen", "lock_bill", "may_record", "payments", "receive", "refund_failed",
-           "refunds", "remember_event"]
+           "refunds", "remember_event", "term_fees"]
 
 
 def lock_bill(session: Session, *, bill_id: int | None = None, reference: str | None = None) -> BillSnapshot:
@@ -89,3 +92,38 @@ def refunds(session: Session, payment_ids: list[int]) -> list[GatewayRecord]:
                                .order_by(PaymentRefund.id))
         out.extend(GatewayRecord(r.external_id, "refund", r.amount_fen, r.status) for r in rows)
     return out
+
+
+# --- aggregates for outcome reporting ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SchoolTermFees:
+    """Money of one school's bills for one term, in fen: collected (payments received, gross), refunded
+    (paid back out of those payments), waived (fee reductions on the bills)."""
+
+    term_name: str
+    school_id: int
+    collected_fen: int
+    refunded_fen: int
+    waived_fen: int
+
+
+def term_fees(session: Session, county_code: str, *, term_name: str | None = None,
+              school_id: int | None = None) -> list[SchoolTermFees]:
+    """Per term and school of the county: two GROUP BY queries (bills; payments joined to their bills)."""
+    from sqlalchemy import func
+
+    where = [Bill.county_code == county_code]
+    if term_name is not None:
+        where.append(Bill.term_name == term_name)
+    if school_id is not None:
+        where.append(Bill.school_id == school_id)
+    waived = {(t, s): int(w) for t, s, w in session.execute(
+        select(Bill.term_name, Bill.school_id, func.coalesce(func.sum(Bill.waiver_fen), 0)).where(*where)
+        .group_by(Bill.term_name, Bill.school_id))}
+    paid = {(t, s): (int(c), int(r)) for t, s, c, r in session.execute(
+        select(Bill.term_name, Bill.school_id, func.coalesce(func.sum(Payment.amount_fen), 0),
+               func.coalesce(func.sum(Payment.refunded_fen), 0))
+        .join(Bill, Bill.id == Payment.bill_id).where(*where).group_by(Bill.term_name, Bill.school_id))}
+    return [SchoolTermFees(t, s, *paid.get((t, s), (0, 0)), w) for (t, s), w in sorted(waived.items())]

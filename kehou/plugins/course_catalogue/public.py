@@ -201,3 +201,114 @@ def lesson(session: Session, lesson_id: int) -> LessonRecord | None:
         return None
     le, en = row
     return LessonRecord(le.id, en.id, en.school_id, en.provider_id, le.day, le.start_min, le.end_min, le.status, le.staff_id)
+
+
+# --- aggregates for outcome reporting (one GROUP BY query each, never rows) ------------------------
+
+from kehou.plugins.course_catalogue.models import EnrolmentStatus, EntryStatus, MenuStatus  # noqa: E402
+
+
+@dataclass(frozen=True)
+class TermRecord:
+    term_name: str
+    term_start: dt.date  # the earliest menu start of the term in the county
+    term_end: dt.date
+
+
+def terms(session: Session, county_code: str) -> list[TermRecord]:
+    """The terms the county's schools had menus for, oldest first."""
+    from sqlalchemy import func
+
+    rows = session.execute(select(Menu.term_name, func.min(Menu.term_start), func.max(Menu.term_end))
+                           .where(Menu.county_code == county_code).group_by(Menu.term_name))
+    return sorted((TermRecord(name, start, end) for name, start, end in rows), key=lambda t: (t.term_start, t.term_name))
+
+
+@dataclass(frozen=True)
+class SchoolTermCounts:
+    """One school in one term: published open courses, enrolled places and students (all, priority groups)."""
+
+    term_name: str
+    school_id: int
+    courses: int
+    enrolments: int
+    students: int
+    priority_students: int
+
+
+def school_term_counts(session: Session, county_code: str, *, term_name: str | None = None,
+                       school_id: int | None = None) -> list[SchoolTermCounts]:
+    """Per term and school of the county. Courses: open entries on published menus; enrolments and
+    students: places with status ``enrolled`` in those courses (a student counts once per school and term)."""
+    from sqlalchemy import case, distinct, func
+
+    from kehou.platform.students.models import Student
+
+    where = [Entry.county_code == county_code, Entry.status == EntryStatus.open, Menu.status == MenuStatus.published]
+    if term_name is not None:
+        where.append(Menu.term_name == term_name)
+    if school_id is not None:
+        where.append(Entry.school_id == school_id)
+    courses = {(t, s): n for t, s, n in session.execute(
+        select(Menu.term_name, Entry.school_id, func.count(Entry.id)).join(Menu, Menu.id == Entry.menu_id)
+        .where(*where).group_by(Menu.term_name, Entry.school_id))}
+    enrolled = {(t, s): (n, st, pr) for t, s, n, st, pr in session.execute(
+        select(Menu.term_name, Entry.school_id, func.count(Enrolment.id), func.count(distinct(Enrolment.student_id)),
+               func.count(distinct(case((Student.priority_group.is_not(None), Enrolment.student_id)))))
+        .select_from(Enrolment).join(Entry, Entry.id == Enrolment.entry_id).join(Menu, Menu.id == Entry.menu_id)
+        .join(Student, Student.id == Enrolment.student_id)
+        .where(*where, Enrolment.status == EnrolmentStatus.enrolled).group_by(Menu.term_name, Entry.school_id))}
+    return [SchoolTermCounts(t, s, n, *enrolled.get((t, s), (0, 0, 0))) for (t, s), n in sorted(courses.items())]
+
+
+@dataclass(frozen=True)
+class CategoryCounts:
+    category: str
+    providers: int
+    courses: int
+    enrolments: int
+
+
+def category_counts(session: Session, county_code: str, term_name: str, *, school_id: int | None = None) -> list[CategoryCounts]:
+    """Open courses on published menus by category: distinct providers, courses, enrolled places."""
+    from sqlalchemy import case, distinct, func
+
+    where = [Entry.county_code == county_code, Entry.status == EntryStatus.open, Menu.status == MenuStatus.published,
+             Menu.term_name == term_name]
+    if school_id is not None:
+        where.append(Entry.school_id == school_id)
+    places = (select(Enrolment.entry_id, func.count(Enrolment.id).label("n")).where(Enrolment.status == EnrolmentStatus.enrolled)
+              .group_by(Enrolment.entry_id).subquery())
+    rows = session.execute(
+        select(Offering.category, func.count(distinct(Entry.provider_id)), func.count(Entry.id),
+               func.coalesce(func.sum(case((places.c.n.is_not(None), places.c.n), else_=0)), 0))
+        .select_from(Entry).join(Menu, Menu.id == Entry.menu_id).join(Offering, Offering.id == Entry.offering_id)
+        .outerjoin(places, places.c.entry_id == Entry.id).where(*where).group_by(Offering.category).order_by(Offering.category))
+    return [CategoryCounts(c, int(p), int(n), int(e)) for c, p, n, e in rows]
+
+
+@dataclass(frozen=True)
+class AttendanceCounts:
+    term_name: str
+    school_id: int
+    marked: int  # attendance marks recorded
+    present: int
+
+
+def attendance_counts(session: Session, county_code: str, *, term_name: str | None = None,
+                      school_id: int | None = None) -> list[AttendanceCounts]:
+    """Attendance marks per term and school (one GROUP BY over attendance, lessons, entries, menus)."""
+    from sqlalchemy import case, func
+
+    where = [Entry.county_code == county_code]
+    if term_name is not None:
+        where.append(Menu.term_name == term_name)
+    if school_id is not None:
+        where.append(Entry.school_id == school_id)
+    rows = session.execute(
+        select(Menu.term_name, Entry.school_id, func.count(Attendance.id),
+               func.coalesce(func.sum(case((Attendance.status == "present", 1), else_=0)), 0))
+        .select_from(Attendance).join(Lesson, Lesson.id == Attendance.lesson_id).join(Entry, Entry.id == Lesson.entry_id)
+        .join(Menu, Menu.id == Entry.menu_id).where(*where).group_by(Menu.term_name, Entry.school_id)
+        .order_by(Menu.term_name, Entry.school_id))
+    return [AttendanceCounts(t, s, int(m), int(p)) for t, s, m, p in rows]
