@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kehou.plugins.course_catalogue.models import Attendance, Enrolment, Entry, Lesson, Menu, Offering
+from kehou.plugins.course_catalogue.models import (Attendance, Enrolment, EnrolmentStatus, Entry, EntryStatus, Lesson, Menu,
+                                                   MenuStatus, Offering)
 
 
 @dataclass(frozen=True)
@@ -204,8 +205,6 @@ def lesson(session: Session, lesson_id: int) -> LessonRecord | None:
 
 
 # --- aggregates for outcome reporting (one GROUP BY query each, never rows) ------------------------
-
-from kehou.plugins.course_catalogue.models import EnrolmentStatus, EntryStatus, MenuStatus  # noqa: E402
 
 
 @dataclass(frozen=True)
