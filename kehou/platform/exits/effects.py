@@ -10,13 +10,11 @@ from sqlalchemy.orm import Session
 
 from kehou.db import after_commit
 from kehou.platform.actor import Actor
-from kehou.platform.accounts.models import User
 from kehou.platform.admission.models import WhitelistEntry
 from kehou.platform.audit import services as audit
 from kehou.platform.context import Context
 from kehou.platform.exits.models import ExitCase
-from kehou.platform.notifications.models import Notification
-from kehou.platform.notifications.services import notify_provider_users
+from kehou.platform.notifications.services import notify_county_staff, notify_provider_users
 from kehou.platform.policy import services as policy
 from kehou.platform.providers.identifiers import mask_tail
 from kehou.platform.providers.models import Provider
@@ -31,9 +29,7 @@ def tell_provider(session: Session, case: ExitCase, title: str, body: str) -> No
 
 
 def tell_county(session: Session, case: ExitCase, title: str, body: str) -> None:
-    for uid in session.scalars(select(User.id).where(User.county_code == case.county_code, User.role == "county_staff",
-                                                     User.is_active.is_(True))):
-        session.add(Notification(user_id=uid, title=title, body=body, link=f"/exits/{case.id}", created_at=utcnow()))
+    notify_county_staff(session, case.county_code, title, body, f"/exits/{case.id}")
 
 
 def set_whitelist(session: Session, actor: Actor, case: ExitCase, status: str, reason: str) -> None:

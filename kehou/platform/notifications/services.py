@@ -22,3 +22,17 @@ def notify_provider_users(session: Session, provider_id: int, title: str, body: 
             session.add(Notification(user_id=user.id, title=title, body=body, link=link, created_at=utcnow()))
             added += 1
     return added
+
+
+def notify_users(session: Session, user_ids: list[int], title: str, body: str, link: str) -> int:
+    """One message to each of these users (not committed). Returns how many were added."""
+    now = utcnow()
+    session.add_all(Notification(user_id=uid, title=title, body=body, link=link, created_at=now) for uid in user_ids)
+    return len(user_ids)
+
+
+def notify_county_staff(session: Session, county_code: str, title: str, body: str, link: str) -> int:
+    """One message to every active county_staff user of the county (not committed)."""
+    users = list(session.scalars(select(User.id).where(User.county_code == county_code, User.role == "county_staff",
+                                                       User.is_active.is_(True)).order_by(User.id)))
+    return notify_users(session, users, title, body, link)

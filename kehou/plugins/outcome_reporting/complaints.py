@@ -26,12 +26,12 @@ from kehou.platform.actor import Actor
 from kehou.platform.audit import services as audit
 from kehou.platform.context import Context
 from kehou.platform.counties.models import Region
+from kehou.platform.notifications.services import notify_county_staff
 from kehou.platform.students import services as students
 from kehou.platform.workdays import add_working_days
 from kehou.plugins.course_catalogue import public as catalogue
 from kehou.plugins.outcome_reporting.access import settings
 from kehou.plugins.outcome_reporting.models.supervision import Complaint, ComplaintStep
-from kehou.plugins.outcome_reporting.patrols import notify_county_staff
 from kehou.timeutil import SHANGHAI, clock, utcnow
 
 CATEGORIES = ("fees", "safety", "teaching", "conduct", "academic", "other")

@@ -16,10 +16,10 @@ from kehou.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kehou.platform.actor import Actor
 from kehou.platform.audit import services as audit
 from kehou.platform.context import Context
+from kehou.platform.notifications.services import notify_county_staff
 from kehou.plugins.course_catalogue import public as catalogue
 from kehou.plugins.outcome_reporting.access import settings
 from kehou.plugins.outcome_reporting.models.supervision import Incident
-from kehou.plugins.outcome_reporting.patrols import notify_county_staff
 from kehou.timeutil import as_utc, utcnow
 
 SEVERITIES = ("minor", "serious", "major")

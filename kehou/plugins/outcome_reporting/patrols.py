@@ -16,12 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kehou.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from kehou.platform.accounts.models import User
 from kehou.platform.actor import Actor
 from kehou.platform.audit import services as audit
 from kehou.platform.context import Context
-from kehou.platform.notifications.models import Notification
-from kehou.platform.notifications.services import notify_provider_users
+from kehou.platform.notifications.services import notify_county_staff, notify_provider_users
 from kehou.plugins.course_catalogue import public as catalogue
 from kehou.plugins.outcome_reporting.access import settings
 from kehou.plugins.outcome_reporting.models.supervision import Patrol
@@ -35,15 +33,6 @@ MAX_PHOTOS = 6
 LINK_TTL = dt.timedelta(minutes=10)
 RECENT_DAYS = 7  # lessons offered for a patrol: today first, then the last week's
 NOTES_MAX = 2000
-
-
-def notify_county_staff(session: Session, county_code: str, title: str, body: str, link: str) -> int:
-    """An in-platform message to every active county_staff user of the county (not committed)."""
-    users = list(session.scalars(select(User.id).where(User.county_code == county_code, User.role == "county_staff",
-                                                       User.is_active.is_(True))))
-    now = utcnow()
-    session.add_all(Notification(user_id=uid, title=title, body=body, link=link, created_at=now) for uid in users)
-    return len(users)
 
 
 @dataclass(frozen=True)
