@@ -23,7 +23,7 @@ from kehou.platform.actor import Actor
 from kehou.platform.audit import services as audit
 from kehou.platform.context import Context
 from kehou.platform.counties.models import Region
-from kehou.platform.notifications.models import Notification
+from kehou.platform.notifications.services import notify_users
 from kehou.plugins.outcome_reporting import access, report
 from kehou.plugins.outcome_reporting import reports_text as T
 from kehou.plugins.outcome_reporting.exports import CONTENT_TYPES
@@ -162,9 +162,8 @@ def _finish(ctx: Context, job_id: int, *, status: str, stage: str, title: str = 
                      entity_type="outcome_report_job", entity_id=job.id, reason=job.error if status == "failed" else "",
                      old=old, new={"status": status, "progress": job.progress, "size": job.size, "fmt": job.fmt})
         if status == "done" and job.requested_by is not None:
-            s.add(Notification(user_id=job.requested_by, title=T.NOTIFY["title"],
-                               body=T.NOTIFY["body"].format(title=title, fmt=job.fmt),
-                               link=f"/county/outcomes?term={job.params.get('term_name', '')}", created_at=utcnow()))
+            notify_users(s, [job.requested_by], T.NOTIFY["title"], T.NOTIFY["body"].format(title=title, fmt=job.fmt),
+                         f"/county/outcomes?term={job.params.get('term_name', '')}")
         s.commit()
 
 
