@@ -203,6 +203,17 @@ def test_indicator_settings_are_validated(world: World, term: Term) -> None:
     assert (a["total"], a["passed"]) == ((7500 * 40 + 7000 * 60) // 100, True)  # 72.00, and 70 ≥ the minimum of 60
 
 
+def test_a_provider_with_nothing_to_score_is_not_failed(world: World, term: Term) -> None:
+    with world.ctx.db.write_session() as s:  # only satisfaction counts; the other provider has 4 answers of the 10 needed
+        policy.put(s, world.ctx.registry, ADMIN, scope=COUNTY, key="outcome.indicators",
+                   value=[{"code": "parent_satisfaction", "weight": 100, "min": 80}], effective_from=dt.date(2026, 1, 1),
+                   reason="只评家长满意度")
+    got = compute(world, term)
+    a, b = got[world.provider_ids["provider"]], got[world.provider_ids["other_provider"]]
+    assert (a["total"], a["passed"], a["failures"]) == (7000, False, ["min:parent_satisfaction"])  # 70 ≥ the pass score 60
+    assert (b["total"], b["passed"], b["failures"], b["parent_satisfaction"]["score"]) == (0, True, [], None)
+
+
 def test_who_may_compute_and_publish(world: World, term: Term) -> None:
     run_id = next(iter(compute(world, term).values()))["run_id"]
     for who, error in (("provider", PermissionDenied), ("school_admin", PermissionDenied), ("other_reviewer", NotFound)):

@@ -38,7 +38,18 @@ def test_compute_read_and_publish_through_the_forms(ctx, world: World) -> None: 
         assert 'id="publish"' not in resp.text  # a reviewer without the right to decide sees no publish button
         with ctx.db.read_session() as s:
             run = s.scalars(select(EvaluationRun)).one()
-    with browser(ctx, "decider") as dec:
+    with browser(ctx, "decider") as dec:  # a county weighing only satisfaction, nobody answered yet: not rated
+        from kehou.platform.policy import services as policy
+        from tests.factories import ADMIN, COUNTY
+
+        with ctx.db.write_session() as s:
+            policy.put(s, ctx.registry, ADMIN, scope=COUNTY, key="outcome.indicators",
+                       value=[{"code": "parent_satisfaction", "weight": 100}], effective_from=run.computed_at.date(),
+                       reason="只评家长满意度")
+        page = post(dec, "/county/evaluations", "/county/evaluations", {"term_name": term}).text
+        assert "无可计分指标，不评定" in page
+        with ctx.db.read_session() as s:
+            run = s.scalars(select(EvaluationRun).order_by(EvaluationRun.id.desc())).first()
         url = f"/county/evaluations/{run.id}"
         assert 'id="publish"' in dec.get(url).text
         resp = post(dec, url, f"{url}/publish", {})
@@ -46,6 +57,6 @@ def test_compute_read_and_publish_through_the_forms(ctx, world: World) -> None: 
         assert "已发布" in dec.get("/county/evaluations").text
     with browser(ctx, "provider") as prov:
         page = prov.get("/provider/evaluations").text
-        assert term in page and "规范与安全" in page and "100.00" in page
+        assert term in page and "家长满意度" in page and "无家长问卷，不计分" in page
     with browser(ctx, "other_provider") as other:
         assert term not in other.get("/provider/evaluations").text

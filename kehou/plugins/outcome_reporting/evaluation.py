@@ -52,7 +52,8 @@ def score_providers(session: Session, scope: Scope, indicators: list[Mapping[str
         scored = [ind for ind in indicators if got[ind["code"]].score is not None]
         weights = sum(ind["weight"] for ind in scored)
         total = (2 * sum(got[i["code"]].score * i["weight"] for i in scored) + weights) // (2 * weights) if weights else 0
-        failures = [] if total >= pass_score * 100 and weights else ["total_below_pass"]
+        # nothing to score (e.g. only satisfaction counts and too few answered): not rated, never failed
+        failures = [] if total >= pass_score * 100 or not weights else ["total_below_pass"]
         breakdown = []
         for ind in indicators:
             m = got[ind["code"]]

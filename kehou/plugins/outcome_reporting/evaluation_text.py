@@ -11,7 +11,7 @@ TEXT = {
     "rank": "排名", "provider": "机构", "total": "总分", "verdict": "结论", "passed": "合格", "failed": "不合格",
     "indicator": "指标", "weight": "权重", "effective_weight": "折算权重", "score": "得分", "lost": "失分",
     "min": "单项最低分", "why": "说明", "not_scored": "不计分", "config": "评价设置", "pass_score": "合格分",
-    "proposal": "已提请退出", "done": "已完成，记入审计日志。", "back": "返回评价列表",
+    "proposal": "已提请退出", "not_rated": "无可计分指标，不评定", "done": "已完成，记入审计日志。", "back": "返回评价列表",
     "own_intro": "本机构在各区县已发布的考核评价结果。家长问卷为匿名汇总，机构看不到填写人。",
 }
 STATUS = {"draft": "草稿", "published": "已发布", "superseded": "已被新结果取代"}
