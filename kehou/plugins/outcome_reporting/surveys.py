@@ -293,6 +293,16 @@ def answer(ctx: Context, session: Session, actor: Actor, student_id: int, survey
                          school_id=enrolment.school_id, provider_id=enrolment.provider_id, entry_id=enrolment.entry_id,
                          answers=clean, score=score_of(clean), satisfied=clean["overall"] >= 4, comment=text,
                          submitted_by=actor.user_id, submitted_at=utcnow())
+    _insert_once(session, row, refusal)
+    audit.record(session, actor, county_code=survey.county_code, action="survey.answer", entity_type="outcome_survey_response",
+                 entity_id=row.id, new={"survey_id": survey.id, "entry_id": row.entry_id, "respondent": respondent,
+                                        "score": row.score, "satisfied": row.satisfied})
+    session.commit()
+    return row
+
+
+def _insert_once(session: Session, row: Any, refusal: Conflict) -> None:
+    """Add the row; the table's unique constraint refuses a second one (two submits at once included)."""
     try:
         with session.begin_nested():
             session.add(row)
@@ -300,11 +310,6 @@ def answer(ctx: Context, session: Session, actor: Actor, student_id: int, survey
     except IntegrityError:
         session.rollback()
         raise refusal from None
-    audit.record(session, actor, county_code=survey.county_code, action="survey.answer", entity_type="outcome_survey_response",
-                 entity_id=row.id, new={"survey_id": survey.id, "entry_id": row.entry_id, "respondent": respondent,
-                                        "score": row.score, "satisfied": row.satisfied})
-    session.commit()
-    return row
 
 
 # --- schools rate providers ------------------------------------------------------------------------
@@ -364,13 +369,7 @@ def rate(ctx: Context, session: Session, actor: Actor, school_id: int, survey_id
         raise refusal
     row = SchoolRating(survey_id=survey.id, school_id=school_id, provider_id=provider_id, answers=clean, score=score_of(clean),
                        comment=text, rated_by=actor.user_id, rated_at=utcnow())
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        session.rollback()
-        raise refusal from None
+    _insert_once(session, row, refusal)
     audit.record(session, actor, county_code=survey.county_code, action="survey.school_rating", entity_type="outcome_school_rating",
                  entity_id=row.id, new={"survey_id": survey.id, "school_id": school_id, "provider_id": provider_id,
                                         "answers": clean, "score": row.score, "comment": text})
