@@ -40,6 +40,10 @@ class SecuritySettings:
     login_max_failures: int = 5
     login_window_s: int = 15 * 60
     login_ip_max_failures: int = 30
+    # argon2id cost for new password hashes; production defaults are argon2-cffi's (RFC 9106 low-memory).
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+    argon2_parallelism: int = 4
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,9 @@ def load_settings() -> Settings:
             login_max_failures=int(_env("LOGIN_MAX_FAILURES", "5")),
             login_window_s=int(_env("LOGIN_WINDOW_SECONDS", "900")),
             login_ip_max_failures=int(_env("LOGIN_IP_MAX_FAILURES", "30")),
+            argon2_time_cost=int(_env("ARGON2_TIME_COST", "3")),
+            argon2_memory_kib=int(_env("ARGON2_MEMORY_KIB", "65536")),
+            argon2_parallelism=int(_env("ARGON2_PARALLELISM", "4")),
         ),
         tasks=TaskSettings(
             broker_url=_env("BROKER_URL", "filesystem://"),

@@ -25,6 +25,8 @@ from tests.factories import World, make_world
 pytest_plugins = ["tests.celery_support"]  # the celery_app fixture
 
 PG_URL = os.environ.get("KEHOU_TEST_DATABASE_URL", "")
+#: The cheapest argon2id parameters argon2 accepts (one pass, 8 KiB, one lane): tests hash dozens of passwords.
+CHEAP_ARGON2 = {"argon2_time_cost": 1, "argon2_memory_kib": 8, "argon2_parallelism": 1}
 
 
 def _settings(data_dir: Path, db_url: str) -> Settings:
@@ -37,7 +39,8 @@ def _settings(data_dir: Path, db_url: str) -> Settings:
             base.tasks, broker_url="filesystem://", result_backend=f"file://{data_dir / 'results'}", embedded_worker=False
         ),
         storage=dataclasses.replace(base.storage, local_root=data_dir / "files"),
-        security=dataclasses.replace(base.security, secret_key="test-secret-" + "x" * 32, pii_key="test-pii-" + "y" * 32),
+        security=dataclasses.replace(base.security, secret_key="test-secret-" + "x" * 32, pii_key="test-pii-" + "y" * 32,
+                                     **CHEAP_ARGON2),
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import pluggy
 
 from kehou.db import Database
+from kehou.platform.accounts.security import configure_hashing
 from kehou.platform.pii import PiiVault
 from kehou.platform.policy.services import SettingsRegistry
 from kehou.settings import Settings, check_production_keys
@@ -54,6 +55,8 @@ def build_context(settings: Settings, *, plugins: list[Any] | None = None, load_
     from kehou.plugin_manager import build_plugin_manager
 
     check_production_keys(settings)
+    sec = settings.security
+    configure_hashing(sec.argon2_time_cost, sec.argon2_memory_kib, sec.argon2_parallelism)
     pm = build_plugin_manager(load_entrypoints=load_entrypoints, extra=plugins)
     specs = [spec for answer in pm.hook.kehou_register_settings() for spec in answer]
     db = Database(settings.database.url, pool_size=settings.database.pool_size, echo=settings.database.echo)

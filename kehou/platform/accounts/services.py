@@ -10,7 +10,14 @@ from sqlalchemy.orm import Session
 
 from kehou.errors import NotAuthenticated, NotFound, PermissionDenied, TooManyRequests, ValidationFailed
 from kehou.platform.accounts.models import DEPARTMENTS, ApiToken, LoginAttempt, Role, User
-from kehou.platform.accounts.security import MIN_PASSWORD_LENGTH, hash_password, new_token, token_digest, verify_password
+from kehou.platform.accounts.security import (
+    MIN_PASSWORD_LENGTH,
+    hash_password,
+    needs_rehash,
+    new_token,
+    token_digest,
+    verify_password,
+)
 from kehou.platform.actor import Actor
 from kehou.platform.audit import services as audit
 from kehou.platform.counties.models import Region, School
@@ -169,6 +176,8 @@ def login(session: Session, sec: SecuritySettings, *, username: str, password: s
     if not ok or user is None:
         session.commit()
         raise NotAuthenticated("用户名或密码错误。", code="login_failed")
+    if needs_rehash(user.password_hash):  # made at another argon2 cost: store one at the configured cost
+        user.password_hash = hash_password(password)
     if user.role in STAFF_ROLES or user.role == Role.school_admin:
         audit.record(
             session, actor_for(user, ip), county_code=user.county_code, action="user.login",
