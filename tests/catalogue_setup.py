@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from kehou.platform.accounts import services as accounts
 from kehou.platform.admission.models import Application, WhitelistEntry
+from kehou.platform.core_plugin import DEFAULT_CATEGORIES
 from kehou.platform.documents import services as documents
 from kehou.platform.documents.models import Document
 from kehou.platform.policy import services as policy
@@ -19,7 +20,6 @@ from kehou.platform.providers import services as providers
 from kehou.platform.providers.models import Staff
 from kehou.platform.students import services as students
 from kehou.plugins.course_catalogue import menus, offerings
-from kehou.platform.core_plugin import DEFAULT_CATEGORIES
 from kehou.timeutil import clock, utcnow
 from tests.factories import ADMIN, COUNTY, PASSWORD, SYSTEM, World, pdf, resident_id
 

@@ -10,8 +10,8 @@ from kehou.platform.accounts.models import User
 from kehou.platform.actor import Actor
 from kehou.platform.context import Context
 from kehou.platform.counties import services as counties
-from kehou.platform.providers import services as providers
 from kehou.platform.documents import services as documents
+from kehou.platform.providers import services as providers
 from kehou.platform.providers.identifiers import resident_id_check_char, uscc_check_char
 from kehou.timeutil import clock
 from kehou.vetting.rules.defaults import REQUIRED_TYPES

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from kehou.platform.actor import Actor
 from kehou.platform.context import Context
 from kehou.plugins.billing_cap import bills, ledger, settlement, statement
-from kehou.plugins.billing_cap.models import Bill, TermStatement
+from kehou.plugins.billing_cap.models import Bill
 from kehou.plugins.billing_cap.payments import find_bill, record_payment
 from kehou.plugins.course_catalogue import enrolment
 from kehou.timeutil import clock
@@ -67,7 +67,7 @@ def test_provider_exit_mid_term_refunds_exactly_the_undelivered_lessons(ctx: Con
     n = len(days)
     assert n >= 4
     for lesson_id, _ in days[:2]:
-        bs.deliver(world, lesson_id, {sid: "present" for sid in kids})
+        bs.deliver(world, lesson_id, dict.fromkeys(kids, "present"))
     with ctx.db.write_session() as s:
         credited = statement.exit_refunds(s, Actor.system("test"), world.provider_ids["provider"], COUNTY, days[2][1])
     undelivered = FEE - FEE * 2 // n  # lessons 3..n

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from kehou.app import create_app
-from kehou.plugins.course_catalogue.models import Entry, Lesson, Menu, Offering
 from kehou.platform.students.models import Student
+from kehou.plugins.course_catalogue.models import Entry, Lesson, Menu, Offering
 from kehou.timeutil import SHANGHAI, as_utc, clock, utcnow
 from tests import catalogue_setup as cs
 from tests.browser import chromium, live_server, require_chromium

@@ -13,16 +13,15 @@ from typing import Any
 from sqlalchemy import func, select
 
 from kehou.db import Database
-from kehou.platform.accounts import services as accounts
-from kehou.platform.counties import services as counties
 from kehou.errors import KehouError
+from kehou.platform.accounts import services as accounts
 from kehou.platform.context import Context
+from kehou.platform.counties import services as counties
 from kehou.platform.students import services as students
 from kehou.plugins.course_catalogue import enrolment, menus
 from kehou.plugins.course_catalogue.models import Enrolment, Entry
 from tests import catalogue_setup as cs
 from tests.factories import ADMIN, COUNTY, PASSWORD, SYSTEM, World
-
 
 
 def race(ctx: Context, n: int, attempt: Callable[[Context, int], Any]) -> list[Any]:

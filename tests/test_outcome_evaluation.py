@@ -22,8 +22,15 @@ from kehou.platform.policy import services as policy
 from kehou.plugins.course_catalogue.models import Enrolment
 from kehou.plugins.outcome_reporting import evaluation
 from kehou.plugins.outcome_reporting.indicators import ratio
-from kehou.plugins.outcome_reporting.models import (Complaint, EvaluationRun, Incident, Patrol, SchoolRating, Survey,
-                                                    SurveyResponse)
+from kehou.plugins.outcome_reporting.models import (
+    Complaint,
+    EvaluationRun,
+    Incident,
+    Patrol,
+    SchoolRating,
+    Survey,
+    SurveyResponse,
+)
 from kehou.timeutil import utcnow
 from tests import billing_setup as bs
 from tests import catalogue_setup as cs

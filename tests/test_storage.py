@@ -60,12 +60,12 @@ def _sigv4_presign_problem(environ: dict[str, Any], secret: str) -> str | None:
     params = [(unquote(k), unquote(v)) for k, v, *_ in pairs]
     query = dict(params)
     try:
-        signed_at = dt.datetime.strptime(query["X-Amz-Date"], "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.timezone.utc)
+        signed_at = dt.datetime.strptime(query["X-Amz-Date"], "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
         expires = int(query["X-Amz-Expires"])
         _access, day, region, service, _term = query["X-Amz-Credential"].split("/")
     except (KeyError, ValueError):
         return "AuthorizationQueryParametersError"
-    if dt.datetime.now(dt.timezone.utc) > signed_at + dt.timedelta(seconds=expires):
+    if dt.datetime.now(dt.UTC) > signed_at + dt.timedelta(seconds=expires):
         return "AccessDenied"  # S3: "Request has expired"
 
     def enc(text: str) -> str:

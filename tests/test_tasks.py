@@ -19,13 +19,13 @@ from celery import Celery
 from sqlalchemy import func, select
 
 from kehou.platform.accounts import services as accounts
-from kehou.platform.policy import services as policy
 from kehou.platform.admission import decision, notice, review
 from kehou.platform.admission import services as admission
 from kehou.platform.admission.models import Application
 from kehou.platform.audit.models import AuditEntry
 from kehou.platform.context import Context
 from kehou.platform.notifications.models import Notification
+from kehou.platform.policy import services as policy
 from kehou.pluginapi import ApplicationDecided, hookimpl
 from kehou.settings import Settings
 from kehou.tasks import jobs

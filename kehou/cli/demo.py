@@ -8,21 +8,22 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
+from kehou.errors import Conflict
 from kehou.platform.accounts import services as accounts
 from kehou.platform.accounts.models import User
 from kehou.platform.actor import Actor
-from kehou.platform.admission import decision, notice, review, services as admission
+from kehou.platform.admission import decision, notice, review
+from kehou.platform.admission import services as admission
 from kehou.platform.context import Context
 from kehou.platform.counties import services as counties
-from kehou.errors import Conflict
 from kehou.platform.documents import services as documents
 from kehou.platform.policy import services as policy
 from kehou.platform.providers import services as providers
 from kehou.platform.providers.identifiers import resident_id_check_char, uscc_check_char
 from kehou.timeutil import clock
 from kehou.vetting import monitor
-from kehou.vetting.rules.defaults import REQUIRED_TYPES
 from kehou.vetting import services as vetting
+from kehou.vetting.rules.defaults import REQUIRED_TYPES
 
 PASSWORD = "Kehou-demo-2026"
 CREDENTIALS_NOTE = f"""演示账号（密码均为 {PASSWORD}）：

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from kehou.pluginapi import ApplicationDecided, ExitProposal, PeriodicTask, SettingSpec, Term, at_least, between, dict_items, hookimpl
+from kehou.pluginapi import (
+    ApplicationDecided,
+    ExitProposal,
+    PeriodicTask,
+    SettingSpec,
+    Term,
+    at_least,
+    between,
+    dict_items,
+    hookimpl,
+)
 
 DEFAULT_CATEGORIES = ["优秀传统文化", "体育艺术", "劳动实践", "心理健康", "科普", "阅读", "社团兴趣"]
 

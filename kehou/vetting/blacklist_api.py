@@ -11,7 +11,7 @@ from litestar.datastructures import UploadFile
 from litestar.params import FromPath, JSONBody, MultipartBody
 
 from kehou.vetting import blacklist
-from kehou.web.deps import Ctx, DB, Who
+from kehou.web.deps import DB, Ctx, Who
 
 
 @dataclass

@@ -19,8 +19,8 @@ from kehou.platform.documents.models import Document
 from kehou.platform.policy import services as policy
 from kehou.platform.providers.models import Provider, Staff
 from kehou.timeutil import clock, utcnow
-from kehou.vetting.engine import collect_rules, run_rules, summarise
 from kehou.vetting.blacklist import listed_on
+from kehou.vetting.engine import collect_rules, run_rules, summarise
 from kehou.vetting.models import BlacklistEntry, VettingFinding, VettingOverride, VettingRun
 from kehou.vetting.types import (
     CourseSnapshot,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from jinja2 import Environment
 
 from kehou.platform.accounts.models import DEPARTMENTS, ROLE_LABELS

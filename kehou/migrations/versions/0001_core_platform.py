@@ -5,10 +5,10 @@ Revises:
 Create Date: 2026-11-23 20:58:40.354533
 """
 
-from alembic import op
 import sqlalchemy as sa
-import kehou.db
+from alembic import op
 
+import kehou.db
 
 revision = '0001'
 down_revision = None

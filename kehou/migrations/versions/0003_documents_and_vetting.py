@@ -5,10 +5,10 @@ Revises: 0002
 Create Date: 2026-11-23 21:44:14.820690
 """
 
-from alembic import op
 import sqlalchemy as sa
-import kehou.db
+from alembic import op
 
+import kehou.db
 
 revision = '0003'
 down_revision = '0002'

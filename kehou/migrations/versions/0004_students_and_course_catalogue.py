@@ -5,10 +5,10 @@ Revises: 0003
 Create Date: 2026-11-23 23:34:16.454870
 """
 
-from alembic import op
 import sqlalchemy as sa
-import kehou.db
+from alembic import op
 
+import kehou.db
 
 revision = '0004'
 down_revision = '0003'

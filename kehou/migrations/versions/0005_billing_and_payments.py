@@ -5,10 +5,10 @@ Revises: 0004
 Create Date: 2026-11-24 02:16:06.783243
 """
 
-from alembic import op
 import sqlalchemy as sa
-import kehou.db
+from alembic import op
 
+import kehou.db
 
 revision = '0005'
 down_revision = '0004'

@@ -8,10 +8,10 @@ A signature row may only change once, from live to voided (``voided_at`` and ``v
 the database refuses DELETE and every other UPDATE, below the application.
 """
 
-from alembic import op
 import sqlalchemy as sa
-import kehou.db
+from alembic import op
 
+import kehou.db
 
 revision = '0006'
 down_revision = '0005'

@@ -5,10 +5,10 @@ Revises: 0006
 Create Date: 2026-11-24 06:40:00
 """
 
-from alembic import op
 import sqlalchemy as sa
-import kehou.db
+from alembic import op
 
+import kehou.db
 
 revision = '0007'
 down_revision = '0006'

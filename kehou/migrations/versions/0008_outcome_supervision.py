@@ -5,10 +5,10 @@ Revises: 0007
 Create Date: 2026-11-24 09:27:52.191424
 """
 
-from alembic import op
 import sqlalchemy as sa
-import kehou.db
+from alembic import op
 
+import kehou.db
 
 revision = '0008'
 down_revision = '0007'

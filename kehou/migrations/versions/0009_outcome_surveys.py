@@ -5,10 +5,10 @@ Revises: 0008
 Create Date: 2026-11-24 09:27:55.166396
 """
 
-from alembic import op
 import sqlalchemy as sa
-import kehou.db
+from alembic import op
 
+import kehou.db
 
 revision = '0009'
 down_revision = '0008'

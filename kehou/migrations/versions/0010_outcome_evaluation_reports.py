@@ -5,10 +5,10 @@ Revises: 0009
 Create Date: 2026-11-24 09:27:58.195976
 """
 
-from alembic import op
 import sqlalchemy as sa
-import kehou.db
+from alembic import op
 
+import kehou.db
 
 revision = '0010'
 down_revision = '0009'

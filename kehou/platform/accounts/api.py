@@ -9,10 +9,10 @@ from litestar import Controller, Request, delete, get, post
 from litestar.params import JSONBody
 from sqlalchemy import select
 
-from kehou.web.deps import Ctx, DB, Who, client_ip
 from kehou.platform.accounts import services
 from kehou.platform.accounts.models import User
 from kehou.platform.notifications.models import Notification
+from kehou.web.deps import DB, Ctx, Who, client_ip
 
 
 class TokenRequest(msgspec.Struct):

@@ -8,8 +8,8 @@ import msgspec
 from litestar import Controller, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from kehou.web.deps import Ctx, DB, Who
 from kehou.platform.admission import decision, notice, queries, review, services
+from kehou.web.deps import DB, Ctx, Who
 
 
 class Course(msgspec.Struct):

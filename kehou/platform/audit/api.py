@@ -9,8 +9,8 @@ from litestar.params import FromQuery
 from sqlalchemy import select
 
 from kehou.errors import PermissionDenied
-from kehou.web.deps import DB, Who
 from kehou.platform.audit.models import AuditEntry
+from kehou.web.deps import DB, Who
 
 
 class AuditApi(Controller):

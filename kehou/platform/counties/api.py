@@ -9,9 +9,9 @@ from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody
 from sqlalchemy import select
 
-from kehou.web.deps import DB, Who
 from kehou.platform.counties import services
 from kehou.platform.counties.models import Region, School
+from kehou.web.deps import DB, Who
 
 
 class RegionBody(msgspec.Struct):

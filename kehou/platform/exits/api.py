@@ -14,7 +14,7 @@ from kehou.platform.exits.models import ExitCase
 from kehou.platform.exits.workflow import GROUNDS, STATUS_LABELS, TRIGGERS
 from kehou.platform.providers.models import Provider
 from kehou.timeutil import fmt_local
-from kehou.web.deps import Ctx, DB, Who
+from kehou.web.deps import DB, Ctx, Who
 
 
 class ProposalBody(msgspec.Struct):

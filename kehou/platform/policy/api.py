@@ -9,9 +9,9 @@ import msgspec
 from litestar import Controller, get, put
 from litestar.params import FromPath, JSONBody
 
-from kehou.web.deps import Ctx, DB, Who
 from kehou.platform.policy import services
 from kehou.timeutil import clock
+from kehou.web.deps import DB, Ctx, Who
 
 
 class SettingBody(msgspec.Struct):

@@ -9,13 +9,13 @@ import msgspec
 from litestar import Controller, get, post, put
 from litestar.params import FromPath, JSONBody
 
-from kehou.web.deps import Ctx, DB, Who
 from kehou.platform.accounts import services as accounts
 from kehou.platform.accounts.api import user_out
 from kehou.platform.accounts.models import Role
 from kehou.platform.pii import show_last4
 from kehou.platform.providers import services
 from kehou.platform.providers.models import Provider, Staff
+from kehou.web.deps import DB, Ctx, Who
 
 
 class ProviderBody(msgspec.Struct):

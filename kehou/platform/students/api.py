@@ -8,9 +8,9 @@ import msgspec
 from litestar import Controller, get, post, put
 from litestar.params import FromPath, JSONBody
 
+from kehou.platform.actor import Actor
 from kehou.platform.students import services
 from kehou.platform.students.models import PRIORITY_LABELS, Student
-from kehou.platform.actor import Actor
 from kehou.web.deps import DB, Who
 
 

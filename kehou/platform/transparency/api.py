@@ -8,9 +8,9 @@ import msgspec
 from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody
 
-from kehou.web.deps import DB, Who
 from kehou.platform.admission import notice as notices_svc
 from kehou.platform.transparency import queries
+from kehou.web.deps import DB, Who
 
 
 class ObjectionBody(msgspec.Struct):

@@ -10,8 +10,8 @@ from litestar.response import Redirect, Template
 
 from kehou.platform.admission import notice as notice_svc
 from kehou.platform.counties import services as counties
-from kehou.platform.transparency import queries
 from kehou.platform.policy import services as policy
+from kehou.platform.transparency import queries
 from kehou.web.deps import DB, Ctx, Who
 from kehou.web.pages import done, field, render
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kehou.errors import NotFound, PermissionDenied
@@ -15,8 +16,6 @@ from kehou.platform.policy import services as policy_settings
 from kehou.platform.students.models import Guardian
 from kehou.plugins.billing_cap.models import Bill
 from kehou.plugins.billing_cap.policy import PLUGIN, FeePolicy
-
-from sqlalchemy import select
 
 
 def settings(ctx: Context, session: Session, county_code: str) -> Mapping[str, Any]:

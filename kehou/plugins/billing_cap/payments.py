@@ -17,11 +17,11 @@ from kehou.errors import Conflict, NotFound, ValidationFailed
 from kehou.platform.actor import Actor
 from kehou.platform.audit import services as audit
 from kehou.platform.context import Context
+from kehou.pluginapi import BillSnapshot, PaymentGateway, PaymentSnapshot
 from kehou.plugins.billing_cap import access, ledger
 from kehou.plugins.billing_cap.bills import outstanding, receivable
 from kehou.plugins.billing_cap.ledger import Leg
 from kehou.plugins.billing_cap.models import Bill, Payment, PaymentRefund
-from kehou.pluginapi import BillSnapshot, PaymentGateway, PaymentSnapshot
 from kehou.timeutil import utcnow
 
 MAX_FEN = 10_000_000  # 100,000 yuan: far above any term's fees

@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 
 from kehou.platform.actor import Actor
 from kehou.platform.context import Context
+from kehou.pluginapi import BillSnapshot, GatewayRecord, PaymentSnapshot
 from kehou.plugins.billing_cap import access
 from kehou.plugins.billing_cap.models import Bill, GatewayEvent, Payment, PaymentRefund
 from kehou.plugins.billing_cap.payments import find_bill, payment_snapshot, record_payment, refund_failed, snapshot
-from kehou.pluginapi import BillSnapshot, GatewayRecord, PaymentSnapshot
 from kehou.timeutil import utcnow
 
 __all__ = ["announce", "bill_snapshot", "event_seen", "lock_bill", "may_record", "payments", "receive", "refund_failed",

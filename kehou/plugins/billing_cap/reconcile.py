@@ -20,10 +20,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kehou.platform.context import Context
+from kehou.pluginapi import CliCommand
 from kehou.plugins.billing_cap import ledger
 from kehou.plugins.billing_cap.models import Bill, LedgerAccount, LedgerEntry, LedgerTxn, Payment, PaymentRefund
 from kehou.plugins.billing_cap.payments import gateways, payment_snapshot
-from kehou.pluginapi import CliCommand
 
 
 @dataclass

@@ -17,7 +17,17 @@ from kehou.platform.students.models import Student
 from kehou.plugins.course_catalogue import lessons
 from kehou.plugins.course_catalogue.enrolment import _clash, event, notify_guardians
 from kehou.plugins.course_catalogue.menus import get_menu
-from kehou.plugins.course_catalogue.models import ACTIVE, Enrolment, EnrolmentStatus, Entry, EntryStatus, Menu, MenuStatus, Offering, Slot
+from kehou.plugins.course_catalogue.models import (
+    ACTIVE,
+    Enrolment,
+    EnrolmentStatus,
+    Entry,
+    EntryStatus,
+    Menu,
+    MenuStatus,
+    Offering,
+    Slot,
+)
 from kehou.timeutil import clock, utcnow
 
 

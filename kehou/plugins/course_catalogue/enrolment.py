@@ -31,12 +31,22 @@ from kehou.platform.notifications.models import Notification
 from kehou.platform.policy import services as policy
 from kehou.platform.students import services as students
 from kehou.platform.students.models import Guardian, Student
+from kehou.pluginapi import EnrolledCourse, EnrollmentRequest
 from kehou.plugins.course_catalogue.access import admitted, require_enabled
 from kehou.plugins.course_catalogue.models import (
-    ACTIVE, Enrolment, EnrolmentEvent, EnrolmentStatus, Entry, EntryStatus, Lesson, Menu, MenuStatus, Offering, Slot,
+    ACTIVE,
+    Enrolment,
+    EnrolmentEvent,
+    EnrolmentStatus,
+    Entry,
+    EntryStatus,
+    Lesson,
+    Menu,
+    MenuStatus,
+    Offering,
+    Slot,
 )
 from kehou.plugins.course_catalogue.timewindow import WEEKDAYS, fmt_hhmm, overlaps
-from kehou.pluginapi import EnrolledCourse, EnrollmentRequest
 from kehou.timeutil import as_utc, clock, fmt_local, utcnow
 
 log = logging.getLogger(__name__)

@@ -12,16 +12,23 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kehou.errors import Conflict, NotFound, ValidationFailed
+from kehou.platform.accounts.models import User
 from kehou.platform.actor import Actor
 from kehou.platform.audit import services as audit
 from kehou.platform.notifications.models import Notification
-from kehou.platform.accounts.models import User
 from kehou.platform.students import services as students
 from kehou.plugins.course_catalogue import terms
 from kehou.plugins.course_catalogue.access import is_vetted_staff
 from kehou.plugins.course_catalogue.agreements import service_signed
 from kehou.plugins.course_catalogue.models import (
-    Attendance, Enrolment, EnrolmentStatus, Entry, EntryStatus, Lesson, Menu, Slot,
+    Attendance,
+    Enrolment,
+    EnrolmentStatus,
+    Entry,
+    EntryStatus,
+    Lesson,
+    Menu,
+    Slot,
 )
 from kehou.timeutil import clock, utcnow
 

@@ -16,9 +16,9 @@ from kehou.platform.actor import Actor
 from kehou.platform.audit import services as audit
 from kehou.platform.context import Context
 from kehou.platform.counties.models import School
-from kehou.platform.policy import services as policy
 from kehou.platform.notifications.models import Notification
 from kehou.platform.notifications.services import notify_provider_users
+from kehou.platform.policy import services as policy
 from kehou.platform.providers.models import Staff
 from kehou.platform.students.models import Guardian, Student
 from kehou.platform.students.services import school_of

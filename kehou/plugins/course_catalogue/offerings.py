@@ -15,9 +15,9 @@ from kehou.platform.actor import Actor
 from kehou.platform.audit import services as audit
 from kehou.platform.context import Context
 from kehou.platform.policy import services as policy
+from kehou.pluginapi import CourseOffering
 from kehou.plugins.course_catalogue.access import admitted_categories, is_vetted_staff, require_enabled
 from kehou.plugins.course_catalogue.models import Offering, OfferingStatus
-from kehou.pluginapi import CourseOffering
 from kehou.timeutil import utcnow
 from kehou.vetting import services as vetting
 from kehou.vetting.rules import academic_content, promotion

@@ -12,8 +12,17 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kehou.plugins.course_catalogue.models import (Attendance, Enrolment, EnrolmentStatus, Entry, EntryStatus, Lesson, Menu,
-                                                   MenuStatus, Offering)
+from kehou.plugins.course_catalogue.models import (
+    Attendance,
+    Enrolment,
+    EnrolmentStatus,
+    Entry,
+    EntryStatus,
+    Lesson,
+    Menu,
+    MenuStatus,
+    Offering,
+)
 
 
 @dataclass(frozen=True)

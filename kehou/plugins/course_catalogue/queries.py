@@ -14,7 +14,15 @@ from kehou.platform.providers.models import Provider, Staff
 from kehou.platform.students import services as students
 from kehou.plugins.course_catalogue.access import admitted
 from kehou.plugins.course_catalogue.models import (
-    ACTIVE, Enrolment, Entry, EntryStatus, Menu, MenuStatus, Offering, OfferingStatus, Slot,
+    ACTIVE,
+    Enrolment,
+    Entry,
+    EntryStatus,
+    Menu,
+    MenuStatus,
+    Offering,
+    OfferingStatus,
+    Slot,
 )
 from kehou.plugins.course_catalogue.timewindow import WEEKDAYS, fmt_hhmm
 from kehou.timeutil import clock, fmt_local
