@@ -5,6 +5,7 @@ from kehou.platform.accounts import models as _accounts  # noqa: F401
 from kehou.platform.admission import models as _admission  # noqa: F401
 from kehou.platform.agreements import models as _agreements  # noqa: F401
 from kehou.platform.audit import models as _audit  # noqa: F401
+from kehou.platform.calendar import models as _calendar  # noqa: F401
 from kehou.platform.counties import models as _counties  # noqa: F401
 from kehou.platform.documents import models as _documents  # noqa: F401
 from kehou.platform.exits import models as _exits  # noqa: F401

@@ -10,6 +10,7 @@ from typing import Any
 import pluggy
 
 from kehou.errors import Conflict, KehouError, NotFound, PermissionDenied, ValidationFailed
+from kehou.platform.calendar.types import CalendarMissing, WorkCalendar
 from kehou.tasks.app import enqueue
 from kehou.vetting.types import Finding, Rule, Verdict, VettingInput
 
@@ -18,6 +19,7 @@ hookimpl = pluggy.HookimplMarker("kehou")
 __all__ = [
     "ApplicationDecided",
     "BillSnapshot",
+    "CalendarMissing",
     "CliCommand",
     "GatewayRecord",
     "PaymentGateway",
@@ -42,6 +44,7 @@ __all__ = [
     "SettingSpec",
     "Term",
     "ValidationFailed",
+    "WorkCalendar",
     "enqueue",
     "hookimpl",
 ]

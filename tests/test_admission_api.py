@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from kehou.platform.workdays import add_working_days
+from kehou.platform.calendar import services as calendar
 from kehou.timeutil import clock
 from tests.factories import COUNTY, World, add_provider
 from tests.helpers import err, ok, token_headers
@@ -18,7 +18,7 @@ def _move_past_notice(notice_end: str) -> None:
     clock.advance(dt.timedelta(days=(end - clock.today_local()).days + 1))
 
 
-def test_full_flow_return_objection_approve_and_reject(client, world: World) -> None:
+def test_full_flow_return_objection_approve_and_reject(client, world: World, ctx) -> None:
     prov = token_headers(client, "provider")
     rev1 = token_headers(client, "reviewer1")
     rev2 = token_headers(client, "reviewer2")
@@ -55,7 +55,9 @@ def test_full_flow_return_objection_approve_and_reject(client, world: World) -> 
     # to public notice for N working days (default 3)
     noticed = ok(client.post(f"/api/v1/applications/{aid}/finish-review", headers=rev1, json={}))
     assert noticed["status"] == "public_notice"
-    assert noticed["notice_end"] == add_working_days(clock.today_local(), 3).isoformat()
+    with ctx.db.read_session() as s:
+        expected_end = calendar.load(s, COUNTY).add_working_days(clock.today_local(), 3)
+    assert noticed["notice_end"] == expected_end.isoformat()
     public = ok(client.get(f"/api/v1/public/counties/{COUNTY}/notices"))
     assert [n["application_id"] for n in public] == [aid]
 
@@ -133,7 +135,8 @@ def test_joint_signoff_required_by_county(client, world: World, ctx) -> None:
         ok(client.post(f"/api/v1/applications/{aid}/scores", headers=h, json={"scores": SCORES_GOOD}))
     assert ok(client.post(f"/api/v1/applications/{aid}/finish-review", headers=rev1, json={}))["status"] == "joint_signoff"
     err(client.post(f"/api/v1/applications/{aid}/signoff", headers=police, json={"agreed": False}), 400, "comment_required")
-    signed = ok(client.post(f"/api/v1/applications/{aid}/signoff", headers=police, json={"agreed": True, "comment": "无违法记录"}))
+    signed = ok(client.post(f"/api/v1/applications/{aid}/signoff", headers=police,
+                            json={"agreed": True, "comment": "无违法记录"}))
     assert signed["status"] == "public_notice"
     err(client.post(f"/api/v1/applications/{aid}/signoff", headers=police, json={"agreed": True}), 409, "not_in_signoff")
 
@@ -144,6 +147,7 @@ def test_withdraw_and_one_open_application_per_county(client, world: World) -> N
     err(client.post("/api/v1/applications", headers=prov, json={"county_code": COUNTY, "categories": ["阅读"]}), 400,
         "application_open_exists")
     ok(client.post(f"/api/v1/applications/{aid}/submit", headers=prov))
-    assert ok(client.post(f"/api/v1/applications/{aid}/withdraw", headers=prov, json={"reason": "暂不申请"}))["status"] == "withdrawn"
+    withdrawn = ok(client.post(f"/api/v1/applications/{aid}/withdraw", headers=prov, json={"reason": "暂不申请"}))
+    assert withdrawn["status"] == "withdrawn"
     err(client.post(f"/api/v1/applications/{aid}/submit", headers=prov), 409, "invalid_transition")
     ok(client.post("/api/v1/applications", headers=prov, json={"county_code": COUNTY, "categories": ["阅读"]}), 201)

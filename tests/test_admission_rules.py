@@ -10,8 +10,8 @@ import pytest
 from kehou.errors import ValidationFailed
 from kehou.platform.admission import decision, notice, review, services
 from kehou.platform.admission.models import AppKind, WhitelistEntry
+from kehou.platform.calendar import services as calendar
 from kehou.platform.policy import services as policy
-from kehou.platform.workdays import add_working_days
 from kehou.timeutil import clock
 from tests.factories import ADMIN, COUNTY, OTHER_COUNTY, World, add_provider
 
@@ -28,8 +28,9 @@ GOOD = {"qualification": 22, "curriculum": 26, "staff": 20, "safety": 18}
         (dt.date(2026, 11, 23), 5, dt.date(2026, 11, 27)),
     ],
 )
-def test_notice_period_counts_chinese_working_days(start: dt.date, days: int, end: dt.date) -> None:
-    assert add_working_days(start, days) == end
+def test_notice_period_counts_chinese_working_days(ctx, start: dt.date, days: int, end: dt.date) -> None:  # type: ignore[no-untyped-def]
+    with ctx.db.read_session() as s:  # 2026 as `kehou migrate` entered it from chinesecalendar
+        assert calendar.load(s, COUNTY).add_working_days(start, days) == end
 
 
 def _approve(ctx, world: World, provider_key: str, county: str = COUNTY) -> int:  # type: ignore[no-untyped-def]

@@ -13,12 +13,12 @@ from contextlib import contextmanager
 import pytest
 from litestar.testing import TestClient
 
-from kehou.app import create_app
 from kehou.platform.admission import services as admission
 from kehou.platform.audit.models import AuditEntry
 from kehou.platform.policy import services as policy
 from tests import catalogue_setup as cs
 from tests import outcome_rows
+from tests.apps import app_for
 from tests.factories import COUNTY, PASSWORD, World
 
 USERS = ["parent", "school_admin", "other_provider", "other_reviewer", "provider", "reviewer1", "decider", "police", "admin"]
@@ -59,11 +59,14 @@ STAFF_GET = {
     "/provider/exits": {"provider", "other_provider"},
     "/exits/{case}": {"provider", "reviewer1", "decider", "admin"},
     "/billing/settlements/{xlsx}": {"school_admin", "reviewer1", "decider", "provider", "admin"},
+    # the working-day calendar (forms: tests/test_calendar.py)
+    "/calendar": {"reviewer1", "decider", "other_reviewer", "admin"},
+    "/calendar/{year}": {"reviewer1", "decider", "other_reviewer", "admin"},
 } | OUTCOME_GET
 #: placeholder in STAFF_GET -> the route's path parameter
 PLACEHOLDERS = {"{app}": "{app_id:int}", "{menu}": "{menu_id:int}", "{child}": "{student_id:int}", "{bill}": "{bill_id:int}",
                 "{settlement}": "{settlement_id:int}", "{xlsx}": "{file_name:str}",
-                "{case}": "{case_id:int}"} | outcome_rows.PLACEHOLDERS
+                "{case}": "{case_id:int}", "{year}": "{year:int}"} | outcome_rows.PLACEHOLDERS
 # POST routes, each checked below, in test_browser_admission.py, test_browser_catalogue.py or test_billing_pages.py
 POSTS = {"/login", "/logout", "/register", "/provider/staff", "/provider/applications", "/desk/settings",
          "/provider/applications/{app_id:int}/{action:str}", "/desk/applications/{app_id:int}/{action:str}",
@@ -82,7 +85,8 @@ POSTS = {"/login", "/logout", "/register", "/provider/staff", "/provider/applica
          "/agreements/{agreement_id:int}/sign", "/agreements/{agreement_id:int}/terminate",
          "/agreements/{agreement_id:int}/renew", "/county/agreement-templates",
          "/county/exits", "/provider/exits/notice", "/exits/{case_id:int}/{action:str}", "/agreements/sign-pending",
-         "/parent/children/{student_id:int}/agreement"} | outcome_rows.HTML_POSTS
+         "/parent/children/{student_id:int}/agreement", "/calendar/{year:int}", "/calendar/{year:int}/local"
+         } | outcome_rows.HTML_POSTS
 
 
 def csrf(client: TestClient, path: str) -> str:
@@ -93,7 +97,7 @@ def csrf(client: TestClient, path: str) -> str:
 
 @contextmanager
 def browser(ctx, username: str | None) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
-    with TestClient(app=create_app(ctx.settings, context=ctx), base_url="http://127.0.0.1") as client:
+    with TestClient(app=app_for(ctx), base_url="http://127.0.0.1") as client:
         if username:
             resp = client.post("/login", data={"_csrf_token": csrf(client, "/login"), "username": username,
                                                "password": PASSWORD}, follow_redirects=False)
@@ -138,7 +142,7 @@ def test_public_pages_need_no_login(ctx, world: World) -> None:
 
 @pytest.mark.parametrize("path", sorted(STAFF_GET))
 def test_pages_refuse_everyone_else(ctx, world: World, app_id: int, path: str) -> None:
-    url = path.replace("{app}", str(app_id))
+    url = path.replace("{app}", str(app_id)).replace("{year}", "2027")
     for name, value in outcome_rows.page_values(world, path).items():
         url = url.replace("{" + name + "}", value)
     if "{menu}" in url or "{child}" in url:

@@ -104,7 +104,8 @@ NOT_COUNTY_STAFF = refuse(403, "blacklist_denied", "provider", "other_provider",
 MENU_404 = (404, "menu_not_found")
 # Actors refused by the school's own pages: not its administrator.
 NOT_THIS_SCHOOL = refuse(*DENIED, "parent", "provider", "reviewer1") + refuse(404, "school_not_found", "other_school_admin")
-NOT_THIS_SCHOOL_STUDENT = refuse(*DENIED, "parent", "provider", "reviewer1") + refuse(404, "school_not_found", "other_school_admin")
+NOT_THIS_SCHOOL_STUDENT = (refuse(*DENIED, "parent", "provider", "reviewer1")
+                           + refuse(404, "school_not_found", "other_school_admin"))
 NOT_THIS_MENU = refuse(*DENIED, "parent", "provider", "reviewer1") + refuse(*MENU_404, "other_school_admin")
 # Actors refused by a parent's operations on their child: not one of the child's guardians.
 NOT_THE_PARENT = refuse(*DENIED, "school_admin", "provider", "reviewer1") + refuse(404, "student_not_found", "other_parent")
@@ -121,8 +122,8 @@ NOT_SHOWN_THE_SETTLEMENT = refuse(*DENIED, "parent", "police") + refuse(404, "se
                                                                          "other_provider", "other_reviewer")
 EXIT_404 = (404, "exit_case_not_found")
 # Actors refused by the county's steps on an exit case: not county staff of its county.
-NOT_COUNTY_EXIT_STAFF = refuse(*DENIED, "provider", "parent", "school_admin", "police", "admin") + refuse(*EXIT_404, "other_reviewer",
-                                                                                                         "other_decider")
+NOT_COUNTY_EXIT_STAFF = (refuse(*DENIED, "provider", "parent", "school_admin", "police", "admin")
+                         + refuse(*EXIT_404, "other_reviewer", "other_decider"))
 # Actors refused by the provider's answers in its exit case.
 NOT_THE_EXITING_PROVIDER = refuse(*DENIED, "reviewer1", "decider", "parent", "school_admin") + refuse(*EXIT_404, "other_provider")
 AGREEMENT_404 = (404, "agreement_not_found")
@@ -151,7 +152,8 @@ CASES: list[Case] = [
          + refuse(*APP_404, "other_provider", "other_reviewer", "other_decider", "parent", "school_admin"),
          allowed=("provider", "reviewer1", "decider", "police", "admin"), state="submitted"),
     # applications: the provider's steps
-    Case("POST", "/api/v1/applications", ANON + refuse(*DENIED, "admin", "reviewer1", "decider", "police", "school_admin", "parent"),
+    Case("POST", "/api/v1/applications", ANON
+         + refuse(*DENIED, "admin", "reviewer1", "decider", "police", "school_admin", "parent"),
          allowed=("provider",), ok_status=201, body={"county_code": COUNTY, "categories": ["阅读"]}),
     Case("PUT", "/api/v1/applications/{app_id:int}", ANON + NOT_THE_PROVIDER, allowed=("provider",), state="draft",
          body={"categories": ["阅读", "科普"], "statement": "阅读与科普"}),
@@ -196,7 +198,8 @@ CASES: list[Case] = [
          + refuse(403, "audit_read_denied", "reviewer1"),
          allowed=("decider", "reviewer_decider", "admin"), params={"county": COUNTY}),
     # regions, schools, settings
-    Case("POST", "/api/v1/regions", ANON + refuse(*DENIED, "decider", "reviewer1", "police", "provider", "school_admin", "parent"),
+    Case("POST", "/api/v1/regions", ANON
+         + refuse(*DENIED, "decider", "reviewer1", "police", "provider", "school_admin", "parent"),
          allowed=("admin",), ok_status=201, body={"code": "330109", "name": "萧山区"}),
     Case("GET", "/api/v1/counties/{code:str}/schools", ANON
          + refuse(*DENIED, "provider", "parent", "other_reviewer", "other_decider", "other_police"),
@@ -337,8 +340,8 @@ CASES: list[Case] = [
     # billing: bills, waivers, statements (the school), payments (the family), settlements, the ledger
     Case("POST", "/api/v1/schools/{school_id:int}/bills", ANON + NOT_A_SCHOOL_COLLECTOR, allowed=("school_admin",),
          state="billing", body={"term_name": At("term_name")}),
-    Case("GET", "/api/v1/schools/{school_id:int}/bills", ANON + NOT_SHOWN_THE_SCHOOL, allowed=("school_admin", "reviewer1", "admin"),
-         state="billing"),
+    Case("GET", "/api/v1/schools/{school_id:int}/bills", ANON + NOT_SHOWN_THE_SCHOOL,
+         allowed=("school_admin", "reviewer1", "admin"), state="billing"),
     Case("GET", "/api/v1/children/{student_id:int}/bills", ANON + NOT_THE_PARENT, allowed=("parent",), state="billing"),
     Case("GET", "/api/v1/bills/{bill_id:int}", ANON + refuse(*DENIED, "provider", "police")
          + refuse(*BILL_404, "other_parent", "other_school_admin", "other_reviewer"),
@@ -376,20 +379,23 @@ CASES: list[Case] = [
                                                                      "other_reviewer", "other_decider"),
          allowed=("reviewer1", "decider", "admin"), state="billing"),
     # the offline gateway: receipts recorded by hand, bank statements imported and matched by the school
-    Case("POST", "/api/v1/bills/{bill_id:int}/offline-payments", ANON + refuse(403, "not_collector", "parent", "reviewer1", "decider")
+    Case("POST", "/api/v1/bills/{bill_id:int}/offline-payments", ANON
+         + refuse(403, "not_collector", "parent", "reviewer1", "decider")
          + refuse(*DENIED, "provider", "other_provider", "police") + refuse(*BILL_404, "other_reviewer", "other_decider",
                                                                             "other_school_admin"),
          allowed=("school_admin",), ok_status=201, state="billing",
          body={"bank_txn_id": "ICBC-20261124-0007", "amount_fen": 100, "paid_on": At("today"), "payer": "王女士"}),
     Case("POST", "/api/v1/schools/{school_id:int}/bank-statements", ANON
-         + refuse(403, "statement_denied", "parent", "provider", "reviewer1", "police") + refuse(404, "school_not_found", "other_school_admin"),
+         + refuse(403, "statement_denied", "parent", "provider", "reviewer1", "police")
+         + refuse(404, "school_not_found", "other_school_admin"),
          allowed=("school_admin",), state="billing", multipart={"file": ("流水.csv", BANK_CSV, "text/csv")}),
     Case("GET", "/api/v1/schools/{school_id:int}/bank-statements", ANON
          + refuse(403, "statement_denied", "parent", "provider", "police") + refuse(404, "school_not_found", "other_school_admin",
                                                                                     "other_reviewer"),
          allowed=("school_admin", "reviewer1", "admin"), state="billing"),
     Case("POST", "/api/v1/bank-statement-lines/{line_id:int}/match", ANON
-         + refuse(403, "statement_denied", "parent", "provider", "reviewer1") + refuse(404, "statement_line_not_found", "other_school_admin"),
+         + refuse(403, "statement_denied", "parent", "provider", "reviewer1")
+         + refuse(404, "statement_line_not_found", "other_school_admin"),
          allowed=("school_admin",), state="billing_unmatched", body={"bill_id": At("bill_id")}),
     # agreements: the parties read, sign, terminate and renew; county staff read their county's; county templates
     Case("GET", "/api/v1/agreements", ANON, allowed=("parent", "school_admin", "provider", "reviewer1", "police"),
@@ -455,6 +461,14 @@ CASES: list[Case] = [
          allowed=("reviewer_decider",), state="exit_appealed", body={"granted": False, "note": "维持清退"}),
     Case("POST", "/api/v1/exit-cases/{case_id:int}/finalise", ANON + NOT_COUNTY_EXIT_STAFF, allowed=("reviewer1",),
          state="exit_lapsed"),
+    # the working-day calendar: national years by the platform admin, a county's local days by its decision-makers
+    Case("PUT", "/api/v1/calendar/{year:int}", ANON
+         + refuse(*DENIED, "decider", "reviewer1", "police", "provider", "parent", "school_admin"),
+         allowed=("admin",), body={"status": "provisional", "reason": "国务院尚未公布", "days": []}),
+    Case("PUT", "/api/v1/calendar/{year:int}/local/{region_code:str}", ANON
+         + refuse(*DENIED, "other_decider", "police", "provider", "parent", "school_admin")
+         + refuse(403, "decide_right_required", "reviewer1"),
+         allowed=("decider",), body={"reason": "畲族三月三", "text": "2027-04-09,放假,三月三"}),
 ]
 
 
@@ -464,6 +478,8 @@ PUBLIC: list[PublicCase] = [
         "provider": PROVIDER_BODY | {"name": "拱墅科技馆", "uscc": uscc("52330105MJ0000009")},
         "username": "gongshu", "password": PASSWORD, "display_name": "科技馆管理员"}),
     PublicCase("GET", "/api/v1/regions"),
+    PublicCase("GET", "/api/v1/calendar"),
+    PublicCase("GET", "/api/v1/calendar/{year:int}"),
     PublicCase("GET", "/api/v1/counties/{code:str}/settings"),
     PublicCase("GET", "/api/v1/public/counties/{code:str}/whitelist"),
     PublicCase("GET", "/api/v1/public/counties/{code:str}/notices", state="public_notice"),
@@ -736,7 +752,8 @@ def blocking_finding(world: World, s: Any, app_id: int) -> str:
 def prepare(world: World, state: str | None, route: str = "") -> dict[str, Any]:
     """Values for the route's path parameters (and for ``At`` in request bodies)."""
     pid = world.provider_ids["provider"]
-    values: dict[str, Any] = {"code": COUNTY, "key": SETTING_KEY, "provider_id": pid}
+    values: dict[str, Any] = {"code": COUNTY, "key": SETTING_KEY, "provider_id": pid, "year": 2027,
+                              "region_code": COUNTY}
     if state is not None and state.startswith("catalogue"):
         values |= catalogue_in(world, state)
     elif state is not None and state.startswith("billing"):

@@ -5,8 +5,10 @@ progress. Everything goes through the real services, so the audit log is real.""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from kehou.errors import Conflict
 from kehou.platform.accounts import services as accounts
@@ -78,10 +80,13 @@ SHORT_INSURANCE = {2: 50, 5: 20}
 
 
 def _pdf(tag: str) -> bytes:
-    return b"%PDF-1.4\n% kehou demo " + tag.encode() + b"\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    return (b"%PDF-1.4\n% kehou demo " + tag.encode()
+            + b"\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
 
 
-def _upload_documents(ctx: Context, s, me: Actor, provider_id: int, org_type: str, staff_ids: list[int], n: int) -> list[int]:  # type: ignore[no-untyped-def]
+def _upload_documents(
+    ctx: Context, s: Session, me: Actor, provider_id: int, org_type: str, staff_ids: list[int], n: int
+) -> list[int]:
     today = clock.today_local()
     metas = []
     for doc_type in REQUIRED_TYPES[org_type]:
@@ -109,8 +114,21 @@ def _id(n: int) -> str:
     return body + resident_id_check_char(body)
 
 
-def _user(session, username: str, name: str, **kw) -> User:  # type: ignore[no-untyped-def]
+def _user(session: Session, username: str, name: str, **kw: Any) -> User:
     return accounts.create_user(session, SYSTEM, username=username, display_name=name, password=PASSWORD, **kw)
+
+
+def _provisional_calendar(session: Session) -> None:
+    """This year and next, where the working-day calendar lacks them, as provisional (Monday to Friday) years,
+    as the platform admin would enter them while waiting for the State Council's notice."""
+    from kehou.platform.calendar import services as calendar
+
+    today = clock.today_local()
+    known = calendar.known_years(session)
+    for year in (today.year, today.year + 1):
+        if year not in known:
+            calendar.put_year(session, Actor.system("demo"), year=year, status="provisional", source="", items=[],
+                              reason="演示数据：国务院办公厅尚未公布该年节假日安排")
 
 
 def load(ctx: Context, *, only_if_empty: bool = True) -> bool:
@@ -119,7 +137,8 @@ def load(ctx: Context, *, only_if_empty: bool = True) -> bool:
             return False
         admin_actor = Actor.system("demo")
         for code, name in (("330000", "浙江省"), (CITY, "杭州市"), (MAIN, "西湖区"), (SECOND, "滨江区"), (THIRD, "余杭区")):
-            counties.add_region(s, Actor(user_id=0, username="demo", display_name="演示", role="platform_admin"), code=code, name=name)
+            counties.add_region(s, Actor(user_id=0, username="demo", display_name="演示", role="platform_admin"),
+                                code=code, name=name)
         for i, kind in enumerate(SCHOOL_KINDS, start=1):
             counties.add_school(s, admin_actor, county_code=MAIN, name=f"西湖区第{i}{KIND_NAMES[kind]}", kind=kind,
                                 student_count=600 + 37 * i, commit=False)
@@ -127,6 +146,7 @@ def load(ctx: Context, *, only_if_empty: bool = True) -> bool:
             for i in range(1, 4):
                 counties.add_school(s, admin_actor, county_code=code, name=f"{label}第{i}小学", kind="primary",
                                     student_count=800, commit=False)
+        _provisional_calendar(s)
         s.commit()
         _user(s, "admin", "平台管理员", role="platform_admin")
         rev1 = _user(s, "xh_reviewer1", "陈审核", role="county_staff", county_code=MAIN, can_review=True)
@@ -192,8 +212,8 @@ def _drive(ctx: Context, n: int, name: str, org_type: str, cats: list[str], targ
                 qualification_number=f"ZY{n:03d}", criminal_record_issued_on=clock.today_local() - dt.timedelta(days=40))).id)
         doc_ids = _upload_documents(ctx, s, me, provider.id, org_type, staff_ids, n)
         courses = [{"title": f"{cats[0]}兴趣课", "category": cats[0], "description": "每周2次，每次90分钟，期末结业展示。"}]
-        app = admission.create(ctx, s, me, county_code=MAIN, categories=cats, statement=f"{name}课后服务方案：每周2次，每次90分钟。",
-                               courses=courses)
+        app = admission.create(ctx, s, me, county_code=MAIN, categories=cats,
+                               statement=f"{name}课后服务方案：每周2次，每次90分钟。", courses=courses)
         ctx.extra.setdefault("demo_apps", {})[n] = app.id
         if target == "draft":
             return

@@ -22,6 +22,21 @@ def migrate(settings: Settings) -> None:
     cfg.set_main_option("script_location", str(root / "migrations"))
     cfg.set_main_option("sqlalchemy.url", settings.database.url.replace("%", "%%"))
     command.upgrade(cfg, "head")
+    _sync_calendar(settings)
+
+
+def _sync_calendar(settings: Settings) -> None:
+    """Enter the working-day calendar years the installed chinesecalendar knows and the database lacks."""
+    from kehou.db import Database
+    from kehou.platform.calendar.sources import sync_from_package
+
+    db = Database(settings.database.url, pool_size=1)
+    try:
+        with db.write_session() as session:
+            sync_from_package(session)
+            session.commit()
+    finally:
+        db.dispose()
 
 
 def _cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:

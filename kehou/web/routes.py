@@ -10,6 +10,7 @@ def core_routes() -> list[Any]:
     from kehou.platform.admission.api import AdmissionApi
     from kehou.platform.agreements.api import AgreementsApi
     from kehou.platform.audit.api import AuditApi
+    from kehou.platform.calendar.api import CalendarApi
     from kehou.platform.counties.api import CountiesApi
     from kehou.platform.documents.api import DocumentsApi, signed_file
     from kehou.platform.exits.api import ExitsApi
@@ -22,7 +23,8 @@ def core_routes() -> list[Any]:
     from kehou.web.health import healthz
     from kehou.web.views import html_routes
 
-    return [AccountsApi, AdmissionApi, AgreementsApi, AuditApi, CountiesApi, PolicyApi, ProvidersApi, PublicApi, DocumentsApi, VettingApi, BlacklistApi,
+    return [AccountsApi, AdmissionApi, AgreementsApi, AuditApi, CalendarApi, CountiesApi, PolicyApi, ProvidersApi, PublicApi,
+            DocumentsApi, VettingApi, BlacklistApi,
             StudentsApi, ExitsApi,
             signed_file, healthz,
             *html_routes()]

@@ -10,6 +10,7 @@ COMMON = {
     "my_provider": "本机构",
     "county_desk": "审核工作台",
     "school_menus": "课程超市",
+    "calendar": "节假日日历",
     "school_billing": "收费管理",
     "parent_bills": "缴费",
     "provider_settlements": "结算单",

@@ -10,6 +10,7 @@ def html_routes() -> list[Any]:
     from kehou.platform.admission.views import AdmissionPages
     from kehou.platform.agreements.views import AgreementPages
     from kehou.platform.audit.views import AuditPages
+    from kehou.platform.calendar.views import CalendarPages
     from kehou.platform.documents.views import DocumentPages
     from kehou.platform.exits.views import ExitPages
     from kehou.platform.policy.views import PolicyPages
@@ -18,4 +19,5 @@ def html_routes() -> list[Any]:
     from kehou.vetting.blacklist_views import BlacklistPages
     from kehou.vetting.views import VettingPages
 
-    return [AccountPages, AdmissionPages, AgreementPages, AuditPages, BlacklistPages, DocumentPages, ExitPages, PolicyPages, ProviderPages, PublicPages, VettingPages]
+    return [AccountPages, AdmissionPages, AgreementPages, AuditPages, CalendarPages, BlacklistPages, DocumentPages, ExitPages,
+            PolicyPages, ProviderPages, PublicPages, VettingPages]

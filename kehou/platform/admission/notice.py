@@ -16,9 +16,9 @@ from kehou.platform.admission.models import AppStatus as S
 from kehou.platform.admission.services import require_reviewer, visible
 from kehou.platform.admission.workflow import load, transition
 from kehou.platform.audit import services as audit
+from kehou.platform.calendar import services as calendar
 from kehou.platform.context import Context
 from kehou.platform.policy import services as policy
-from kehou.platform.workdays import add_working_days
 from kehou.timeutil import clock, utcnow
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ def open_notice(ctx: Context, session: Session, app: Application) -> dict[str, A
     days = policy.get(session, ctx.registry, app.county_code, "admission.notice_working_days")
     today = clock.today_local()
     app.notice_start = today
-    app.notice_end = add_working_days(today, days)
+    app.notice_end = calendar.load(session, app.county_code).add_working_days(today, days)
     return {"notice_start": app.notice_start, "notice_end": app.notice_end, "notice_working_days": days}
 
 
@@ -47,7 +47,8 @@ def _text(value: str, field: str, label: str, max_len: int) -> str:
     return value
 
 
-def file_objection(session: Session, actor: Actor, application_id: int, *, name: str, contact: str, content: str, evidence: str) -> Objection:
+def file_objection(session: Session, actor: Actor, application_id: int, *, name: str, contact: str, content: str,
+                   evidence: str) -> Objection:
     """Anyone may object during the notice period, under real name, with evidence."""
     app = load(session, application_id, lock=True)
     if not notice_running(app):
@@ -120,7 +121,8 @@ def close_notice(session: Session, actor: Actor, application_id: int) -> Applica
 def close_ended_notices(session: Session) -> list[int]:
     """Move every notice whose period has ended to the decision stage."""
     today = clock.today_local()
-    ids = list(session.scalars(select(Application.id).where(Application.status == S.public_notice, Application.notice_end < today)))
+    ids = list(session.scalars(select(Application.id).where(Application.status == S.public_notice,
+                                                            Application.notice_end < today)))
     closed = []
     for app_id in ids:
         try:

@@ -18,15 +18,18 @@ from kehou.platform.actor import Actor
 from kehou.platform.admission import decision, notice, queries, review, services
 from kehou.platform.admission.models import STATUS_LABELS
 from kehou.platform.admission.workflow import load
+from kehou.platform.calendar import services as calendar
 from kehou.platform.context import Context
 from kehou.platform.counties.models import Region
 from kehou.platform.policy import services as policy
 from kehou.platform.providers.models import Provider
+from kehou.timeutil import clock
 from kehou.web.deps import DB, Ctx, Who
 from kehou.web.pages import column, done, field, render, values
 
 TEXT = {
-    "title": "准入申请", "desk": "审核工作台", "queue": "待办与全部申请", "provider": "机构", "county": "区县",
+    "title": "准入申请", "desk": "审核工作台", "calendar": "前往节假日日历", "queue": "待办与全部申请",
+    "provider": "机构", "county": "区县",
     "status": "状态", "categories": "服务类别", "statement": "机构简介与服务方案", "returned": "退回意见",
     "notice": "公示期", "decision": "决定意见", "reviews": "专家评分", "signoffs": "部门会签", "objections": "异议",
     "average": "平均分", "internal": "内部意见（仅评审人员可见）", "empty": "暂无", "open": "办理",
@@ -59,8 +62,8 @@ def courses_from_form(form: dict[str, Any]) -> list[dict[str, str]]:
 
 #: action -> the one service call it makes
 ACTIONS: dict[str, Callable[[Context, Any, Actor, int, dict[str, Any]], Any]] = {
-    "edit": lambda ctx, db, a, i, f: services.edit(ctx, db, a, i, categories=values(f, "categories"), statement=field(f, "statement"),
-                                                   courses=courses_from_form(f)),
+    "edit": lambda ctx, db, a, i, f: services.edit(ctx, db, a, i, categories=values(f, "categories"),
+                                                   statement=field(f, "statement"), courses=courses_from_form(f)),
     "submit": lambda ctx, db, a, i, f: services.submit(db, a, i),
     "resubmit": lambda ctx, db, a, i, f: services.resubmit(db, a, i, note=field(f, "note")),
     "withdraw": lambda ctx, db, a, i, f: services.withdraw(db, a, i, reason=field(f, "reason")),
@@ -69,7 +72,8 @@ ACTIONS: dict[str, Callable[[Context, Any, Actor, int, dict[str, Any]], Any]] = 
     "score": lambda ctx, db, a, i, f: review.score(ctx, db, a, i, scores=_scores(ctx, db, i, f), comment=field(f, "comment"),
                                                     internal_note=field(f, "internal_note")),
     "finish": lambda ctx, db, a, i, f: review.finish_review(ctx, db, a, i, note=field(f, "note")),
-    "signoff": lambda ctx, db, a, i, f: review.signoff(ctx, db, a, i, agreed=field(f, "agreed") == "yes", comment=field(f, "comment")),
+    "signoff": lambda ctx, db, a, i, f: review.signoff(ctx, db, a, i, agreed=field(f, "agreed") == "yes",
+                                                       comment=field(f, "comment")),
     "close": lambda ctx, db, a, i, f: notice.close_notice(db, a, i),
     "approve": lambda ctx, db, a, i, f: decision.approve(ctx, db, a, i, reason=field(f, "reason")),
     "reject": lambda ctx, db, a, i, f: decision.reject(ctx, db, a, i, reason=field(f, "reason")),
@@ -93,7 +97,8 @@ def _detail(request: Request[Any, Any, Any], app_id: int, db: Any, ctx: Context,
         criteria=review.criteria(ctx, db, app.county_code), notice_running=notice.notice_running(app),
         all_categories=policy.get(db, ctx.registry, app.county_code, "catalogue.categories"),
         my_review=next((r for r in info.get("reviews", []) if r["reviewer_id"] == actor.user_id), None),
-        documents=documents.list_for_provider(db, actor, app.provider_id), doc_types=documents.types_for(ctx, db, app.county_code),
+        documents=documents.list_for_provider(db, actor, app.provider_id),
+        doc_types=documents.types_for(ctx, db, app.county_code),
         run=run, findings=vetting.findings_of(db, run) if run else [], overrides=vetting.overrides(db, app.id),
         rule_labels={r.name: r.label for r in vetting.rules(ctx, db, app.county_code)},
     )
@@ -116,10 +121,13 @@ class AdmissionPages(Controller):
         actor.require("county_staff", "department", "platform_admin")
         status = request.query_params.get("status") or None
         rows = queries.list_for(db, actor, status=status)
-        return render(request, "desk.html", actor, TEXT, rows=rows, status=status, statuses=STATUS_LABELS)
+        warnings = calendar.warnings(db, clock.today_local()) if actor.role != "department" else []
+        return render(request, "desk.html", actor, TEXT, rows=rows, status=status, statuses=STATUS_LABELS,
+                      calendar_warnings=warnings)
 
     @post("/provider/applications", sync_to_thread=True)
-    def create(self, request: Request[Any, Any, Any], data: URLEncodedBody[dict[str, Any]], db: DB, ctx: Ctx, actor: Who) -> Redirect:
+    def create(self, request: Request[Any, Any, Any], data: URLEncodedBody[dict[str, Any]], db: DB, ctx: Ctx,
+               actor: Who) -> Redirect:
         courses = courses_from_form(data)
         app = services.create(ctx, db, actor, county_code=field(data, "county_code"), categories=values(data, "categories"),
                               statement=field(data, "statement"), courses=courses)
@@ -150,5 +158,6 @@ class AdmissionPages(Controller):
     @post("/desk/objections/{objection_id:int}/answer", sync_to_thread=True)
     def answer(self, request: Request[Any, Any, Any], objection_id: FromPath[int], data: URLEncodedBody[dict[str, Any]],
                db: DB, actor: Who) -> Redirect:
-        row = notice.answer_objection(db, actor, objection_id, answer=field(data, "answer"), upheld=field(data, "upheld") == "yes")
+        row = notice.answer_objection(db, actor, objection_id, answer=field(data, "answer"),
+                                      upheld=field(data, "upheld") == "yes")
         return done(request, f"/desk/applications/{row.application_id}", TEXT["done"])

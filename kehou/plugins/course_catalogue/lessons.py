@@ -15,6 +15,7 @@ from kehou.errors import Conflict, NotFound, ValidationFailed
 from kehou.platform.accounts.models import User
 from kehou.platform.actor import Actor
 from kehou.platform.audit import services as audit
+from kehou.platform.calendar.services import load as load_calendar
 from kehou.platform.notifications.models import Notification
 from kehou.platform.students import services as students
 from kehou.plugins.course_catalogue import terms
@@ -38,9 +39,10 @@ ATTENDANCE_LABELS = {"present": "出勤", "absent": "缺勤", "leave": "请假"}
 def schedule(session: Session, settings: Mapping[str, Any], menu: Menu, entry: Entry) -> int:
     """Create the entry's lessons for the term (from today, when the term has begun). Returns how many."""
     first = max(menu.term_start, clock.today_local())
+    calendar = load_calendar(session, menu.county_code)
     count = 0
     for slot in session.scalars(select(Slot).where(Slot.entry_id == entry.id, Slot.active.is_(True))):
-        for day in terms.lesson_days(settings, first, menu.term_end, slot.weekday):
+        for day in terms.lesson_days(settings, calendar, first, menu.term_end, slot.weekday):
             session.add(Lesson(entry_id=entry.id, day=day, start_min=slot.start_min, end_min=slot.end_min, status="scheduled"))
             count += 1
     session.flush()
@@ -126,7 +128,7 @@ def mark(session: Session, actor: Actor, lesson_id: int, marks: list[Mark]) -> l
         out.append(row)
     audit.record(session, actor, county_code=entry.county_code, action="attendance.mark", entity_type="lesson",
                  entity_id=lesson.id, old={"changed": changes} if changes else None,
-                 new={m.student_id: m.status for m in marks})
+                 new={str(m.student_id): m.status for m in marks})
     session.commit()
     return out
 

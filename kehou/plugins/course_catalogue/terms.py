@@ -1,5 +1,5 @@
 """The county's term calendar: terms (county setting, else the core default hook), holidays and
-make-up working days (chinese_calendar), extra no-lesson dates (county setting)."""
+make-up working days (the platform's working-day calendar), extra no-lesson dates (county setting)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-import chinese_calendar
-
-from kehou.pluginapi import Term
+from kehou.pluginapi import Term, WorkCalendar
 
 
 def term_for(settings: Mapping[str, Any], default: Term, day: dt.date) -> Term:
@@ -36,10 +34,12 @@ def _makeup(settings: Mapping[str, Any]) -> dict[dt.date, int]:
     return out
 
 
-def lesson_days(settings: Mapping[str, Any], start: dt.date, end: dt.date, weekday: int) -> list[dt.date]:
+def lesson_days(settings: Mapping[str, Any], calendar: WorkCalendar, start: dt.date, end: dt.date,
+                weekday: int) -> list[dt.date]:
     """Days from ``start`` to ``end`` on which a slot on ``weekday`` (0 = Monday) holds a lesson:
     working days (public holidays excluded), a make-up working day only where the county says which
-    weekday's timetable it follows, never on the county's no-lesson dates."""
+    weekday's timetable it follows, never on the county's no-lesson dates. A year missing from ``calendar``
+    refuses (CalendarMissing)."""
     skip = set()
     for value in settings.get("catalogue.no_lesson_dates") or []:
         try:
@@ -52,14 +52,8 @@ def lesson_days(settings: Mapping[str, Any], start: dt.date, end: dt.date, weekd
     while day <= end:
         if day not in skip:
             follows = makeup.get(day, day.weekday()) if day.weekday() >= 5 else day.weekday()
-            if follows == weekday and _workday(day):
+            if follows == weekday and calendar.is_workday(day):
                 days.append(day)
         day += dt.timedelta(days=1)
     return days
 
-
-def _workday(day: dt.date) -> bool:
-    try:
-        return chinese_calendar.is_workday(day)
-    except NotImplementedError:  # beyond the years the library knows: plain weekdays
-        return day.weekday() < 5

@@ -24,11 +24,11 @@ from kehou.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kehou.platform.accounts.models import User
 from kehou.platform.actor import Actor
 from kehou.platform.audit import services as audit
+from kehou.platform.calendar import services as calendar
 from kehou.platform.context import Context
 from kehou.platform.counties.models import Region
 from kehou.platform.notifications.services import notify_county_staff
 from kehou.platform.students import services as students
-from kehou.platform.workdays import add_working_days
 from kehou.plugins.course_catalogue import public as catalogue
 from kehou.plugins.outcome_reporting.access import settings
 from kehou.plugins.outcome_reporting.models.supervision import Complaint, ComplaintStep
@@ -146,13 +146,15 @@ def submit(ctx: Context, session: Session, actor: Actor, data: ComplaintInput, *
     values = settings(ctx, session, target["county_code"])
     received = utcnow()
     start = clock.today_local() + dt.timedelta(days=1)  # counted from the working day after receipt
+    workdays = calendar.load(session, target["county_code"])
     anonymous = public and data.anonymous
     c = Complaint(**target, anonymous=anonymous, submitter_id=None if public else actor.user_id,
                   contact_name="" if anonymous else data.contact_name.strip(),
                   contact_phone="" if anonymous else data.contact_phone.strip(), category=data.category,
                   text=data.text.strip(), status="received",
-                  assign_by=add_working_days(start, int(values["outcome.complaint_assign_days"])),
-                  resolve_by=add_working_days(start, int(values["outcome.complaint_resolve_days"])), received_at=received)
+                  assign_by=workdays.add_working_days(start, int(values["outcome.complaint_assign_days"])),
+                  resolve_by=workdays.add_working_days(start, int(values["outcome.complaint_resolve_days"])),
+                  received_at=received)
     for _attempt in range(5):  # a tracking code that happens to exist already: draw another
         c.tracking_code = _tracking_code()
         try:
@@ -348,7 +350,8 @@ def notify_overdue(session: Session, today: dt.date | None = None) -> int:
             continue
         which = f"指派期限{c.assign_by.isoformat()}" if c.status == "received" and today > c.assign_by else \
             f"办结期限{c.resolve_by.isoformat()}"
-        notify_county_staff(session, c.county_code, "投诉处理已超期", f"投诉（查询码{c.tracking_code}）已超过{which}，请尽快处理。",
+        notify_county_staff(session, c.county_code, "投诉处理已超期",
+                            f"投诉（查询码{c.tracking_code}）已超过{which}，请尽快处理。",
                             f"/complaints/{c.id}")
         audit.record(session, SYSTEM, county_code=c.county_code, action="outcome.complaint.overdue",
                      entity_type="outcome_complaint", entity_id=c.id, reason=which,
@@ -386,5 +389,6 @@ def complaint_out(c: Complaint, actor: Actor) -> dict[str, Any]:
 def public_out(c: Complaint) -> dict[str, Any]:
     """What the tracking code shows: status, deadlines, finding, resolution; nothing about who complained."""
     return {"tracking_code": c.tracking_code, "status": c.status, "category": c.category,
-            "received_on": c.received_at.astimezone(SHANGHAI).date().isoformat(), "resolve_by": c.resolve_by.isoformat(), "finding": c.finding,
+            "received_on": c.received_at.astimezone(SHANGHAI).date().isoformat(), "resolve_by": c.resolve_by.isoformat(),
+            "finding": c.finding,
             "resolution": c.resolution if c.status == "resolved" else ""}
