@@ -131,8 +131,8 @@ def setup(ctx: Any, args: argparse.Namespace) -> tuple[Any, int, dt.date]:
         s.add_all(Guardian(student_id=sid, user_id=u.id, relation="母亲", created_at=now)
                   for sid, u in zip(kids, parents, strict=True))
         # Child k takes entries k and k+1 (mod n): entry i meets on weekday i % 5, so never on the same day.
-        s.execute(insert(Enrolment), [dict(entry_id=entries[(k + j) % len(entries)], student_id=sid, status="enrolled",
-                                           source="selection", requested_at=now, enrolled_at=now, ended_reason="")
+        s.execute(insert(Enrolment), [{"entry_id": entries[(k + j) % len(entries)], "student_id": sid, "status": "enrolled",
+                                       "source": "selection", "requested_at": now, "enrolled_at": now, "ended_reason": ""}
                                       for k, sid in enumerate(kids) for j in (0, 1)])
         for e in entries:
             s.execute(update(Entry).where(Entry.id == e).values(
@@ -169,10 +169,10 @@ def deliver(ctx: Any, since: dt.date, until: dt.date, rng: random.Random, p_abse
                 away = (entry_id, sid) in runs and lesson_id in ordered[entry_id][:3] or rng.random() < p_absent
                 status = ("leave" if rng.random() < 0.3 else "absent") if away else "present"
                 absent += away
-                marks.append(dict(lesson_id=lesson_id, student_id=sid, status=status, marked_at=at(day, 17),
-                                  reason="病假" if status == "leave" else "", parent_note=""))
+                marks.append({"lesson_id": lesson_id, "student_id": sid, "status": status, "marked_at": at(day, 17),
+                              "reason": "病假" if status == "leave" else "", "parent_note": ""})
         if todo:
-            s.execute(update(Lesson), [dict(id=lid, status="delivered", staff_id=staff[eid], checked_in_at=at(day, 15))
+            s.execute(update(Lesson), [{"id": lid, "status": "delivered", "staff_id": staff[eid], "checked_in_at": at(day, 15)}
                                        for lid, eid, day in todo])
             s.execute(insert(Attendance), marks)
         s.commit()

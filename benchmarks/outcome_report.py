@@ -172,7 +172,8 @@ def build(ctx: Any, args: argparse.Namespace) -> str:
         lesson0 = load.first_id("lesson")
         weeks = args.weeks
         load.copy("lesson", ["entry_id", "day", "start_min", "end_min", "status"],
-                  ((e[0], start + dt.timedelta(weeks=w, days=e[3]), 960, 1020, "delivered") for e in entries for w in range(weeks)))
+                  ((e[0], start + dt.timedelta(weeks=w, days=e[3]), 960, 1020, "delivered")
+                   for e in entries for w in range(weeks)))
         lesson_of = {e[0]: lesson0 + i * weeks for i, e in enumerate(entries)}
         load.copy("attendance", ["lesson_id", "student_id", "status", "reason", "marked_at", "parent_note"],
                   ((lesson_of[e] + w, sid, "present" if rnd.random() < 0.92 else ("absent" if rnd.random() < 0.5 else "leave"),
@@ -191,7 +192,8 @@ def build(ctx: Any, args: argparse.Namespace) -> str:
                            "policy_on", "policy", "course_fen", "materials_fen", "waiver_fen", "total_fen", "paid_fen", "due_on",
                            "issued_at"],
                   ((f"B{term[:4]}{i:08d}", COUNTY, school_of[sid], sid, term, "term", f"school:{school_of[sid]}", "open", start,
-                    "{}", total - 2000, 2000, waiver, total - waiver, 0, start, now) for i, (sid, total, waiver) in enumerate(bills)))
+                    "{}", total - 2000, 2000, waiver, total - waiver, 0, start, now)
+                   for i, (sid, total, waiver) in enumerate(bills)))
         load.copy("payment", ["bill_id", "gateway", "external_id", "amount_fen", "refunded_fen", "status", "payer_note",
                               "created_at"],
                   ((bill0 + i, "offline", f"P{term[:4]}{i:08d}", total - waiver,
@@ -205,7 +207,8 @@ def build(ctx: Any, args: argparse.Namespace) -> str:
                                               "answers", "score", "satisfied", "comment", "submitted_at"],
                   ((survey, enrol0 + i, "parent", entry_info[e][1], world.provider_ids[offerings[entry_info[e][2]][1]], e, "{}",
                     score, score >= 75, "", now)
-                   for i, (e, _, _) in enumerate(enrolled) if rnd.random() < 0.3 for score in [rnd.choice((25, 50, 75, 75, 100, 100))]))
+                   for i, (e, _, _) in enumerate(enrolled) if rnd.random() < 0.3
+                   for score in [rnd.choice((25, 50, 75, 75, 100, 100))]))
         rater = world.users["school_admin"].id
         load.copy("outcome_school_rating", ["survey_id", "school_id", "provider_id", "answers", "score", "comment", "rated_by",
                                             "rated_at"],

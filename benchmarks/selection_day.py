@@ -149,31 +149,31 @@ def seed(ctx: Any, args: argparse.Namespace, rng: random.Random) -> County:
     now, today = utcnow(), clock.today_local()
     n_providers = max(1, min(60, args.entries // 30))
 
-    regions = [dict(code=PROVINCE, name="浙江省", level="province", parent_code=None),
-               dict(code=CITY, name="杭州市", level="city", parent_code=PROVINCE),
-               dict(code=COUNTY, name="西湖区", level="county", parent_code=CITY)]
+    regions = [{"code": PROVINCE, "name": "浙江省", "level": "province", "parent_code": None},
+               {"code": CITY, "name": "杭州市", "level": "city", "parent_code": PROVINCE},
+               {"code": COUNTY, "name": "西湖区", "level": "county", "parent_code": CITY}]
     kinds = (["primary"] * 13 + ["junior"] * 5 + ["nine_year"] * 2)
-    schools = [dict(id=i, county_code=COUNTY, name=f"压测第{i}学校", kind=kinds[(i - 1) % len(kinds)], student_count=0)
+    schools = [{"id": i, "county_code": COUNTY, "name": f"压测第{i}学校", "kind": kinds[(i - 1) % len(kinds)], "student_count": 0}
                for i in range(1, args.schools + 1)]
-    admin = dict(id=1, username="bench_admin", display_name="压测管理员", password_hash="!", role="platform_admin",
-                 county_code=None, is_active=True, session_version=1, created_at=now)
+    admin = {"id": 1, "username": "bench_admin", "display_name": "压测管理员", "password_hash": "!", "role": "platform_admin",
+             "county_code": None, "is_active": True, "session_version": 1, "created_at": now}
     providers, applications, whitelist = [], [], []
     for i in range(1, n_providers + 1):
-        providers.append(dict(id=i, name=f"压测机构{i}", uscc=f"91330106BENCH{i:05d}", org_type="private_non_enterprise",
-                              legal_rep_name="法人", legal_rep_id_enc=b"x", legal_rep_id_hash=f"{i:064x}",
-                              legal_rep_id_last4="0000", contact_name="联系人", contact_phone="13800000000",
-                              created_at=now, updated_at=now))
-        applications.append(dict(id=i, provider_id=i, county_code=COUNTY, kind="initial", status="approved",
-                                 categories=DEFAULT_CATEGORIES, statement="", proposed_courses=[], decided_at=now,
-                                 created_at=now, updated_at=now))
-        whitelist.append(dict(id=i, provider_id=i, county_code=COUNTY, categories=DEFAULT_CATEGORIES, valid_from=today,
-                              valid_until=today + dt.timedelta(days=365), status="active", application_id=i,
-                              updated_at=now))
+        providers.append({"id": i, "name": f"压测机构{i}", "uscc": f"91330106BENCH{i:05d}", "org_type": "private_non_enterprise",
+                          "legal_rep_name": "法人", "legal_rep_id_enc": b"x", "legal_rep_id_hash": f"{i:064x}",
+                          "legal_rep_id_last4": "0000", "contact_name": "联系人", "contact_phone": "13800000000",
+                          "created_at": now, "updated_at": now})
+        applications.append({"id": i, "provider_id": i, "county_code": COUNTY, "kind": "initial", "status": "approved",
+                             "categories": DEFAULT_CATEGORIES, "statement": "", "proposed_courses": [], "decided_at": now,
+                             "created_at": now, "updated_at": now})
+        whitelist.append({"id": i, "provider_id": i, "county_code": COUNTY, "categories": DEFAULT_CATEGORIES, "valid_from": today,
+                          "valid_until": today + dt.timedelta(days=365), "status": "active", "application_id": i,
+                          "updated_at": now})
     term_end = today + dt.timedelta(days=120)
-    menus = [dict(id=s["id"], school_id=s["id"], county_code=COUNTY, term_name="压测学期", term_start=today,
-                  term_end=term_end, service_start=SERVICE_START, service_end=SERVICE_END, homework_minutes=40,
-                  opens_at=now - dt.timedelta(minutes=5), closes_at=now + dt.timedelta(days=2), status="published",
-                  published_at=now, created_at=now) for s in schools]
+    menus = [{"id": s["id"], "school_id": s["id"], "county_code": COUNTY, "term_name": "压测学期", "term_start": today,
+              "term_end": term_end, "service_start": SERVICE_START, "service_end": SERVICE_END, "homework_minutes": 40,
+              "opens_at": now - dt.timedelta(minutes=5), "closes_at": now + dt.timedelta(days=2), "status": "published",
+              "published_at": now, "created_at": now} for s in schools]
 
     staff, offerings, entries, slots = [], [], [], []
     by_school_grade: dict[int, dict[int, list[int]]] = {}
@@ -192,21 +192,22 @@ def seed(ctx: Any, args: argparse.Namespace, rng: random.Random) -> County:
         seats += capacity
         category = DEFAULT_CATEGORIES[n % len(DEFAULT_CATEGORIES)]
         title = f"{TITLES[n % len(TITLES)]}{eid}"
-        staff.append(dict(id=eid, provider_id=pid, name=f"老师{eid}", id_number_enc=b"x", id_number_hash=f"{eid:064x}",
-                          id_number_last4="0000", qualification_type="professional_certificate",
-                          qualification_number=f"B{eid:05d}", criminal_record_issued_on=today - dt.timedelta(days=30),
-                          is_serving_teacher=False, active=True, created_at=now))
-        offerings.append(dict(id=eid, provider_id=pid, county_code=COUNTY, title=title, category=category,
-                              description="压测课程", grades=grades, sessions_per_week=sessions, minutes=minutes,
-                              capacity=40, fee_fen=30000, materials_fee_fen=0, materials=[], instructor_id=eid,
-                              school_requirements="", status="approved", review_reason="", created_at=now, updated_at=now))
-        entries.append(dict(id=eid, menu_id=school["id"], school_id=school["id"], county_code=COUNTY, offering_id=eid,
-                            provider_id=pid, instructor_id=eid, venue=f"教室{eid}", grades=grades, capacity=capacity,
-                            enrolled=0, fee_fen=30000, materials_fee_fen=0, status="open", created_at=now))
+        staff.append({"id": eid, "provider_id": pid, "name": f"老师{eid}", "id_number_enc": b"x", "id_number_hash": f"{eid:064x}",
+                      "id_number_last4": "0000", "qualification_type": "professional_certificate",
+                      "qualification_number": f"B{eid:05d}", "criminal_record_issued_on": today - dt.timedelta(days=30),
+                      "is_serving_teacher": False, "active": True, "created_at": now})
+        offerings.append({"id": eid, "provider_id": pid, "county_code": COUNTY, "title": title, "category": category,
+                          "description": "压测课程", "grades": grades, "sessions_per_week": sessions, "minutes": minutes,
+                          "capacity": 40, "fee_fen": 30000, "materials_fee_fen": 0, "materials": [], "instructor_id": eid,
+                          "school_requirements": "", "status": "approved", "review_reason": "", "created_at": now,
+                          "updated_at": now})
+        entries.append({"id": eid, "menu_id": school["id"], "school_id": school["id"], "county_code": COUNTY, "offering_id": eid,
+                        "provider_id": pid, "instructor_id": eid, "venue": f"教室{eid}", "grades": grades, "capacity": capacity,
+                        "enrolled": 0, "fee_fen": 30000, "materials_fee_fen": 0, "status": "open", "created_at": now})
         for weekday in rng.sample(range(5), sessions):
             start = rng.choice(SLOT_STARTS)
-            slots.append(dict(entry_id=eid, instructor_id=eid, term_start=today, term_end=term_end, weekday=weekday,
-                              start_min=start, end_min=min(start + minutes, SERVICE_END), active=True))
+            slots.append({"entry_id": eid, "instructor_id": eid, "term_start": today, "term_end": term_end, "weekday": weekday,
+                          "start_min": start, "end_min": min(start + minutes, SERVICE_END), "active": True})
         for g in grades:
             by_school_grade.setdefault(school["id"], {}).setdefault(g, []).append(eid)
 
@@ -227,7 +228,7 @@ def seed(ctx: Any, args: argparse.Namespace, rng: random.Random) -> County:
     per_school = [args.students // len(schools) + (1 if i < args.students % len(schools) else 0) for i in range(len(schools))]
     sid = 0
     expires = now + dt.timedelta(days=30)
-    for school, count in zip(schools, per_school):
+    for school, count in zip(schools, per_school, strict=True):
         grades_all = KIND_GRADES[school["kind"]]
         school["student_count"] = count
         for k in range(count):
@@ -235,15 +236,15 @@ def seed(ctx: Any, args: argparse.Namespace, rng: random.Random) -> County:
             uid = sid + 1
             grade = grades_all[k % len(grades_all)]
             token = f"kh_bench{sid}_{secrets.token_urlsafe(12)}"
-            students.append(dict(id=sid, school_id=school["id"], county_code=COUNTY, student_no=f"B{school['id']}-{k:05d}",
-                                 name=f"学生{sid}", grade=grade, class_name=f"{grade}年级{k % 8 + 1}班", priority_group=None,
-                                 created_at=now))
-            users.append(dict(id=uid, username=f"bench_parent_{sid}", display_name=f"家长{sid}", password_hash="!",
-                              role="parent", county_code=COUNTY, school_id=school["id"], is_active=True,
-                              session_version=1, created_at=now))
-            guardians.append(dict(id=sid, student_id=sid, user_id=uid, relation="母亲", created_at=now))
-            tokens.append(dict(id=sid, user_id=uid, token_hash=hashlib.sha256(token.encode()).hexdigest(), name="bench",
-                               created_at=now, expires_at=expires, revoked_at=None))
+            students.append({"id": sid, "school_id": school["id"], "county_code": COUNTY,
+                             "student_no": f"B{school['id']}-{k:05d}", "name": f"学生{sid}", "grade": grade,
+                             "class_name": f"{grade}年级{k % 8 + 1}班", "priority_group": None, "created_at": now})
+            users.append({"id": uid, "username": f"bench_parent_{sid}", "display_name": f"家长{sid}", "password_hash": "!",
+                          "role": "parent", "county_code": COUNTY, "school_id": school["id"], "is_active": True,
+                          "session_version": 1, "created_at": now})
+            guardians.append({"id": sid, "student_id": sid, "user_id": uid, "relation": "母亲", "created_at": now})
+            tokens.append({"id": sid, "user_id": uid, "token_hash": hashlib.sha256(token.encode()).hexdigest(), "name": "bench",
+                           "created_at": now, "expires_at": expires, "revoked_at": None})
             parents.append(Parent(sid, token, school["id"], grade))
 
     tables = [(Region, regions), (School, schools), (User, users), (Provider, providers), (Application, applications),
@@ -288,7 +289,7 @@ def make_plans(county: County, rng: random.Random, host: str) -> list[Plan]:
         if not ids:
             continue
         want = rng.choices((1, 2, 3), weights=(3, 4, 3))[0]
-        keyed = sorted(((rng.random() ** (1.0 / w), e) for e, w in zip(ids, weights)), reverse=True)
+        keyed = sorted(((rng.random() ** (1.0 / w), e) for e, w in zip(ids, weights, strict=True)), reverse=True)
         picks = [e for _, e in keyed[:want + 4]]
         head = (f"POST /api/v1/children/{p.student_id}/enrolments HTTP/1.1\r\nHost: {host}\r\n"
                 f"Authorization: Bearer {p.token}\r\nContent-Type: application/json\r\n").encode()
@@ -585,7 +586,9 @@ def probe(settings: Any, spares: list[Plan]) -> str:
     def token(plan: Plan) -> str:
         return plan.head.split(b"Authorization: Bearer ")[1].split(b"\r\n")[0].decode()
 
-    def measure(client: Any, call: Any, n: int) -> tuple[list[float], list[float], float, list[list[tuple[str, float]]], Counter[int]]:
+    def measure(
+        client: Any, call: Any, n: int
+    ) -> tuple[list[float], list[float], float, list[list[tuple[str, float]]], Counter[int]]:
         walls, sqls, per, codes = [], [], [], Counter()
         cpu0 = sum(os.times()[:2])
         for i in range(n):
@@ -785,7 +788,8 @@ def main(argv: list[str] | None = None) -> int:
                                      capture_output=True, text=True, timeout=10).stdout.strip()
             except OSError:
                 rev = ""
-            print(f"selection day{' at ' + rev if rev else ''}: {args.schools} schools, {args.students:,} students, {args.entries:,} course entries, "
+            print(f"selection day{' at ' + rev if rev else ''}: {args.schools} schools, {args.students:,} students, "
+                  f"{args.entries:,} course entries, "
                   f"{args.concurrency} clients, {args.duration:.0f} s, {args.workers} uvicorn worker(s), "
                   f"pool {args.pool_size}+{args.pool_size} per worker"
                   + f"; database {name}", flush=True)

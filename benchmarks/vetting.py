@@ -18,14 +18,15 @@ from kehou.vetting.types import CourseSnapshot, DocumentSnapshot, ProviderSnapsh
 TITLES = ["少儿国画启蒙", "趣味科学实验", "书法练习（硬笔）", "篮球基础", "非遗剪纸", "创意美术", "少儿编程", "机器人搭建",
           "围棋入门", "合唱团", "绘本阅读与分享", "校园足球", "京剧脸谱", "微生物的奥秘", "中考体育跳绳训练", "心理成长小组",
           "陶艺手作", "演讲与口才", "逻辑思维训练", "古诗词吟诵"]
-DESCRIPTION = "面向三至六年级学生，每周两次，每次一课时。课程注重动手实践与团队合作，学期末举办成果展示，不涉及语文、数学等学科内容。"
+DESCRIPTION = ("面向三至六年级学生，每周两次，每次一课时。课程注重动手实践与团队合作，"
+               "学期末举办成果展示，不涉及语文、数学等学科内容。")
 STATEMENT = ("本机构为依法登记的民办非企业单位，多年来坚持公益普惠原则，开展体育、艺术、科普和传统文化活动。"
              "全部授课人员均持有相应资格证书并经无犯罪记录核查，承诺不开展学科类培训，不进行商业推广。") * 4
 
 
 def _doc(i: int, doc_type: str, staff_id: int | None = None, **kw) -> DocumentSnapshot:  # type: ignore[no-untyped-def]
-    base = dict(number=f"N-{i:05d}", issuer="杭州市西湖区", valid_from=dt.date(2025, 1, 1), valid_to=None, scope_text="",
-                status="accepted", original_name=f"{doc_type}-{i}.pdf")
+    base = {"number": f"N-{i:05d}", "issuer": "杭州市西湖区", "valid_from": dt.date(2025, 1, 1), "valid_to": None,
+            "scope_text": "", "status": "accepted", "original_name": f"{doc_type}-{i}.pdf"}
     return DocumentSnapshot(id=i, doc_type=doc_type, staff_id=staff_id, **(base | kw))
 
 

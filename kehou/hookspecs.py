@@ -12,6 +12,9 @@ Groups:
 * policy — pure and fast, no I/O; answers add up (lists of refusals);
 * events — called after the transaction commits; implementations only enqueue
   Celery tasks.
+
+pluggy reads only a spec's signature and docstring and never calls it; a spec that
+returns a value raises ``NotImplementedError`` rather than implicitly returning None.
 """
 
 from __future__ import annotations
@@ -29,31 +32,37 @@ hookspec = pluggy.HookspecMarker("kehou")
 @hookspec
 def kehou_register_settings() -> list[Any]:
     """Return a list of :class:`kehou.pluginapi.SettingSpec` this plugin reads."""
+    raise NotImplementedError
 
 
 @hookspec
 def kehou_register_routes() -> list[Any]:
     """Return Litestar route handlers or routers to mount in the app."""
+    raise NotImplementedError
 
 
 @hookspec
 def kehou_register_vetting_rules() -> list[Any]:
     """Return vetting rules (callables producing findings) for the vetting engine."""
+    raise NotImplementedError
 
 
 @hookspec
 def kehou_register_payment_providers() -> list[Any]:
     """Return payment gateway classes. A gateway MUST NOT move money outside its documented methods."""
+    raise NotImplementedError
 
 
 @hookspec
 def kehou_register_commands() -> list[Any]:
     """Return :class:`kehou.pluginapi.CliCommand` entries: ``kehou <name>`` subcommands."""
+    raise NotImplementedError
 
 
 @hookspec
 def kehou_register_periodic_tasks() -> list[Any]:
     """Return :class:`kehou.pluginapi.PeriodicTask` entries for Celery beat."""
+    raise NotImplementedError
 
 
 # --- resolution (one answer) -------------------------------------------------
@@ -75,11 +84,13 @@ def kehou_render_report(report: str, fmt: str, data: Any) -> bytes | None:
 @hookspec
 def kehou_validate_course_offering(offering: Any, policy: Any) -> list[Any]:
     """Return a list of :class:`kehou.pluginapi.Refusal` for a course offering (empty: no objection)."""
+    raise NotImplementedError
 
 
 @hookspec
 def kehou_validate_enrollment(enrollment: Any, policy: Any) -> list[Any]:
     """Return a list of :class:`kehou.pluginapi.Refusal` for an enrolment, under the per-student lock."""
+    raise NotImplementedError
 
 
 # --- events (after commit; enqueue only) ------------------------------------------

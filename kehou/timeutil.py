@@ -7,6 +7,7 @@ move time forward, e.g. to the end of a public-notice period.
 from __future__ import annotations
 
 import datetime as dt
+from typing import overload
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -44,6 +45,12 @@ def as_utc(value: dt.datetime) -> dt.datetime:
     return value.astimezone(UTC)
 
 
+@overload
+def local(value: dt.datetime) -> dt.datetime: ...
+@overload
+def local(value: None) -> None: ...
+@overload
+def local(value: dt.datetime | None) -> dt.datetime | None: ...
 def local(value: dt.datetime | None) -> dt.datetime | None:
     return None if value is None else as_utc(value).astimezone(SHANGHAI)
 

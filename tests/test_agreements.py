@@ -194,7 +194,8 @@ def test_county_templates_are_validated_versioned_and_audited(ctx: Context, worl
         with pytest.raises(PermissionDenied):
             tpl.save(s, world.actor("other_decider"), COUNTY, kind="tripartite", title="三方协议", body=body)
         first = tpl.save(s, world.actor("decider"), COUNTY, kind="tripartite", title="三方协议", body=body)
-        second = tpl.save(s, world.actor("decider"), COUNTY, kind="tripartite", title="三方协议（修订）", body=body + "\n补充条款。")
+        second = tpl.save(s, world.actor("decider"), COUNTY, kind="tripartite", title="三方协议（修订）",
+                          body=body + "\n补充条款。")
         assert (first.version, second.version) == (1, 2)
         assert tpl.latest(s, COUNTY, "tripartite").version == 2 and tpl.latest(s, OTHER_COUNTY, "tripartite").version == 0
     saved = entries(ctx, "agreement_template.save")
@@ -462,7 +463,8 @@ def test_the_api_shows_text_signatures_and_pdf_and_signs(client, ctx: Context, w
     pdf = client.get(f"/api/v1/agreements/{a.id}/pdf", headers=parent)
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert render.sha256(pdf.content) == a.pdf_sha256 == pdf.headers["x-content-sha256"]
-    err(client.post(f"/api/v1/agreements/{a.id}/sign", headers=parent, json={"pdf_sha256": "f" * 64}), 409, "agreement_text_changed")
+    err(client.post(f"/api/v1/agreements/{a.id}/sign", headers=parent, json={"pdf_sha256": "f" * 64}), 409,
+        "agreement_text_changed")
     err(client.post(f"/api/v1/agreements/{a.id}/sign", headers=parent, json={}), 400, "invalid_input")
     signed = ok(client.post(f"/api/v1/agreements/{a.id}/sign", headers=parent | {"User-Agent": "Mobile Safari"},
                             json={"pdf_sha256": a.pdf_sha256}))

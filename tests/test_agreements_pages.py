@@ -110,7 +110,8 @@ def test_terminate_and_renew_through_the_page(ctx: Context, world: World, family
     with browser(ctx, "provider") as c:
         token = csrf(c, f"/agreements/{a.id}")
         resp = c.post(f"/agreements/{a.id}/renew", data={"_csrf_token": token, "term_name": spring,
-                                                         "subject": f"tripartite:{family['kid']}:{spring}"}, follow_redirects=False)
+                                                         "subject": f"tripartite:{family['kid']}:{spring}"},
+                      follow_redirects=False)
         assert resp.status_code == 303
         with ctx.db.read_session() as s:
             new = s.scalars(select(Agreement).where(Agreement.renewed_from == a.id)).one()
@@ -140,7 +141,8 @@ def test_the_county_saves_a_template_version_on_its_page(ctx: Context, world: Wo
         assert page.count('action="/county/agreement-templates"') == 3 and "{refund_rule}" in page
         token = csrf(c, "/county/agreement-templates")
         body = "服务内容：{course}\n收费：{fee}\n退费：{refund_rule}\n费用另计：{price}"
-        resp = c.post("/county/agreement-templates", data={"_csrf_token": token, "kind": "service", "title": "服务协议", "body": body},
+        resp = c.post("/county/agreement-templates",
+                      data={"_csrf_token": token, "kind": "service", "title": "服务协议", "body": body},
                       headers={"referer": "/county/agreement-templates"}, follow_redirects=False)
         assert resp.status_code == 303 and "{price}" in flash_of(c, "/county/agreement-templates")
         c.post("/county/agreement-templates", data={"_csrf_token": token, "kind": "service", "title": "服务协议（{term}）",

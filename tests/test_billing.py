@@ -27,7 +27,8 @@ def test_one_term_bill_lists_courses_and_materials(ctx: Context, world: World) -
     assert len(first.created) == 1 and again.created == [] and len(again.existing) == 1
     with ctx.db.read_session() as s:
         bill = s.scalars(select(Bill)).one()
-        lines = [(x.kind, x.amount_fen) for x in s.scalars(select(BillLine).where(BillLine.bill_id == bill.id).order_by(BillLine.id))]
+        lines = [(x.kind, x.amount_fen)
+                 for x in s.scalars(select(BillLine).where(BillLine.bill_id == bill.id).order_by(BillLine.id))]
         assert lines == [("course", 30000), ("materials", 2000), ("course", 30000), ("materials", 2000)]
         assert (bill.course_fen, bill.materials_fen, bill.total_fen) == (60000, 4000, 64000)
         assert bills.outstanding(s, bill) == 64000
@@ -60,8 +61,8 @@ def test_cap_counts_the_waitlist_and_follows_the_county_setting(client: TestClie
     bs.put(world, "billing.term_cap_fen", 35000)
     parent = token_headers(client, "parent")
     ok(client.post(f"/api/v1/children/{sid}/enrolments", headers=parent, json={"entry_id": cat.entries["书法"]}), 201)
-    err(client.post(f"/api/v1/children/{sid}/enrolments", headers=parent, json={"entry_id": cat.entries["国画"], "waitlist": True}),
-        400, "term_cap_exceeded")
+    err(client.post(f"/api/v1/children/{sid}/enrolments", headers=parent,
+                    json={"entry_id": cat.entries["国画"], "waitlist": True}), 400, "term_cap_exceeded")
     bs.put(world, "billing.term_cap_fen", 0)  # 0: no cap
     ok(client.post(f"/api/v1/children/{sid}/enrolments", headers=parent, json={"entry_id": cat.entries["国画"]}), 201)
 
@@ -69,7 +70,7 @@ def test_cap_counts_the_waitlist_and_follows_the_county_setting(client: TestClie
 def test_lesson_cap_and_category_price_range(client: TestClient, ctx: Context, world: World) -> None:
     cat = bs.courses(world, {"书法": 30000})
     sid = cat.students["xiaoming"]
-    with ctx.db.read_session() as s:
+    with ctx.db.read_session():
         n = len(bs.lesson_days(world, cat.entries["书法"]))
     assert n > 0
     bs.put(world, "billing.lesson_cap_fen", 30000 // n - 1)  # a fen under the course's price per lesson

@@ -78,7 +78,8 @@ def test_provider_exit_mid_term_refunds_exactly_the_undelivered_lessons(ctx: Con
         assert owed(world, sid) == -undelivered  # materials bought and two lessons taught: not refunded
     after_term()
     with ctx.db.write_session() as s:
-        made = statement.close_term(ctx, s, world.actor("school_admin"), world.school_ids["school"], bs.term_name(world, cat.menu_id))
+        made = statement.close_term(ctx, s, world.actor("school_admin"), world.school_ids["school"],
+                                    bs.term_name(world, cat.menu_id))
     assert [m.balance_fen for m in made] == [-undelivered] * 3 and all(m.refund_fen == 0 for m in made)
 
 
@@ -100,7 +101,8 @@ def test_absence_refund_worked_example(ctx: Context, world: World) -> None:
         bs.deliver(world, lesson_id, {sid: "present"})
     after_term()
     with ctx.db.write_session() as s:
-        [made] = statement.close_term(ctx, s, world.actor("school_admin"), world.school_ids["school"], bs.term_name(world, cat.menu_id))
+        [made] = statement.close_term(ctx, s, world.actor("school_admin"), world.school_ids["school"],
+                                      bs.term_name(world, cat.menu_id))
     share = [FEE * k // n - FEE * (k - 1) // n for k in range(1, n + 1)]
     assert made.lines[0]["refunds"] == {"absence": share[1] + share[2]}
     assert made.balance_fen == -(share[1] + share[2]) and made.refund_fen == share[1] + share[2]
@@ -127,7 +129,8 @@ def test_quit_refund_follows_the_policy_the_bill_was_made_under(ctx: Context, wo
     clock.reset()
     after_term()
     with ctx.db.write_session() as s:
-        [made] = statement.close_term(ctx, s, world.actor("school_admin"), world.school_ids["school"], bs.term_name(world, cat.menu_id))
+        [made] = statement.close_term(ctx, s, world.actor("school_admin"), world.school_ids["school"],
+                                      bs.term_name(world, cat.menu_id))
     after_quit = FEE - FEE * 1 // n  # lessons 2..n, from the quit date on
     assert made.lines[0]["refunds"] == {"quit": after_quit * 80 // 100}
     assert made.lines[0]["retained_fen"] == after_quit - after_quit * 80 // 100
@@ -157,7 +160,8 @@ def test_join_after_billing_is_collected_once_at_term_end(ctx: Context, world: W
         bs.deliver(world, lesson_id, {sid: "present"})
     after_term()
     with ctx.db.write_session() as s:
-        [made] = statement.close_term(ctx, s, world.actor("school_admin"), world.school_ids["school"], bs.term_name(world, cat.menu_id))
+        [made] = statement.close_term(ctx, s, world.actor("school_admin"), world.school_ids["school"],
+                                      bs.term_name(world, cat.menu_id))
     joined_part = 20000 - 20000 * 2 // n
     assert made.extra_fen == joined_part and made.balance_fen == joined_part  # 少补: on the same bill
 

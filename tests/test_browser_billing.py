@@ -46,7 +46,8 @@ def test_parent_opens_the_bill_on_a_phone_and_gets_the_reference_to_quote(ctx, w
         assert page.url.endswith("/parent/bills"), page.url
         card = page.locator(f"#bill-{bill.id}")
         text = card.inner_text()
-        for part in ("小明", bill.term_name, bill.reference, "少儿软笔书法", "国画入门（材料费）", "¥640.00", "待缴费", str(bill.due_on)):
+        for part in ("小明", bill.term_name, bill.reference, "少儿软笔书法", "国画入门（材料费）", "¥640.00", "待缴费",
+                     str(bill.due_on)):
             assert part in text, part
         no_sideways_scroll(page, "the bill list")
 

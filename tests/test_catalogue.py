@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from kehou.platform.context import Context
 from kehou.plugins.course_catalogue.models import Enrolment, EnrolmentEvent, Entry, Lesson
+from kehou.timeutil import clock
 from tests import catalogue_setup as cs
 from tests.factories import World
 from tests.helpers import err, ok, token_headers
@@ -43,11 +44,14 @@ def _notes(ctx: Context, user_id: int) -> list[str]:
         return [n.title for n in s.scalars(select(Notification).where(Notification.user_id == user_id).order_by(Notification.id))]
 
 
-def test_offerings_come_only_from_admitted_providers_within_their_categories(client: TestClient, ctx: Context, world: World) -> None:
+def test_offerings_come_only_from_admitted_providers_within_their_categories(
+    client: TestClient, ctx: Context, world: World
+) -> None:
     cs.enable_catalogue(world)
     prov = token_headers(client, "provider")
     body = {"county_code": "330106", "title": "少儿软笔书法", "category": "优秀传统文化", "grades": [3, 4],
-            "sessions_per_week": 1, "minutes": 60, "capacity": 30, "fee_fen": 30000, "instructor_id": cs.staff_id(world, "provider"),
+            "sessions_per_week": 1, "minutes": 60, "capacity": 30, "fee_fen": 30000,
+            "instructor_id": cs.staff_id(world, "provider"),
             "materials_fee_fen": 2000, "materials": [{"item": "毛笔", "fen": 1500}, {"item": "毛边纸", "fen": 500}]}
     err(client.post("/api/v1/offerings", headers=prov, json=body), 403, "provider_not_admitted")
     err(client.post("/api/v1/offerings", headers=prov, json=body | {"county_code": "330108"}), 403, "catalogue_disabled")
@@ -60,7 +64,8 @@ def test_offerings_come_only_from_admitted_providers_within_their_categories(cli
     blocked = err(client.post("/api/v1/offerings", headers=prov, json=body | {"title": "小学数学同步辅导"}), 400,
                   "offering_content_blocked")
     assert "数学" in blocked["message"]
-    err(client.post("/api/v1/offerings", headers=prov, json=body | {"description": "报名即送优惠券"}), 400, "offering_content_blocked")
+    err(client.post("/api/v1/offerings", headers=prov, json=body | {"description": "报名即送优惠券"}), 400,
+        "offering_content_blocked")
     other_staff = cs.staff_id(world, "other_provider")
     err(client.post("/api/v1/offerings", headers=prov, json=body | {"instructor_id": other_staff}), 400, "instructor_not_vetted")
     created = ok(client.post("/api/v1/offerings", headers=prov, json=body), 201)
@@ -69,7 +74,8 @@ def test_offerings_come_only_from_admitted_providers_within_their_categories(cli
     assert ok(client.get(f"/api/v1/schools/{world.school_ids['school']}/offerings", headers=school)) == []
     reviewer = token_headers(client, "reviewer1")
     assert [o["id"] for o in ok(client.get("/api/v1/offerings?status=pending", headers=reviewer))] == [created["id"]]
-    err(client.post(f"/api/v1/offerings/{created['id']}/review", headers=reviewer, json={"approve": False}), 400, "reason_required")
+    err(client.post(f"/api/v1/offerings/{created['id']}/review", headers=reviewer, json={"approve": False}), 400,
+        "reason_required")
     ok(client.post(f"/api/v1/offerings/{created['id']}/review", headers=reviewer, json={"approve": True}))
     listed = ok(client.get(f"/api/v1/schools/{world.school_ids['school']}/offerings", headers=school))
     assert [o["title"] for o in listed] == ["少儿软笔书法"] and listed[0]["materials_fee_fen"] == 2000
@@ -83,6 +89,7 @@ def test_a_county_that_has_not_enabled_the_catalogue_refuses_it(ctx: Context, wo
 
 
 def test_menu_time_windows_follow_county_settings(client: TestClient, ctx: Context, world: World) -> None:
+    clock.advance(dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC) - clock.now())  # before the window below opens
     cs.enable_catalogue(world)
     school = token_headers(client, "school_admin")
     url = f"/api/v1/schools/{world.school_ids['school']}/menus"
@@ -133,17 +140,20 @@ def test_full_course_waitlist_is_promoted_in_order_when_a_seat_frees(client: Tes
     ok(client.post(f"/api/v1/children/{first}/enrolments/{entry}/quit", headers=a, json={"reason": "时间冲突"}))
     mine = {c["id"]: c["my_status"] for c in ok(client.get(f"/api/v1/children/{second}/courses", headers=b))}
     assert mine[entry] == "enrolled"
-    assert {c["id"]: c["my_status"] for c in ok(client.get(f"/api/v1/children/{third}/courses", headers=c))}[entry] == "waitlisted"
+    courses = ok(client.get(f"/api/v1/children/{third}/courses", headers=c))
+    assert {course["id"]: course["my_status"] for course in courses}[entry] == "waitlisted"
     assert "候补成功" in _notes(ctx, world.users["parent_b"].id)
     assert counts_ok(ctx, entry, 1)
     with ctx.db.read_session() as s:
-        actions = [e.action for e in s.scalars(select(EnrolmentEvent).where(EnrolmentEvent.entry_id == entry).order_by(EnrolmentEvent.id))]
+        actions = [e.action for e in s.scalars(select(EnrolmentEvent).where(EnrolmentEvent.entry_id == entry)
+                                               .order_by(EnrolmentEvent.id))]
     assert actions == ["enrol", "waitlist", "waitlist", "quit", "promote"]
 
 
 def counts_ok(ctx: Context, entry_id: int, expected: int) -> bool:
     with ctx.db.read_session() as s:
-        rows = s.scalar(select(func.count()).select_from(Enrolment).where(Enrolment.entry_id == entry_id, Enrolment.status == "enrolled"))
+        rows = s.scalar(select(func.count()).select_from(Enrolment)
+                        .where(Enrolment.entry_id == entry_id, Enrolment.status == "enrolled"))
         return rows == expected == s.get(Entry, entry_id).enrolled
 
 
@@ -162,7 +172,8 @@ def test_priority_groups_choose_first_and_grades_are_respected(client: TestClien
     assert got["source"] == "priority"
     children = ok(client.get("/api/v1/me/children", headers=parent))
     assert children and all("priority_group" not in c for c in children)  # school staff only
-    roster = ok(client.get(f"/api/v1/schools/{world.school_ids['school']}/students", headers=token_headers(client, "school_admin")))
+    roster = ok(client.get(f"/api/v1/schools/{world.school_ids['school']}/students",
+                           headers=token_headers(client, "school_admin")))
     assert {r["name"]: r["priority_group"] for r in roster}["留守"] == "left_behind"
     assert [c["id"] for c in ok(client.get(f"/api/v1/children/{young}/courses", headers=parent))] == []
     ctx_clock_advance(dt.timedelta(hours=3))
@@ -176,13 +187,16 @@ def ctx_clock_advance(delta: dt.timedelta) -> None:
     clock.advance(delta)
 
 
-def test_after_the_window_small_classes_are_flagged_then_cancelled_or_merged(client: TestClient, ctx: Context, world: World) -> None:
+def test_after_the_window_small_classes_are_flagged_then_cancelled_or_merged(
+    client: TestClient, ctx: Context, world: World
+) -> None:
     from kehou.plugins.course_catalogue import classes
 
     cs.enable_catalogue(world)
     cs.admit(world, "provider")
     oid = cs.offering(world, "provider", grades=[2, 3, 4])
-    other = cs.offering(world, "provider", "国画入门", category="体育艺术", instructor=cs.add_instructor(world, "provider", "赵老师"))
+    other = cs.offering(world, "provider", "国画入门", category="体育艺术",
+                        instructor=cs.add_instructor(world, "provider", "赵老师"))
     m = cs.menu(world, hours=2)
     grade2 = cs.place(world, m, oid, [(0, "16:00")], grades=[2])
     grade3 = cs.place(world, m, oid, [(1, "16:00")], grades=[3])
@@ -202,7 +216,8 @@ def test_after_the_window_small_classes_are_flagged_then_cancelled_or_merged(cli
     assert "选课结束：有班级人数不足" in _notes(ctx, world.users["school_admin"].id)
     err(client.post(f"/api/v1/entries/{grade2}/merge", headers=school, json={"into_id": painting, "reason": "人数不足"}), 400,
         "merge_different_course")
-    merged = ok(client.post(f"/api/v1/entries/{grade2}/merge", headers=school, json={"into_id": grade3, "reason": "人数不足，跨年级合班"}))
+    merged = ok(client.post(f"/api/v1/entries/{grade2}/merge", headers=school,
+                            json={"into_id": grade3, "reason": "人数不足，跨年级合班"}))
     assert merged["enrolled"] == 2 and merged["grades"] == [2, 3]
     assert {r["name"] for r in ok(client.get(f"/api/v1/entries/{grade3}/roster", headers=school))} == {"二年级", "三年级"}
     err(client.post(f"/api/v1/entries/{painting}/cancel", headers=school, json={}), 400, "reason_required")
@@ -254,9 +269,11 @@ def test_an_offering_of_another_county_never_reaches_this_countys_schools(client
     cs.admit(world, "other_provider", county="330108")
     theirs = cs.offering(world, "other_provider", "滨江足球", county="330108", category="体育艺术")
     school = token_headers(client, "school_admin")
-    assert all(o["id"] != theirs for o in ok(client.get(f"/api/v1/schools/{world.school_ids['school']}/offerings", headers=school)))
+    offered = ok(client.get(f"/api/v1/schools/{world.school_ids['school']}/offerings", headers=school))
+    assert all(o["id"] != theirs for o in offered)
     err(client.post(f"/api/v1/menus/{cat.menu_id}/entries", headers=school, json={
-        "offering_id": theirs, "venue": "操场", "capacity": 10, "slots": [{"weekday": 3, "start": "16:00"}]}), 404, "offering_not_found")
+        "offering_id": theirs, "venue": "操场", "capacity": 10, "slots": [{"weekday": 3, "start": "16:00"}]}), 404,
+        "offering_not_found")
 
 
 def bs_term(ctx: Context, menu_id: int) -> str:
@@ -299,8 +316,8 @@ def test_lessons_check_in_attendance_and_a_parent_dispute(client: TestClient, ct
     target = dt.datetime.combine(day, dt.time(15, 50), tzinfo=SHANGHAI)
     clock.advance(target - clock.now())
     prov, parent, school = (token_headers(client, u) for u in ("provider", "parent", "school_admin"))
-    err(client.post(f"/api/v1/lessons/{first['id']}/check-in", headers=prov, json={"staff_id": cs.staff_id(world, "other_provider")}),
-        400, "instructor_not_vetted")
+    err(client.post(f"/api/v1/lessons/{first['id']}/check-in", headers=prov,
+                    json={"staff_id": cs.staff_id(world, "other_provider")}), 400, "instructor_not_vetted")
     err(client.post(f"/api/v1/lessons/{first['id']}/check-in", headers=token_headers(client, "other_provider"),
                     json={"staff_id": staff}), 404, "lesson_not_found")
     # the course cannot start before the school and the provider have both signed the service agreement
@@ -312,15 +329,18 @@ def test_lessons_check_in_attendance_and_a_parent_dispute(client: TestClient, ct
         digest = agreement.pdf_sha256
     with ctx.db.write_session() as s:
         agreements.sign(ctx, s, world.actor("school_admin"), agreement.id, pdf_sha256=digest)
-    err(client.post(check_in, headers=prov, json={"staff_id": staff}), 409, "service_agreement_unsigned")  # one party is not enough
+    # one party is not enough
+    err(client.post(check_in, headers=prov, json={"staff_id": staff}), 409, "service_agreement_unsigned")
     with ctx.db.write_session() as s:
         agreements.sign(ctx, s, world.actor("provider"), agreement.id, pdf_sha256=digest)
     assert ok(client.post(check_in, headers=prov, json={"staff_id": staff}))["status"] == "delivered"
     url = f"/api/v1/lessons/{first['id']}/attendance"
     err(client.post(url, headers=school, json={"marks": [{"student_id": sid, "status": "leave"}]}), 400, "leave_reason_required")
-    err(client.post(url, headers=school, json={"marks": [{"student_id": sid, "status": "late"}]}), 400, "attendance_status_invalid")
+    err(client.post(url, headers=school, json={"marks": [{"student_id": sid, "status": "late"}]}), 400,
+        "attendance_status_invalid")
     stranger = cs.child(world, "未选课")
-    err(client.post(url, headers=school, json={"marks": [{"student_id": stranger, "status": "present"}]}), 400, "student_not_enrolled")
+    err(client.post(url, headers=school, json={"marks": [{"student_id": stranger, "status": "present"}]}), 400,
+        "student_not_enrolled")
     ok(client.post(url, headers=school, json={"marks": [{"student_id": sid, "status": "absent"}]}))
     respond = f"/api/v1/children/{sid}/lessons/{first['id']}/attendance"
     err(client.post(respond, headers=parent, json={"confirm": False}), 400, "note_required")
@@ -330,7 +350,8 @@ def test_lessons_check_in_attendance_and_a_parent_dispute(client: TestClient, ct
     with ctx.db.read_session() as s:
         delivered = [x for x in public.lessons(s, entry_id=entry) if x.status == "delivered"]
         assert [(x.lesson_id, x.staff_id) for x in delivered] == [(first["id"], staff)]
-        assert [(a.student_id, a.status, a.parent_status) for a in public.attendance(s, entry_id=entry)] == [(sid, "absent", "disputed")]
+        assert [(a.student_id, a.status, a.parent_status)
+                for a in public.attendance(s, entry_id=entry)] == [(sid, "absent", "disputed")]
         assert [(e.student_id, e.status, e.fee_fen) for e in public.enrolments(s, entry_id=entry)] == [(sid, "enrolled", 30000)]
 
 

@@ -109,7 +109,8 @@ def test_two_courses_at_the_same_time_for_one_child_are_refused(ctx: Context, wo
     second_teacher = cs.add_instructor(world, "provider", "赵老师")  # one person cannot teach both at once
     same_time = [cs.place(world, m, cs.offering(world, "provider", t, category=c, instructor=teacher), [(0, "16:00")],
                           venue=f"教室{i}")
-                 for i, (t, c, teacher) in enumerate([("少儿软笔书法", "优秀传统文化", None), ("国画入门", "体育艺术", second_teacher)])]
+                 for i, (t, c, teacher) in enumerate([("少儿软笔书法", "优秀传统文化", None),
+                                                      ("国画入门", "体育艺术", second_teacher)])]
     cs.publish(world, m)
     sid = cs.child(world, "小红")
     actor = world.actor("parent")

@@ -140,7 +140,7 @@ def test_expulsion_mid_term_of_a_provider_in_three_schools(client, ctx: Context,
             assert [e.provider_id for e in catalogue.entries(s, menu_id=menu, admitted_only=False) if e.provider_id == pid
                     and e.status == "open"] == []
         # each family is credited exactly the fees of the lessons from the exit day on
-        lessons = {entry: [le for le in s.scalars(select(Lesson).where(Lesson.entry_id == entry).order_by(Lesson.day))]
+        lessons = {entry: list(s.scalars(select(Lesson).where(Lesson.entry_id == entry).order_by(Lesson.day)))
                    for entry in made["entries"]}
         credits = exit_credits(s)
         expected = {}

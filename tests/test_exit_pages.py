@@ -32,7 +32,8 @@ def test_an_expulsion_through_the_forms(ctx, world: World) -> None:  # type: ign
         assert "请填写事由说明" in resp.text  # nothing opened
         resp = post(rev, "/county/exits", "/county/exits", {"provider_id": str(pid), "trigger": "violation",
                                                               "grounds": "safety_incident",
-                                                              "summary": "课堂上学生受伤未及时报告", "evidence": "事故报告\n监控截图"})
+                                                              "summary": "课堂上学生受伤未及时报告",
+                                                              "evidence": "事故报告\n监控截图"})
         assert resp.status_code == 200 and "已提议" in resp.text
         with ctx.db.read_session() as s:
             case = s.scalars(select(ExitCase)).one()

@@ -49,7 +49,7 @@ def doc_sections() -> dict[str, str]:
     """The text of each ``### `kehou_…``` section of docs/plugin_hooks.md."""
     text = DOC.read_text(encoding="utf-8")
     parts = re.split(r"^### `(kehou_\w+)`\s*$", text, flags=re.M)
-    return {name: re.split(r"^##? ", body, flags=re.M)[0] for name, body in zip(parts[1::2], parts[2::2])}
+    return {name: re.split(r"^##? ", body, flags=re.M)[0] for name, body in zip(parts[1::2], parts[2::2], strict=True)}
 
 
 def python_blocks(section: str) -> list[str]:

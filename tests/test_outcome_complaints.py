@@ -39,6 +39,7 @@ def notices(world: World, title: str) -> int:
 
 @pytest.fixture
 def cat(world: World):  # type: ignore[no-untyped-def]
+    at(FRIDAY - dt.timedelta(days=3))  # the courses exist before the week the tests' complaints come in
     cat = os_.ready(world)
     bs.enrol(world, cat.students["xiaoming"], cat.entries["calligraphy"])
     return cat
@@ -171,12 +172,14 @@ def test_county_steps_through_the_complaint_page(ctx, world: World, cat) -> None
     with browser(ctx, "reviewer1") as rev:
         page = rev.get(url).text
         assert "指派处理人" in page and "登记调查情况" not in page
-        resp = rev.post(f"{url}/investigate", data={"_csrf_token": csrf(rev, url), "investigation": "x"}, headers={"referer": url})
+        resp = rev.post(f"{url}/investigate", data={"_csrf_token": csrf(rev, url), "investigation": "x"},
+                        headers={"referer": url})
         assert "不能执行此步骤" in resp.text
         resp = rev.post(f"{url}/assign", data={"_csrf_token": csrf(rev, url), "handler_id": str(world.users["decider"].id)},
                         headers={"referer": url})
         assert "已指派处理人" in resp.text and "登记调查情况" in resp.text
-        rev.post(f"{url}/investigate", data={"_csrf_token": csrf(rev, url), "investigation": "查考勤记录属实"}, headers={"referer": url})
+        rev.post(f"{url}/investigate", data={"_csrf_token": csrf(rev, url), "investigation": "查考勤记录属实"},
+                 headers={"referer": url})
         resp = rev.post(f"{url}/resolve", data={"_csrf_token": csrf(rev, url), "finding": "partly", "resolution": "约谈机构"},
                         headers={"referer": url})
         assert "投诉已办结" in resp.text and "部分查实" in resp.text

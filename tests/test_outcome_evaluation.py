@@ -108,7 +108,7 @@ def term(world: World) -> Term:
                         closes_at=utcnow() + dt.timedelta(days=14), created_at=utcnow())
         s.add(survey)
         s.flush()
-        enrolments = {k: en for k, en in s.execute(select(Enrolment.student_id, Enrolment.id).where(Enrolment.entry_id == a))}
+        enrolments = dict(s.execute(select(Enrolment.student_id, Enrolment.id).where(Enrolment.entry_id == a)).all())
         responses = []
         for i, k in enumerate(kids):  # 7 of 10 satisfied
             r = SurveyResponse(survey_id=survey.id, enrolment_id=enrolments[k], respondent="parent",

@@ -180,7 +180,8 @@ def test_county_term_report_figures_by_hand(ctx: Context, world: World, county: 
     assert set(by_school) == {"西湖小学", "西湖二小"}
     west, second = by_school["西湖小学"], by_school["西湖二小"]
     assert (west.students, west.students_served, west.courses, west.complaints, west.collected_fen) == (4, 2, 2, 2, 64000)
-    assert (second.students, second.students_served, second.courses, second.coverage, second.students_rate) == (0, 0, 0, 0.0, None)
+    assert (second.students, second.students_served, second.courses, second.coverage,
+            second.students_rate) == (0, 0, 0, 0.0, None)
     assert sorted((c.category, c.providers, c.courses, c.enrolments) for c in r.categories) == [
         ("优秀传统文化", 1, 1, 2), ("体育艺术", 1, 1, 1)]
     assert [h.term_name for h in r.history] == [EARLIER, TERM]

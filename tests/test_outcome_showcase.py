@@ -118,7 +118,8 @@ def test_upload_publish_and_the_parent_sees_it(client, world: World, setup: Setu
 def test_another_parent_sees_nothing(client, world: World, setup: Setup) -> None:
     other_kid = cs.child(world, "小华", parent="parent2", new_parent=True)  # same school, not in the course
     item = ok(upload(client, token_headers(client, "provider"), setup.calligraphy, "photo.jpg", JPEG, "photo"), 201)
-    ok(client.post(f"/api/v1/showcase/{item['id']}/publish", json={"publish": True}, headers=token_headers(client, "school_admin")))
+    ok(client.post(f"/api/v1/showcase/{item['id']}/publish", json={"publish": True},
+                   headers=token_headers(client, "school_admin")))
     parent2 = token_headers(client, "parent2")
     err(client.get(f"/api/v1/showcase/{item['id']}/link", headers=parent2), 404, "showcase_item_not_found")
     assert ok(client.get(f"/api/v1/children/{other_kid}/showcase", headers=parent2)) == []

@@ -80,9 +80,11 @@ def test_county_opens_a_round_and_guardians_are_told(client, world: World, setup
     closes = dt.datetime.fromisoformat(body["closes_at"]) - dt.datetime.fromisoformat(body["opens_at"])
     assert closes == dt.timedelta(days=14)  # outcome.survey_days
     assert {q["code"] for q in body["questions"] if "parent" in q["for"]} >= {"overall"}
-    assert count(world, Notification, Notification.user_id == world.users["parent"].id, Notification.link == "/parent/surveys") == 1
+    assert count(world, Notification, Notification.user_id == world.users["parent"].id,
+                 Notification.link == "/parent/surveys") == 1
     assert count(world, AuditEntry, AuditEntry.action == "survey.open") == 1
-    err(client.post(f"/api/v1/counties/{COUNTY}/surveys", json={"term_name": setup.term}, headers=staff), 409, "survey_round_open")
+    err(client.post(f"/api/v1/counties/{COUNTY}/surveys", json={"term_name": setup.term}, headers=staff), 409,
+        "survey_round_open")
     listed = ok(client.get(f"/api/v1/counties/{COUNTY}/surveys", headers=staff))
     assert [r["id"] for r in listed] == [body["id"]]
 
@@ -112,7 +114,8 @@ def test_parent_answers_once_per_enrolment(client, world: World, setup: Setup) -
         400, "respondent_invalid")
     body = ok(client.post(url, json={"entry_id": setup.calligraphy, "answers": ANSWERS, "comment": "很好"}, headers=parent), 201)
     assert (body["score"], body["satisfied"]) == (80, True)
-    err(client.post(url, json={"entry_id": setup.calligraphy, "answers": ANSWERS}, headers=parent), 409, "survey_already_answered")
+    err(client.post(url, json={"entry_id": setup.calligraphy, "answers": ANSWERS}, headers=parent), 409,
+        "survey_already_answered")
     assert count(world, SurveyResponse) == 1
     tasks = ok(client.get(f"/api/v1/children/{setup.kid}/surveys", headers=parent))
     assert tasks[0]["answered"] == ["parent"]
@@ -181,7 +184,7 @@ def test_provider_sees_anonymous_aggregates_from_three_answers_after_closing(cli
     bs.enrol(world, setup.kid, setup.painting)
     sid = open_round(world, setup.term)
     with world.ctx.db.write_session() as s:
-        for (name, kid), overall, comment in zip(kids.items(), (5, 4, 2), ("希望多些练习", "", "老师很负责"), strict=True):
+        for kid, overall, comment in zip(kids.values(), (5, 4, 2), ("希望多些练习", "", "老师很负责"), strict=True):
             surveys.answer(world.ctx, s, world.actor("parent"), kid, sid, entry_id=setup.calligraphy, respondent="parent",
                            answers=ANSWERS | {"overall": overall}, comment=comment)
         surveys.answer(world.ctx, s, world.actor("parent"), setup.kid, sid, entry_id=setup.painting, respondent="parent",
@@ -245,7 +248,8 @@ def test_term_end_job_opens_each_round_once(world: World, setup: Setup) -> None:
     with ctx.db.read_session() as s:
         rows = list(s.scalars(select(Survey)))
     assert [(r.county_code, r.term_name, r.reason) for r in rows] == [(COUNTY, setup.term, "term_end")]
-    assert count(world, Notification, Notification.user_id == world.users["parent"].id, Notification.link == "/parent/surveys") == 1
+    assert count(world, Notification, Notification.user_id == world.users["parent"].id,
+                 Notification.link == "/parent/surveys") == 1
 
 
 def test_term_end_job_opens_concurrently_once(world: World, setup: Setup) -> None:

@@ -151,7 +151,8 @@ def test_gateway_is_registered_and_gives_chinese_instructions(ctx: Context, worl
     assert "320.00元" in started["instructions"] and ref in started["instructions"] and "附言" in started["instructions"]
     assert "核对" in started["instructions"] and "确认收款" in started["instructions"]
     record = gw.refund(PaymentSnapshot(1, bill_id, "offline", "X", 100, 0), 100, "refund:abc")
-    assert (record.external_id, record.kind, record.amount_fen, record.status) == ("offline-refund:refund:abc", "refund", 100, "succeeded")
+    assert (record.external_id, record.kind, record.amount_fen, record.status) == (
+        "offline-refund:refund:abc", "refund", 100, "succeeded")
     assert len(gw.refund(PaymentSnapshot(1, bill_id, "offline", "X", 100, 0), 1, "k" * 200).external_id) <= 120
 
 
@@ -378,8 +379,8 @@ def test_statement_files_refused_whole(client: TestClient, world: World) -> None
 def test_too_many_lines_is_its_own_code(client: TestClient, world: World) -> None:
     setup = billed(world)
     h = token_headers(client, "school_admin")
-    many = csv_bytes([["流水号", "日期", "金额", "附言"]] + [[f"{i}", "20260901", "1", ""] for i in range(importer.MAX_LINES + 1)],
-                     "utf-8")
+    many = csv_bytes([["流水号", "日期", "金额", "附言"]]
+                     + [[f"{i}", "20260901", "1", ""] for i in range(importer.MAX_LINES + 1)], "utf-8")
     assert len(many) < importer.MAX_BYTES
     err(upload(client, setup.school_id, h, "many.csv", many), 413, "statement_too_many_lines")
 

@@ -27,6 +27,7 @@ import httpx
 import pytest
 from minio.error import S3Error
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from urllib3.exceptions import ProtocolError
 from werkzeug.serving import make_server
 
 from kehou.errors import ValidationFailed
@@ -145,6 +146,7 @@ class Harness:
     plain_url: Callable[[str], str]  # the object's URL with no signature
     expire: Callable[[], None]  # make links issued with a 1-second expiry stale
     break_writes: Callable[[pytest.MonkeyPatch], None]  # the next put fails mid-way
+    write_error: type[Exception]  # what a put raises while writes are broken
     listing: Callable[[], list[str]]  # everything the backend holds, temp files included
     server: _GatedMotoServer | None = None
 
@@ -184,6 +186,7 @@ def _local_harness(tmp_path: Path) -> Harness:
         plain_url=lambda key: f"{LINK_PREFIX}{key}",
         expire=lambda: clock.advance(dt.timedelta(seconds=2)),
         break_writes=break_writes,
+        write_error=OSError,
         listing=lambda: sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()),
     )
 
@@ -196,8 +199,6 @@ def _minio_harness(server: _GatedMotoServer) -> Harness:
         storage.client.remove_object(BUCKET, obj.object_name)
 
     def break_writes(monkeypatch: pytest.MonkeyPatch) -> None:
-        from urllib3.exceptions import ProtocolError
-
         real = storage.client._http.urlopen
 
         def flaky(method: str, url: str, *args: Any, **kwargs: Any) -> Any:
@@ -214,6 +215,7 @@ def _minio_harness(server: _GatedMotoServer) -> Harness:
         plain_url=lambda key: f"http://{host}:{port}/{BUCKET}/{key}",
         expire=lambda: time.sleep(2.1),
         break_writes=break_writes,
+        write_error=ProtocolError,
         listing=lambda: sorted(o.object_name for o in storage.client.list_objects(BUCKET, recursive=True)),
         server=server,
     )
@@ -375,9 +377,9 @@ def test_a_failed_write_leaves_nothing_behind(backend: Harness, monkeypatch: pyt
     fresh = new_key("providers/12")
     with monkeypatch.context() as patch:
         backend.break_writes(patch)
-        with pytest.raises(Exception):
+        with pytest.raises(backend.write_error):
             backend.storage.put(fresh, PNG, "image/png")
-        with pytest.raises(Exception):
+        with pytest.raises(backend.write_error):
             backend.storage.put(kept, PNG, "image/png")  # overwriting fails too: the old object stays whole
     assert not backend.storage.exists(fresh)
     assert backend.storage.get(kept) == PDF

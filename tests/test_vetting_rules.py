@@ -53,15 +53,16 @@ def make_uscc(body: str = "52330106MJ0000001") -> str:
 
 
 def provider(**kw: Any) -> ProviderSnapshot:
-    base = dict(id=1, name="西湖青少年艺术中心", uscc=make_uscc(), uscc_hash="h-org", org_type="private_non_enterprise",
-                legal_rep_name="张三", legal_rep_id_hash="h-rep", legal_rep_id_last4="0015")
+    base = {"id": 1, "name": "西湖青少年艺术中心", "uscc": make_uscc(), "uscc_hash": "h-org",
+            "org_type": "private_non_enterprise", "legal_rep_name": "张三", "legal_rep_id_hash": "h-rep",
+            "legal_rep_id_last4": "0015"}
     return ProviderSnapshot(**(base | kw))
 
 
 def staff(id: int, **kw: Any) -> StaffSnapshot:
-    base = dict(id=id, name=f"老师{id}", id_hash=f"h-staff-{id}", id_last4=f"{id:04d}",
-                qualification_type="professional_certificate", qualification_number=f"ZY-{id:04d}",
-                criminal_record_issued_on=dt.date(2026, 1, 15), is_serving_teacher=False)
+    base = {"id": id, "name": f"老师{id}", "id_hash": f"h-staff-{id}", "id_last4": f"{id:04d}",
+            "qualification_type": "professional_certificate", "qualification_number": f"ZY-{id:04d}",
+            "criminal_record_issued_on": dt.date(2026, 1, 15), "is_serving_teacher": False}
     return StaffSnapshot(**(base | kw))
 
 
@@ -69,8 +70,9 @@ _doc_ids = iter(range(1000, 10**6))
 
 
 def doc(doc_type: str, **kw: Any) -> DocumentSnapshot:
-    base = dict(id=next(_doc_ids), doc_type=doc_type, staff_id=None, number="", issuer="", valid_from=dt.date(2025, 1, 1),
-                valid_to=None, scope_text="", status="accepted", original_name=f"{doc_type}.pdf")
+    base = {"id": next(_doc_ids), "doc_type": doc_type, "staff_id": None, "number": "", "issuer": "",
+            "valid_from": dt.date(2025, 1, 1), "valid_to": None, "scope_text": "", "status": "accepted",
+            "original_name": f"{doc_type}.pdf"}
     return DocumentSnapshot(**(base | kw))
 
 
@@ -99,11 +101,11 @@ def make_input(**kw: Any) -> VettingInput:
     docs = kw.pop("documents", None)
     if docs is None:
         docs = org_docs() + [d for p in people for d in staff_docs(p)]
-    base = dict(county_code="330106", today=TODAY, period_end=PERIOD_END, provider=provider(), staff=tuple(people),
-                documents=tuple(docs), categories=("体育艺术", "科普"),
-                courses=(course("少儿国画启蒙", "学习国画基本笔墨技法"), course("篮球基础", "运球、传球与团队配合")),
-                statement="本机构为民办非企业单位，长期开展青少年体育艺术与科普公益活动。", settings={},
-                blacklist=frozenset())
+    base = {"county_code": "330106", "today": TODAY, "period_end": PERIOD_END, "provider": provider(), "staff": tuple(people),
+            "documents": tuple(docs), "categories": ("体育艺术", "科普"),
+            "courses": (course("少儿国画启蒙", "学习国画基本笔墨技法"), course("篮球基础", "运球、传球与团队配合")),
+            "statement": "本机构为民办非企业单位，长期开展青少年体育艺术与科普公益活动。", "settings": {},
+            "blacklist": frozenset()}
     return VettingInput(**(base | kw))
 
 
@@ -368,7 +370,8 @@ def test_staff_documents_follow_the_county_setting() -> None:
     person = staff(1)
     inp = make_input(staff=[person], documents=org_docs() + staff_docs(person)[:1])
     assert verdict(staff_documents.RULE, inp) is BLOCK
-    assert verdict(staff_documents.RULE, with_settings(inp, documents__staff_required_types=["qualification_certificate"])) is PASS
+    only_qualification = with_settings(inp, documents__staff_required_types=["qualification_certificate"])
+    assert verdict(staff_documents.RULE, only_qualification) is PASS
 
 
 # --- criminal record -----------------------------------------------------------------------

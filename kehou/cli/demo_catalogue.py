@@ -53,7 +53,9 @@ def load(ctx: Context) -> None:
             service_start="15:30", service_end="17:40", homework_minutes=40))
         for name, staff_no, title, category, grades, fee, materials, weekday, start in COURSES:
             provider = s.scalars(select(Provider).where(Provider.name == name)).one()
-            org = accounts.actor_for(s.scalars(select(User).where(User.provider_id == provider.id)).first())
+            org_user = s.scalars(select(User).where(User.provider_id == provider.id)).first()
+            assert org_user is not None, f"the demo provider {name} has no user"
+            org = accounts.actor_for(org_user)
             staff = list(s.scalars(select(Staff.id).where(Staff.provider_id == provider.id).order_by(Staff.id)))[staff_no]
             o = offerings.create(ctx, s, org, offerings.OfferingInput(
                 county_code=MAIN, title=title, category=category, description=DESCRIPTIONS[title], grades=grades,
@@ -82,9 +84,9 @@ def load(ctx: Context) -> None:
         from kehou.plugins.course_catalogue import queries
 
         football = next(e["id"] for e in queries.entries(s, menu_id=menu.id) if e["title"] == "校园足球")
-    for kid in kids:
+    for kid_id in kids:
         with ctx.db.write_session() as s:
-            enrolment.enroll(ctx, s, parent02, kid, football)
+            enrolment.enroll(ctx, s, parent02, kid_id, football)
     from kehou.cli import demo_billing
 
     demo_billing.load(ctx, school_admin, menu.term_name)

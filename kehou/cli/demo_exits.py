@@ -4,7 +4,10 @@ for handing out flyers of its off-campus classes (the case is open, its deadline
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from kehou.platform.accounts import services as accounts
 from kehou.platform.accounts.models import User
@@ -18,8 +21,10 @@ from kehou.platform.providers.models import Provider
 MAIN = "330106"
 
 
-def _actor(s, **where) -> Actor:  # type: ignore[no-untyped-def]
-    return accounts.actor_for(s.scalars(select(User).filter_by(**where).order_by(User.id)).first())
+def _actor(s: Session, **where: Any) -> Actor:
+    user = s.scalars(select(User).filter_by(**where).order_by(User.id)).first()
+    assert user is not None, f"the demo data has no user with {where}"
+    return accounts.actor_for(user)
 
 
 def load(ctx: Context, school_admin: Actor) -> None:

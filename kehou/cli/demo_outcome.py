@@ -6,8 +6,10 @@ reported a minor incident, and a draft evaluation of the term is computed."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from kehou.platform.accounts import services as accounts
 from kehou.platform.accounts.models import User
@@ -23,8 +25,10 @@ GOOD = {"overall": 5, "content": 5, "teaching": 4, "safety": 5, "communication":
 SO_SO = {"overall": 3, "content": 3, "teaching": 4, "safety": 3, "communication": 2}
 
 
-def _actor(s, **where) -> Actor:  # type: ignore[no-untyped-def]
-    return accounts.actor_for(s.scalars(select(User).filter_by(**where).order_by(User.id)).first())
+def _actor(s: Session, **where: Any) -> Actor:
+    user = s.scalars(select(User).filter_by(**where).order_by(User.id)).first()
+    assert user is not None, f"the demo data has no user with {where}"
+    return accounts.actor_for(user)
 
 
 def load(ctx: Context, school_admin: Actor, term_name: str) -> None:

@@ -31,7 +31,8 @@ CORE_SETTINGS = [
     SettingSpec("admission.pass_score", int, 60, "专家评审平均分合格线", check=at_least(0)),
     SettingSpec("admission.review_criteria", list, DEFAULT_CRITERIA, "评审指标（key、名称、满分）",
                 check=lambda v: (None if v else "至少需要一项。") or dict_items("key", "label", "max")(v)
-                or next((f"「{c['label']}」的满分须为正整数。" for c in v if not isinstance(c["max"], int) or c["max"] < 1), None)),
+                or next((f"「{c['label']}」的满分须为正整数。" for c in v
+                         if not isinstance(c["max"], int) or c["max"] < 1), None)),
     SettingSpec("admission.joint_departments", list, [], "需联审会签的部门", "如 public_security、culture_sports"),
     SettingSpec("admission.barred_org_types", list, [], "不得参与课后服务的机构类型", "如 enterprise"),
     SettingSpec("admission.validity_months", int, 12, "准入有效期（月）", check=between(1, 60)),

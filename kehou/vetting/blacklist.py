@@ -152,6 +152,7 @@ def _header_key(value: Any) -> str:
 
 
 def _decode(data: bytes) -> str:
+    encodings: tuple[str, ...]
     if data.startswith(b"\xef\xbb\xbf"):
         encodings = ("utf-8-sig",)
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):

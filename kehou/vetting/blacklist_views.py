@@ -14,7 +14,8 @@ from kehou.web.deps import DB, Ctx, Who
 from kehou.web.pages import done, field, render
 
 TEXT = {
-    "title": "黑名单", "intro": "机构按统一社会信用代码、个人按身份证号比对（仅保存密钥哈希与脱敏标签）。任一行有误则整份文件不导入。",
+    "title": "黑名单",
+    "intro": "机构按统一社会信用代码、个人按身份证号比对（仅保存密钥哈希与脱敏标签）。任一行有误则整份文件不导入。",
     "kind": "类型", "label": "名称", "reason": "原因", "source": "来源", "imported_at": "导入时间", "empty": "暂无",
     "import": "导入（CSV 或 Excel，列：类型、名称、证件号、原因、来源）", "file": "文件", "default_reason": "默认原因（可选）",
     "submit": "导入", "remove": "移出", "remove_reason": "移出理由", "imported": "导入完成：新增{added}条，已存在{unchanged}条。",

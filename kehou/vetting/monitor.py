@@ -81,7 +81,8 @@ def warn_expiring(ctx: Context, session: Session, provider: Provider, county: st
         if doc.valid_to is not None and today <= doc.valid_to <= today + dt.timedelta(days=days):
             label = DOCUMENT_TYPES.get(doc.doc_type, doc.doc_type)
             if notify_provider_users(session, provider.id, f"证件即将到期：{label}（{doc.number or doc.original_name}）",
-                       f"该证件将于{doc.valid_to}到期，请及时上传新证件，逾期将暂停在各区县的服务资格。", f"/provider#doc-{doc.id}"):
+                       f"该证件将于{doc.valid_to}到期，请及时上传新证件，逾期将暂停在各区县的服务资格。",
+                       f"/provider#doc-{doc.id}"):
                 count += 1
     return count
 
@@ -100,7 +101,8 @@ def check_entry(ctx: Context, session: Session, entry: WhitelistEntry) -> str | 
         notify_provider_users(session, provider.id, f"{_county_name(session, entry.county_code)}服务资格已暂停",
                 reason + "。上传有效证件并经教育局审核通过后自动恢复。", "/provider", once=False)
         return "suspended"
-    if entry.status == "suspended" and entry.status_reason.startswith(SUSPENDED_PREFIX) and fully_replaced(ctx, session, entry, provider):
+    if (entry.status == "suspended" and entry.status_reason.startswith(SUSPENDED_PREFIX)
+            and fully_replaced(ctx, session, entry, provider)):
         old_reason = entry.status_reason
         entry.status, entry.status_reason, entry.updated_at = "active", "", utcnow()
         audit.record(session, SYSTEM, county_code=entry.county_code, action="whitelist.reinstate", entity_type="whitelist",

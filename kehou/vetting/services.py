@@ -152,7 +152,8 @@ def findings_of(session: Session, run: VettingRun) -> list[VettingFinding]:
 
 
 def overrides(session: Session, application_id: int) -> dict[str, VettingOverride]:
-    return {o.fingerprint: o for o in session.scalars(select(VettingOverride).where(VettingOverride.application_id == application_id))}
+    rows = session.scalars(select(VettingOverride).where(VettingOverride.application_id == application_id))
+    return {o.fingerprint: o for o in rows}
 
 
 def unresolved_blocks(session: Session, application_id: int, findings: list[Finding] | list[VettingFinding]) -> list[Any]:

@@ -51,7 +51,7 @@ def serve(app: str, *, host: str, port: int, workers: int, log_level: str = "inf
     or selection day's many parents at once) then pile onto one process while the others idle.
     A worker that dies is replaced; SIGINT or SIGTERM stops them all gracefully.
     """
-    options = {"log_level": log_level}
+    options: dict[str, Any] = {"log_level": log_level}
     if workers <= 1 or not hasattr(socket, "SO_REUSEPORT"):
         uvicorn.run(app, factory=True, host=host, port=port, http=NoDelayH11Protocol, workers=max(workers, 1), **options)
         return

@@ -1,7 +1,7 @@
 """core platform
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-23 20:58:40.354533
 """
 
@@ -240,7 +240,8 @@ def upgrade() -> None:
     sa.Column('answered_by', sa.Integer(), nullable=True),
     sa.Column('answered_at', kehou.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['answered_by'], ['app_user.id'], name=op.f('fk_admission_objection_answered_by_app_user')),
-    sa.ForeignKeyConstraint(['application_id'], ['admission_application.id'], name=op.f('fk_admission_objection_application_id_admission_application')),
+    sa.ForeignKeyConstraint(['application_id'], ['admission_application.id'],
+                            name=op.f('fk_admission_objection_application_id_admission_application')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_admission_objection'))
     )
     with op.batch_alter_table('admission_objection', schema=None) as batch_op:
@@ -255,7 +256,8 @@ def upgrade() -> None:
     sa.Column('comment', sa.Text(), nullable=False),
     sa.Column('internal_note', sa.Text(), nullable=False),
     sa.Column('created_at', kehou.db.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['application_id'], ['admission_application.id'], name=op.f('fk_admission_review_application_id_admission_application')),
+    sa.ForeignKeyConstraint(['application_id'], ['admission_application.id'],
+                            name=op.f('fk_admission_review_application_id_admission_application')),
     sa.ForeignKeyConstraint(['reviewer_id'], ['app_user.id'], name=op.f('fk_admission_review_reviewer_id_app_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_admission_review')),
     sa.UniqueConstraint('application_id', 'reviewer_id', name=op.f('uq_admission_review_application_id'))
@@ -271,7 +273,8 @@ def upgrade() -> None:
     sa.Column('agreed', sa.Boolean(), nullable=False),
     sa.Column('comment', sa.Text(), nullable=False),
     sa.Column('created_at', kehou.db.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['application_id'], ['admission_application.id'], name=op.f('fk_admission_signoff_application_id_admission_application')),
+    sa.ForeignKeyConstraint(['application_id'], ['admission_application.id'],
+                            name=op.f('fk_admission_signoff_application_id_admission_application')),
     sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], name=op.f('fk_admission_signoff_user_id_app_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_admission_signoff')),
     sa.UniqueConstraint('application_id', 'department', name=op.f('uq_admission_signoff_application_id'))
@@ -289,7 +292,8 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('application_id', sa.Integer(), nullable=False),
     sa.Column('updated_at', kehou.db.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['application_id'], ['admission_application.id'], name=op.f('fk_whitelist_entry_application_id_admission_application')),
+    sa.ForeignKeyConstraint(['application_id'], ['admission_application.id'],
+                            name=op.f('fk_whitelist_entry_application_id_admission_application')),
     sa.ForeignKeyConstraint(['county_code'], ['region.code'], name=op.f('fk_whitelist_entry_county_code_region')),
     sa.ForeignKeyConstraint(['provider_id'], ['provider.id'], name=op.f('fk_whitelist_entry_provider_id_provider')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_whitelist_entry')),

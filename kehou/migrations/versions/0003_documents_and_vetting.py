@@ -77,7 +77,8 @@ def upgrade() -> None:
     sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('decided_by', sa.Integer(), nullable=False),
     sa.Column('decided_at', kehou.db.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['application_id'], ['admission_application.id'], name=op.f('fk_vetting_override_application_id_admission_application')),
+    sa.ForeignKeyConstraint(['application_id'], ['admission_application.id'],
+                            name=op.f('fk_vetting_override_application_id_admission_application')),
     sa.ForeignKeyConstraint(['decided_by'], ['app_user.id'], name=op.f('fk_vetting_override_decided_by_app_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_vetting_override')),
     sa.UniqueConstraint('application_id', 'fingerprint', name=op.f('uq_vetting_override_application_id'))
@@ -98,7 +99,8 @@ def upgrade() -> None:
     sa.Column('error', sa.Text(), nullable=False),
     sa.Column('created_at', kehou.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('finished_at', kehou.db.UTCDateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['application_id'], ['admission_application.id'], name=op.f('fk_vetting_run_application_id_admission_application')),
+    sa.ForeignKeyConstraint(['application_id'], ['admission_application.id'],
+                            name=op.f('fk_vetting_run_application_id_admission_application')),
     sa.ForeignKeyConstraint(['county_code'], ['region.code'], name=op.f('fk_vetting_run_county_code_region')),
     sa.ForeignKeyConstraint(['provider_id'], ['provider.id'], name=op.f('fk_vetting_run_provider_id_provider')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_vetting_run'))

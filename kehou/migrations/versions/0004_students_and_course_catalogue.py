@@ -85,7 +85,8 @@ def upgrade() -> None:
     sa.Column('created_at', kehou.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', kehou.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['county_code'], ['region.code'], name=op.f('fk_course_offering_county_code_region')),
-    sa.ForeignKeyConstraint(['instructor_id'], ['provider_staff.id'], name=op.f('fk_course_offering_instructor_id_provider_staff')),
+    sa.ForeignKeyConstraint(['instructor_id'], ['provider_staff.id'],
+                            name=op.f('fk_course_offering_instructor_id_provider_staff')),
     sa.ForeignKeyConstraint(['provider_id'], ['provider.id'], name=op.f('fk_course_offering_provider_id_provider')),
     sa.ForeignKeyConstraint(['reviewed_by'], ['app_user.id'], name=op.f('fk_course_offering_reviewed_by_app_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_course_offering'))

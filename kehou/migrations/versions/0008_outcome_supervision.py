@@ -101,7 +101,8 @@ def upgrade() -> None:
     sa.Column('note', sa.Text(), nullable=False),
     sa.Column('at', kehou.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['actor_id'], ['app_user.id'], name=op.f('fk_outcome_complaint_step_actor_id_app_user')),
-    sa.ForeignKeyConstraint(['complaint_id'], ['outcome_complaint.id'], name=op.f('fk_outcome_complaint_step_complaint_id_outcome_complaint')),
+    sa.ForeignKeyConstraint(['complaint_id'], ['outcome_complaint.id'],
+                            name=op.f('fk_outcome_complaint_step_complaint_id_outcome_complaint')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outcome_complaint_step'))
     )
     with op.batch_alter_table('outcome_complaint_step', schema=None) as batch_op:

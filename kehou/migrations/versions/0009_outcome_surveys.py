@@ -107,7 +107,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['provider_id'], ['provider.id'], name=op.f('fk_outcome_survey_response_provider_id_provider')),
     sa.ForeignKeyConstraint(['school_id'], ['school.id'], name=op.f('fk_outcome_survey_response_school_id_school')),
     sa.ForeignKeyConstraint(['submitted_by'], ['app_user.id'], name=op.f('fk_outcome_survey_response_submitted_by_app_user')),
-    sa.ForeignKeyConstraint(['survey_id'], ['outcome_survey.id'], name=op.f('fk_outcome_survey_response_survey_id_outcome_survey')),
+    sa.ForeignKeyConstraint(['survey_id'], ['outcome_survey.id'],
+                            name=op.f('fk_outcome_survey_response_survey_id_outcome_survey')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outcome_survey_response')),
     sa.UniqueConstraint('survey_id', 'enrolment_id', 'respondent', name=op.f('uq_outcome_survey_response_survey_id'))
     )

@@ -71,7 +71,8 @@ def upgrade() -> None:
     sa.Column('failures', sa.JSON(), nullable=False),
     sa.Column('proposal_key', sa.String(length=120), nullable=True),
     sa.ForeignKeyConstraint(['provider_id'], ['provider.id'], name=op.f('fk_outcome_evaluation_score_provider_id_provider')),
-    sa.ForeignKeyConstraint(['run_id'], ['outcome_evaluation_run.id'], name=op.f('fk_outcome_evaluation_score_run_id_outcome_evaluation_run')),
+    sa.ForeignKeyConstraint(['run_id'], ['outcome_evaluation_run.id'],
+                            name=op.f('fk_outcome_evaluation_score_run_id_outcome_evaluation_run')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outcome_evaluation_score')),
     sa.UniqueConstraint('run_id', 'provider_id', name=op.f('uq_outcome_evaluation_score_run_id'))
     )

@@ -73,6 +73,7 @@ class AccountsApi(Controller):
     @get("/notifications", sync_to_thread=True, summary="My notifications")
     def notifications(self, db: DB, actor: Who) -> list[dict[str, Any]]:
         actor.require()
-        rows = db.scalars(select(Notification).where(Notification.user_id == actor.user_id).order_by(Notification.id.desc()).limit(100))
+        rows = db.scalars(select(Notification).where(Notification.user_id == actor.user_id)
+                          .order_by(Notification.id.desc()).limit(100))
         return [{"id": n.id, "title": n.title, "body": n.body, "link": n.link, "created_at": n.created_at.isoformat(),
                  "read": n.read_at is not None} for n in rows]

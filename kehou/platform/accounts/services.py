@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from kehou.errors import NotAuthenticated, NotFound, PermissionDenied, TooManyRequests, ValidationFailed
 from kehou.platform.accounts.models import DEPARTMENTS, ApiToken, LoginAttempt, Role, User
@@ -154,7 +154,7 @@ def _authorise_create(
     raise PermissionDenied("您无权创建该类账号。", code="user_create_denied")
 
 
-def _recent_failures(session: Session, column: object, value: str, since: dt.datetime) -> int:
+def _recent_failures(session: Session, column: InstrumentedAttribute[str], value: str, since: dt.datetime) -> int:
     return session.scalar(
         select(func.count()).where(column == value, LoginAttempt.succeeded.is_(False), LoginAttempt.at >= since)
     ) or 0

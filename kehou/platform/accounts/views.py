@@ -64,7 +64,8 @@ class AccountPages(Controller):
         return render(request, "register.html", actor, REGISTER, org_types=ORG_TYPE_LABELS)
 
     @post("/register", sync_to_thread=True)
-    def register(self, request: Request[Any, Any, Any], data: URLEncodedBody[dict[str, Any]], db: DB, ctx: Ctx, actor: Who) -> Redirect:
+    def register(self, request: Request[Any, Any, Any], data: URLEncodedBody[dict[str, Any]], db: DB, ctx: Ctx,
+                 actor: Who) -> Redirect:
         org = providers.ProviderInput(**{k: field(data, k) for k in REGISTER_FIELDS})
         providers.register(db, ctx.vault, actor, org, username=field(data, "username"), password=field(data, "password"),
                            display_name=field(data, "display_name"))

@@ -112,7 +112,8 @@ class AdmissionApi(Controller):
         services.return_for_info(db, actor, app_id, message=data.message)
         return self._out(db, actor, app_id)
 
-    @post("/applications/{app_id:int}/accept", sync_to_thread=True, status_code=200, summary="Materials complete: to expert review")
+    @post("/applications/{app_id:int}/accept", sync_to_thread=True, status_code=200,
+          summary="Materials complete: to expert review")
     def accept(self, app_id: FromPath[int], data: JSONBody[Note], db: DB, actor: Who) -> dict[str, Any]:
         services.accept_materials(db, actor, app_id, note=data.note)
         return self._out(db, actor, app_id)

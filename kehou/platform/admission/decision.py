@@ -61,7 +61,8 @@ def approve(ctx: Context, session: Session, actor: Actor, application_id: int, *
     if app.notice_end is None:
         raise Conflict("申请未经公示，不能准入。", code="notice_required")
     if any(r.reviewer_id == actor.user_id for r in review.reviews(session, app)):
-        raise PermissionDenied("参与评分的人员不能独自作出准入决定，请由其他有决定权限的人员决定。", code="reviewer_cannot_decide")
+        raise PermissionDenied("参与评分的人员不能独自作出准入决定，请由其他有决定权限的人员决定。",
+                               code="reviewer_cannot_decide")
     signs = review.signoffs(session, app)
     if any(not s.agreed for s in signs):
         raise Conflict("联审部门不同意，不能准入。", code="signoff_refused")

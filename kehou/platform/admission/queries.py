@@ -15,7 +15,9 @@ from kehou.platform.counties.models import Region
 from kehou.platform.providers.models import Provider
 
 
-def list_for(session: Session, actor: Actor, *, status: str | None = None, county_code: str | None = None) -> list[tuple[Application, Provider]]:
+def list_for(
+    session: Session, actor: Actor, *, status: str | None = None, county_code: str | None = None
+) -> list[tuple[Application, Provider]]:
     actor.require()
     stmt = select(Application, Provider).join(Provider, Provider.id == Application.provider_id)
     if actor.role == "provider":
@@ -49,10 +51,12 @@ def detail(session: Session, actor: Actor, app: Application) -> dict[str, Any]:
     assert provider is not None
     out = summary(app, provider, session.get(Region, app.county_code))
     out |= {
-        "statement": app.statement, "courses": app.proposed_courses, "return_message": app.return_message, "decision_reason": app.decision_reason,
+        "statement": app.statement, "courses": app.proposed_courses, "return_message": app.return_message,
+        "decision_reason": app.decision_reason,
         "decided_at": app.decided_at.isoformat() if app.decided_at else None,
         "submitted_at": app.submitted_at.isoformat() if app.submitted_at else None,
-        "signoffs": [{"department": s.department, "agreed": s.agreed, "comment": s.comment} for s in review.signoffs(session, app)],
+        "signoffs": [{"department": s.department, "agreed": s.agreed, "comment": s.comment}
+                     for s in review.signoffs(session, app)],
     }
     if actor.role in ("county_staff", "platform_admin", "department"):
         revs = review.reviews(session, app)

@@ -26,7 +26,8 @@ def criteria(ctx: Context, session: Session, county_code: str) -> list[dict[str,
 
 
 def score(
-    ctx: Context, session: Session, actor: Actor, application_id: int, *, scores: dict[str, Any], comment: str = "", internal_note: str = ""
+    ctx: Context, session: Session, actor: Actor, application_id: int, *, scores: dict[str, Any], comment: str = "",
+    internal_note: str = "",
 ) -> Review:
     """Record (or revise) this reviewer's scores while the application is in expert review."""
     app = visible(session, actor, application_id, lock=True)
@@ -41,7 +42,8 @@ def score(
         try:
             value = int(raw)
         except (TypeError, ValueError):
-            raise ValidationFailed(f"「{crit['label']}」的分数须为整数。", code="score_invalid", field=f"scores.{crit['key']}") from None
+            raise ValidationFailed(f"「{crit['label']}」的分数须为整数。", code="score_invalid",
+                                   field=f"scores.{crit['key']}") from None
         if not 0 <= value <= int(crit["max"]):
             raise ValidationFailed(
                 f"「{crit['label']}」的分数须在0到{crit['max']}之间。", code="score_out_of_range", field=f"scores.{crit['key']}"
@@ -90,9 +92,11 @@ def finish_review(ctx: Context, session: Session, actor: Actor, application_id: 
     if avg < pass_score:
         transition(session, app, "finish_review", actor, to=S.awaiting_decision, reason=note or "评审未达合格线", extra=extra)
     elif departments:
-        transition(session, app, "finish_review", actor, to=S.joint_signoff, reason=note, extra=extra | {"departments": departments})
+        transition(session, app, "finish_review", actor, to=S.joint_signoff, reason=note,
+                   extra=extra | {"departments": departments})
     else:
-        transition(session, app, "finish_review", actor, to=S.public_notice, reason=note, extra=extra | notice.open_notice(ctx, session, app))
+        transition(session, app, "finish_review", actor, to=S.public_notice, reason=note,
+                   extra=extra | notice.open_notice(ctx, session, app))
     session.commit()
     return app
 

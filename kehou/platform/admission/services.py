@@ -66,7 +66,8 @@ def _check_courses(cats: list[str], courses: list[dict[str, str]] | None) -> lis
         if not title or len(title) > 100:
             raise ValidationFailed(f"第{i}门课程的名称须为1-100个字符。", code="course_title_invalid", field=f"courses.{i}.title")
         if len(desc) > 2000:
-            raise ValidationFailed(f"第{i}门课程的简介不能超过2000个字符。", code="field_too_long", field=f"courses.{i}.description")
+            raise ValidationFailed(f"第{i}门课程的简介不能超过2000个字符。", code="field_too_long",
+                                   field=f"courses.{i}.description")
         if cat not in cats:
             raise ValidationFailed(f"课程「{title}」的类别须是申请的服务类别之一。", code="course_category_invalid",
                                    field=f"courses.{i}.category")

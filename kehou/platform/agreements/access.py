@@ -57,7 +57,7 @@ def scope(actor: Actor) -> ColumnElement[bool] | None:
     return None
 
 
-def visible_stmt(actor: Actor) -> Select[tuple[Agreement]]:
+def visible_stmt(actor: Actor) -> Select[Agreement]:
     actor.require()
     cond = scope(actor)
     stmt = select(Agreement)

@@ -121,7 +121,8 @@ class AgreementsApi(Controller):
         return {"signed": signing.sign_pending(ctx, db, actor, kind=data.kind)}
 
     @post("/agreements/{agreement_id:int}/terminate", sync_to_thread=True, status_code=200, summary="End it, with a reason")
-    def terminate(self, agreement_id: FromPath[int], data: JSONBody[TerminateBody], db: DB, ctx: Ctx, actor: Who) -> dict[str, Any]:
+    def terminate(self, agreement_id: FromPath[int], data: JSONBody[TerminateBody], db: DB, ctx: Ctx,
+                  actor: Who) -> dict[str, Any]:
         return detail_out(db, actor, services.terminate(ctx, db, actor, agreement_id, data.reason))
 
     @post("/agreements/{agreement_id:int}/renew", sync_to_thread=True, status_code=201,

@@ -106,7 +106,8 @@ def _values(kind: str, values: dict[str, str]) -> dict[str, str]:
         if key not in known:
             raise ValidationFailed(f"该类协议没有占位符 {{{key}}}。", code="agreement_value_unknown", field=key)
         if not isinstance(value, str) or len(value) > MAX_VALUE:
-            raise ValidationFailed(f"{{{key}}} 的值须为不超过{MAX_VALUE}个字符的文字。", code="agreement_value_invalid", field=key)
+            raise ValidationFailed(f"{{{key}}} 的值须为不超过{MAX_VALUE}个字符的文字。", code="agreement_value_invalid",
+                                   field=key)
         out[key] = value.strip()
     return out
 
@@ -145,9 +146,11 @@ def ensure(ctx: Context, session: Session, actor: Actor, *, kind: str, county_co
     filled = standard_values(who.auto["county_name"]) | who.auto | ({"term": term_name} if term_name else {}) | given
     title = tpl.fill(template.title, filled)
     text = render.compose(title, who.ordered, tpl.fill(template.body, filled))
-    fields = dict(county_code=county_code, kind=kind, parties=who.ordered, values=given, school_id=who.school_id,
-                  provider_id=who.provider_id, student_id=who.student_id, template_id=template.id,
-                  template_version=template.version, term_name=term_name, title=title[:200], text=text)
+    fields: dict[str, object] = {
+        "county_code": county_code, "kind": kind, "parties": who.ordered, "values": given, "school_id": who.school_id,
+        "provider_id": who.provider_id, "student_id": who.student_id, "template_id": template.id,
+        "template_version": template.version, "term_name": term_name, "title": title[:200], "text": text,
+    }
     row = _locked(session, subject)
     if row is None:
         row = _create(ctx, session, actor, subject, fields, renewed_from)
@@ -265,7 +268,8 @@ def ensure_admission(ctx: Context, session: Session, actor: Actor, *, county_cod
         Agreement.status != "terminated").order_by(Agreement.id.desc())).first()
     return ensure(ctx, session, actor, kind="admission", county_code=county_code,
                   subject=f"admission:{county_code}:{provider_id}:{application_id}",
-                  parties=[Party("county", county_code, f"{region.name}教育局"), Party("provider", str(provider_id), provider.name)],
+                  parties=[Party("county", county_code, f"{region.name}教育局"),
+                           Party("provider", str(provider_id), provider.name)],
                   values={"categories": "、".join(categories), "period": f"{_day(valid_from)}至{_day(valid_until)}"},
                   renewed_from=previous)
 

@@ -128,8 +128,8 @@ def sign_pending(ctx: Context, session: Session, actor: Actor, *, kind: str) -> 
     pending = [a.id for a in session.scalars(access.visible_stmt(actor).where(Agreement.kind == kind,
                                                                                 Agreement.status == "draft")
                                              .order_by(Agreement.id))
-               if access.party_of(session, actor, a) is not None
-               and not any(s.party_role == access.party_of(session, actor, a)["role"] for s in live(session, a))]
+               if (party := access.party_of(session, actor, a)) is not None
+               and not any(s.party_role == party["role"] for s in live(session, a))]
     signed = 0
     for agreement_id in pending:
         digest = session.get(Agreement, agreement_id).pdf_sha256  # type: ignore[union-attr]

@@ -41,7 +41,8 @@ DETAIL_TEXT = {
     "renewed_from": "续签自", "template": "模板版本", "builtin": "内置模板", "you_signed": "您已签署当前文本。",
 }
 TEMPLATES_TEXT = {
-    "title": "协议模板", "intro": "保存即新增一个版本；已有协议在下一次生成或更新时按最新版本重新生成，文本变化的协议须各方重新签署。",
+    "title": "协议模板",
+    "intro": "保存即新增一个版本；已有协议在下一次生成或更新时按最新版本重新生成，文本变化的协议须各方重新签署。",
     "current": "当前版本", "builtin": "内置模板（版本0）", "placeholders": "可用占位符", "required": "必须保留",
     "new_version": "保存为新版本", "form_title": "标题", "body": "正文", "save": "保存", "history": "历史版本",
     "done": "模板已保存为新版本，并已记入审计日志。", "readonly": "只有有决定权限的人员可以修改模板。", "version": "版本",
@@ -135,7 +136,8 @@ class AgreementPages(Controller):
         return render(request, "agreements/templates.html", actor, TEMPLATES_TEXT, kinds=kinds)
 
     @post("/county/agreement-templates", sync_to_thread=True)
-    def save_template(self, request: Request[Any, Any, Any], data: URLEncodedBody[dict[str, Any]], db: DB, actor: Who) -> Redirect:
+    def save_template(self, request: Request[Any, Any, Any], data: URLEncodedBody[dict[str, Any]], db: DB,
+                      actor: Who) -> Redirect:
         actor.require("county_staff")
         kind = field(data, "kind")
         tpl.save(db, actor, str(actor.county_code), kind=kind, title=field(data, "title"), body=field(data, "body"))

@@ -271,7 +271,7 @@ def _verify_chain(county: str, rows: list[AuditEntry], head: AuditHead | None) -
     # insertion order: genuine entries, taken by id, must come in seq order
     kept = [r for r in genuine if r.id not in inserted]
     id_order = sorted(kept, key=lambda r: r.id)
-    for pos, (row, expected) in enumerate(zip(id_order, kept)):
+    for pos, (row, expected) in enumerate(zip(id_order, kept, strict=True)):
         if row is not expected:
             after = f"写在序号{id_order[pos - 1].seq}之后" if pos else "写在最前"
             out.append(Problem(county, "reordered", row.seq, row.id,

@@ -48,7 +48,9 @@ def add_region(session: Session, actor: Actor, *, code: str, name: str, commit: 
     return region
 
 
-def add_school(session: Session, actor: Actor, *, county_code: str, name: str, kind: str, student_count: int = 0, commit: bool = True) -> School:
+def add_school(
+    session: Session, actor: Actor, *, county_code: str, name: str, kind: str, student_count: int = 0, commit: bool = True
+) -> School:
     if actor.role == "county_staff":
         actor.require_county(county_code)
         if not actor.can_decide:

@@ -167,7 +167,8 @@ def review(ctx: Context, session: Session, actor: Actor, document_id: int, *, ac
     if not accepted and not note:
         raise ValidationFailed("退回证件时请说明原因。", code="note_required", field="note")
     old = {"status": doc.status}
-    doc.status, doc.review_note, doc.reviewed_by, doc.reviewed_at = ("accepted" if accepted else "rejected"), note, actor.user_id, utcnow()
+    doc.status = "accepted" if accepted else "rejected"
+    doc.review_note, doc.reviewed_by, doc.reviewed_at = note, actor.user_id, utcnow()
     replaced = []
     if accepted:
         for other in session.scalars(select(Document).where(

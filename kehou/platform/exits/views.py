@@ -21,7 +21,9 @@ from kehou.web.deps import DB, Ctx, Who
 from kehou.web.pages import done, field, integer, render, values
 
 TEXT = {
-    "title": "退出机制", "intro": "违规处理、考核评价提议或资质失效：警告并限期整改 → 机构答复 → 暂停服务 → 清退决定（申诉期）→ 申诉处理 → 退出。每一步记入审计日志。",
+    "title": "退出机制",
+    "intro": ("违规处理、考核评价提议或资质失效：警告并限期整改 → 机构答复 → 暂停服务 → "
+              "清退决定（申诉期）→ 申诉处理 → 退出。每一步记入审计日志。"),
     "cases": "退出程序", "provider": "机构", "trigger": "触发方式", "status": "状态", "created": "立案时间", "empty": "暂无",
     "new": "提议退出", "grounds": "事由（可多选）", "summary": "事由说明（退出后在公示页显示）", "evidence": "证据（每行一项）",
     "submit": "提交", "steps": "办理经过", "at": "时间", "by": "办理人", "action": "操作", "note": "说明",
@@ -72,8 +74,8 @@ class ExitPages(Controller):
     def provider(self, request: Request[Any, Any, Any], db: DB, actor: Who) -> Template:
         actor.require("provider")
         cases = [case_out(db, c) for c in exits.list_for(db, actor, provider_id=actor.provider_id)]
-        counties = sorted({c for c in db.scalars(select(WhitelistEntry.county_code).where(
-            WhitelistEntry.provider_id == actor.provider_id, WhitelistEntry.status.in_(("active", "suspended"))))})
+        counties = sorted(set(db.scalars(select(WhitelistEntry.county_code).where(
+            WhitelistEntry.provider_id == actor.provider_id, WhitelistEntry.status.in_(("active", "suspended"))))))
         return render(request, "exits.html", actor, TEXT, cases=cases, labels=LABELS, counties=counties)
 
     @post("/provider/exits/notice", sync_to_thread=True)

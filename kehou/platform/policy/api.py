@@ -33,7 +33,8 @@ class PolicyApi(Controller):
         ]
 
     @put("/{key:str}", sync_to_thread=True, summary="Change a setting from a date (audited)")
-    def change(self, code: FromPath[str], key: FromPath[str], data: JSONBody[SettingBody], db: DB, ctx: Ctx, actor: Who) -> dict[str, Any]:
+    def change(self, code: FromPath[str], key: FromPath[str], data: JSONBody[SettingBody], db: DB, ctx: Ctx,
+               actor: Who) -> dict[str, Any]:
         actor.require("platform_admin", "county_staff")
         row = services.put(db, ctx.registry, actor, scope=code, key=key, value=data.value,
                            effective_from=data.effective_from or clock.today_local(), reason=data.reason)

@@ -120,7 +120,8 @@ def _coerce_type(spec: SettingSpec, value: Any) -> Any:
     elif spec.type is str:
         if isinstance(value, str):
             if spec.choices and value not in spec.choices:
-                raise ValidationFailed(f"「{spec.label}」只能取：{'、'.join(spec.choices)}。", code="setting_choice", field="value")
+                raise ValidationFailed(f"「{spec.label}」只能取：{'、'.join(spec.choices)}。", code="setting_choice",
+                                       field="value")
             return value
     raise ValidationFailed(f"「{spec.label}」的值类型不正确。", code="setting_type", field="value")
 

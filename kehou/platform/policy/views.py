@@ -40,7 +40,8 @@ class PolicyPages(Controller):
                       dumps=lambda v: json.dumps(v, ensure_ascii=False))
 
     @post("/", sync_to_thread=True)
-    def change(self, request: Request[Any, Any, Any], data: URLEncodedBody[dict[str, Any]], db: DB, ctx: Ctx, actor: Who) -> Redirect:
+    def change(self, request: Request[Any, Any, Any], data: URLEncodedBody[dict[str, Any]], db: DB, ctx: Ctx,
+               actor: Who) -> Redirect:
         county = _county(actor)
         try:
             value = json.loads(field(data, "value"))

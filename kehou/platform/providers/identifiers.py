@@ -55,7 +55,7 @@ def uscc_check_char(first17: str) -> str:
     """
     if len(first17) != 17 or any(c not in USCC_CHARSET for c in first17):
         raise ValueError("first17 must be 17 characters from the USCC charset")
-    total = sum(USCC_CHARSET.index(c) * w for c, w in zip(first17, USCC_WEIGHTS))
+    total = sum(USCC_CHARSET.index(c) * w for c, w in zip(first17, USCC_WEIGHTS, strict=True))
     return USCC_CHARSET[(31 - total % 31) % 31]
 
 
@@ -114,7 +114,7 @@ def resident_id_check_char(first17: str) -> str:
     """Return the ISO 7064 MOD 11-2 check character for 17 digits."""
     if len(first17) != 17 or not first17.isdigit():
         raise ValueError("first17 must be 17 ASCII digits")
-    total = sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS))
+    total = sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS, strict=True))
     return ID_CHECK_MAP[total % 11]
 
 

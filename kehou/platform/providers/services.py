@@ -23,7 +23,8 @@ from kehou.timeutil import clock, utcnow
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
-EDITABLE = ["name", "org_type", "legal_rep_name", "contact_name", "contact_phone", "contact_email", "address", "national_platform_id"]
+EDITABLE = ["name", "org_type", "legal_rep_name", "contact_name", "contact_phone", "contact_email", "address",
+            "national_platform_id"]
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,8 @@ class ProviderPages(Controller):
         )
 
     @post("/staff", sync_to_thread=True)
-    def add_staff(self, request: Request[Any, Any, Any], data: URLEncodedBody[dict[str, Any]], db: DB, ctx: Ctx, actor: Who) -> Redirect:
+    def add_staff(self, request: Request[Any, Any, Any], data: URLEncodedBody[dict[str, Any]], db: DB, ctx: Ctx,
+                  actor: Who) -> Redirect:
         provider = _provider(db, actor)
         try:
             issued = dt.date.fromisoformat(field(data, "criminal_record_issued_on"))

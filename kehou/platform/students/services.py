@@ -94,7 +94,8 @@ def get_for_school(session: Session, actor: Actor, student_id: int, *, lock: boo
 
 def list_for_school(session: Session, actor: Actor, school_id: int) -> list[Student]:
     school_of(session, actor, school_id)
-    return list(session.scalars(select(Student).where(Student.school_id == school_id).order_by(Student.grade, Student.student_no)))
+    return list(session.scalars(select(Student).where(Student.school_id == school_id)
+                                .order_by(Student.grade, Student.student_no)))
 
 
 def link_guardian(session: Session, actor: Actor, student_id: int, username: str, relation: str = "") -> Guardian:

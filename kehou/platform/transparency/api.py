@@ -40,7 +40,8 @@ class PublicApi(Controller):
         queries.county(db, code)
         return queries.decisions(db, code)
 
-    @post("/applications/{app_id:int}/objections", sync_to_thread=True, status_code=201, summary="File an objection during notice")
+    @post("/applications/{app_id:int}/objections", sync_to_thread=True, status_code=201,
+          summary="File an objection during notice")
     def object(self, app_id: FromPath[int], data: JSONBody[ObjectionBody], db: DB, actor: Who) -> dict[str, Any]:
         row = notices_svc.file_objection(db, actor, app_id, name=data.name, contact=data.contact, content=data.content,
                                          evidence=data.evidence)

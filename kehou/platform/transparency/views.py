@@ -17,7 +17,8 @@ from kehou.web.pages import done, field, render
 
 HOME = {
     "title": "首页",
-    "lead": "县级教育行政部门统一组织第三方机构进校提供课后服务的入口审核、过程监管、效果评价和退出管理。学校不得自行引入第三方机构。",
+    "lead": ("县级教育行政部门统一组织第三方机构进校提供课后服务的入口审核、过程监管、效果评价和退出管理。"
+             "学校不得自行引入第三方机构。"),
     "counties": "各区县信息公开", "provider_cta": "机构申请准入", "staff_cta": "工作人员登录",
 }
 COUNTY = {
@@ -53,8 +54,8 @@ class PublicPages(Controller):
         region = queries.county(db, code)
         # complaints are taken by the outcome-reporting plugin, where the county has switched it on
         complaints = "outcome_reporting" in (policy.get(db, ctx.registry, code, "plugins.enabled") or [])
-        return render(request, "public_county.html", actor, COUNTY, region=region, whitelist=queries.whitelist(db, code), suspended=queries.suspended(db, code),
-                      exits=queries.exits(db, code), complaints=complaints,
+        return render(request, "public_county.html", actor, COUNTY, region=region, whitelist=queries.whitelist(db, code),
+                      suspended=queries.suspended(db, code), exits=queries.exits(db, code), complaints=complaints,
                       notices=queries.notices(db, code), decisions=queries.decisions(db, code))
 
     @get("/public/notices/{app_id:int}", sync_to_thread=True)

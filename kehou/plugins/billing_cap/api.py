@@ -95,7 +95,8 @@ class BillingApi(Controller):
         return {"created": len(result.created), "existing": len(result.existing)}
 
     @get("/schools/{school_id:int}/bills", sync_to_thread=True)
-    def school_bills(self, school_id: FromPath[int], db: DB, actor: Who, term_name: FromQuery[str | None] = None) -> list[dict[str, Any]]:
+    def school_bills(self, school_id: FromPath[int], db: DB, actor: Who,
+                     term_name: FromQuery[str | None] = None) -> list[dict[str, Any]]:
         return [bill_out(db, b) for b in bills.bills_of_school(db, actor, school_id, term_name)]
 
     @get("/children/{student_id:int}/bills", sync_to_thread=True, summary="A parent's child's bills")
@@ -117,11 +118,13 @@ class BillingApi(Controller):
 
     @post("/schools/{school_id:int}/waivers", sync_to_thread=True, status_code=201)
     def waive(self, school_id: FromPath[int], data: JSONBody[WaiverBody], db: DB, ctx: Ctx, actor: Who) -> dict[str, Any]:
-        return waiver_out(bills.record_waiver(ctx, db, actor, school_id, student_id=data.student_id, term_name=_term(data.term_name),
-                                              tier=data.tier, evidence=data.evidence, reason=data.reason))
+        return waiver_out(bills.record_waiver(ctx, db, actor, school_id, student_id=data.student_id,
+                                              term_name=_term(data.term_name), tier=data.tier, evidence=data.evidence,
+                                              reason=data.reason))
 
     @get("/schools/{school_id:int}/waivers", sync_to_thread=True)
-    def waivers(self, school_id: FromPath[int], db: DB, actor: Who, term_name: FromQuery[str | None] = None) -> list[dict[str, Any]]:
+    def waivers(self, school_id: FromPath[int], db: DB, actor: Who,
+                term_name: FromQuery[str | None] = None) -> list[dict[str, Any]]:
         return [waiver_out(w) for w in bills.waivers_of_school(db, actor, school_id, term_name)]
 
     @post("/schools/{school_id:int}/statements", sync_to_thread=True, status_code=200, summary="Term-end statements (多退少补)")
@@ -130,7 +133,8 @@ class BillingApi(Controller):
         return {"created": len(made)}
 
     @get("/schools/{school_id:int}/statements", sync_to_thread=True)
-    def statements(self, school_id: FromPath[int], db: DB, actor: Who, term_name: FromQuery[str | None] = None) -> list[dict[str, Any]]:
+    def statements(self, school_id: FromPath[int], db: DB, actor: Who,
+                   term_name: FromQuery[str | None] = None) -> list[dict[str, Any]]:
         return [statement_out(s) for s in statement.statements_of_school(db, actor, school_id, term_name)]
 
     @post("/schools/{school_id:int}/refunds", sync_to_thread=True, status_code=200, summary="Pay out statement credits")

@@ -73,7 +73,8 @@ def issue_for_school(ctx: Context, session: Session, actor: Actor, school_id: in
         if rec.status == "enrolled":
             per_student[rec.student_id].append(rec)
     facts = EntryFacts(session)
-    created, existing = [], []
+    created: list[int] = []
+    existing: list[int] = []
     for student_id, recs in sorted(per_student.items()):
         bill = _issue_one(session, actor, policy, menu, student_id, recs, facts, kind="term")
         (created if bill is not None else existing).append(bill.id if bill else student_id)
@@ -148,7 +149,8 @@ def _notify(session: Session, bill_ids: list[int]) -> None:
     for b in bills:
         for uid in guardians.get(b.student_id, []):
             session.add(Notification(user_id=uid, title="课后服务账单", link=f"/parent/bills/{b.id}", created_at=now,
-                                     body=f"{b.term_name}账单 {b.reference}：应缴 {yuan(b.total_fen)} 元，请于 {b.due_on} 前缴费。"))
+                                     body=f"{b.term_name}账单 {b.reference}：应缴 {yuan(b.total_fen)} 元，"
+                                          f"请于 {b.due_on} 前缴费。"))
 
 
 def bills_of_school(session: Session, actor: Actor, school_id: int, term_name: str | None) -> list[Bill]:

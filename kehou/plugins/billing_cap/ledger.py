@@ -115,6 +115,7 @@ def enrolment_sums(session: Session, county_code: str, enrolment_ids: list[int])
             .where(LedgerAccount.county_code == county_code, LedgerEntry.enrolment_id.in_(chunk))
             .group_by(LedgerEntry.enrolment_id, LedgerAccount.code, LedgerTxn.kind))
         for enrolment_id, code, kind, total in rows:
+            assert enrolment_id is not None  # the query keeps the entries of the given enrolments only
             out[(enrolment_id, code, kind)] = int(total)
     return out
 

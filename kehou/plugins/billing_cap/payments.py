@@ -71,7 +71,10 @@ def start(ctx: Context, session: Session, actor: Actor, bill_id: int, gateway_na
 
 def find_bill(session: Session, *, bill_id: int | None = None, reference: str | None = None, lock: bool = True) -> Bill:
     stmt = select(Bill)
-    stmt = stmt.where(Bill.id == bill_id) if bill_id is not None else stmt.where(Bill.reference == (reference or "").strip().upper())
+    if bill_id is not None:
+        stmt = stmt.where(Bill.id == bill_id)
+    else:
+        stmt = stmt.where(Bill.reference == (reference or "").strip().upper())
     bill = session.scalars(stmt.with_for_update() if lock else stmt).first()
     if bill is None:
         raise NotFound("找不到该账单（请核对账单编号）。", code="bill_not_found", field="reference")

@@ -72,8 +72,8 @@ SETTINGS = [
     SettingSpec("billing.refund_rules", list, DEFAULT_REFUNDS, "退费规则（可组合）",
                 "absence：连续缺课超过 min_days 天后所缺课次按比例退；quit：按退课时距开学天数退未上课次的 percent%；"
                 "undelivered：课程取消或机构退出时未上课次全额退", check=_refund_rules),
-    SettingSpec("billing.materials_via", str, "provider", "材料费", "provider：经机构统一购买并列入账单；parents：家长自购，不列入账单",
-                choices=("provider", "parents")),
+    SettingSpec("billing.materials_via", str, "provider", "材料费",
+                "provider：经机构统一购买并列入账单；parents：家长自购，不列入账单", choices=("provider", "parents")),
     SettingSpec("billing.due_days", int, 14, "账单缴费期限（天）", check=between(1, 90)),
     SettingSpec("billing.allow_supplement", bool, False, "允许学期中补充收费", "默认不允许：学期中的变动在期末一次性多退少补"),
     SettingSpec("billing.settlement_period", str, "month", "机构结算周期", choices=("month", "term")),

@@ -59,8 +59,10 @@ def page(ctx: Context, session: Session, school_id: int, term_name: str | None) 
         "terms": [m.term_name for m in published],
         "courses": courses,
         "standard": {"term_cap_fen": policy.term_cap_fen, "lesson_cap_fen": policy.lesson_cap_fen,
-                     "collector": COLLECTORS[policy.collector], "materials": "经机构统一购买，单独列示" if policy.materials_via == "provider"
-                     else "家长自行购买，不列入账单", "once_per_term": "每生每学期只收取一次费用，学期中的变动在期末多退少补"},
+                     "collector": COLLECTORS[policy.collector],
+                     "materials": ("经机构统一购买，单独列示" if policy.materials_via == "provider"
+                                   else "家长自行购买，不列入账单"),
+                     "once_per_term": "每生每学期只收取一次费用，学期中的变动在期末多退少补"},
         "basis": values["billing.fee_basis"] or "《关于做好中小学生课后服务工作的指导意见》及本区县课后服务收费政策",
         "hotline": values["billing.complaint_hotline"],
         "waivers": [{"label": t["label"], "percent": t["percent"], "evidence": t["evidence"]} for t in policy.waiver_tiers],
@@ -82,8 +84,10 @@ def accounts(session: Session, school_id: int, menu: catalogue.MenuRecord) -> di
             .join(LedgerTxn, LedgerTxn.id == LedgerEntry.txn_id).join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
             .where(LedgerTxn.bill_id.in_(bill_ids), LedgerTxn.kind.in_(kinds), LedgerAccount.code.startswith(kind_prefix))) or 0)
 
-    collected = int(session.scalar(select(func.coalesce(func.sum(Payment.amount_fen), 0)).where(Payment.bill_id.in_(bill_ids))) or 0)
-    refunded = int(session.scalar(select(func.coalesce(func.sum(Payment.refunded_fen), 0)).where(Payment.bill_id.in_(bill_ids))) or 0)
+    collected = int(session.scalar(select(func.coalesce(func.sum(Payment.amount_fen), 0))
+                                   .where(Payment.bill_id.in_(bill_ids))) or 0)
+    refunded = int(session.scalar(select(func.coalesce(func.sum(Payment.refunded_fen), 0))
+                                  .where(Payment.bill_id.in_(bill_ids))) or 0)
     providers = int(session.scalar(select(func.coalesce(func.sum(Settlement.amount_fen), 0)).where(
         Settlement.school_id == school_id, Settlement.status == "paid", Settlement.period_start >= menu.term_start,
         Settlement.period_end <= menu.term_end)) or 0)

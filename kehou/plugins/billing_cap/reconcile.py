@@ -41,7 +41,9 @@ class Report:
 def run(ctx: Context, session: Session, county_code: str | None = None, *, check_gateways: bool = True) -> Report:
     report = Report()
     txns = select(func.count(LedgerTxn.id))
-    report.transactions = int(session.scalar(txns if county_code is None else txns.where(LedgerTxn.county_code == county_code)) or 0)
+    if county_code is not None:
+        txns = txns.where(LedgerTxn.county_code == county_code)
+    report.transactions = int(session.scalar(txns) or 0)
     for key, total in ledger.unbalanced(session, county_code):
         report.problems.append(f"分录不平衡：{key} 合计 {total} 分")
     if (grand := ledger.total(session, county_code)) != 0:
@@ -103,13 +105,15 @@ def _gateways(ctx: Context, session: Session, county_code: str | None, report: R
         for p in payments:
             rec = theirs.get(("payment", p.external_id))
             if rec is None or rec.amount_fen != p.amount_fen:
-                report.problems.append(f"{name} 收款 {p.external_id}：平台 {p.amount_fen} 分，渠道 {rec.amount_fen if rec else '无记录'}")
+                report.problems.append(f"{name} 收款 {p.external_id}：平台 {p.amount_fen} 分，"
+                                       f"渠道 {rec.amount_fen if rec else '无记录'}")
         ours = session.scalars(select(PaymentRefund).where(PaymentRefund.payment_id.in_([p.id for p in payments]),
                                                            PaymentRefund.status != "failed"))
         for r in ours:
             rec = theirs.get(("refund", r.external_id))
             if rec is None or rec.amount_fen != r.amount_fen:
-                report.problems.append(f"{name} 退款 {r.external_id}：平台 {r.amount_fen} 分，渠道 {rec.amount_fen if rec else '无记录'}")
+                report.problems.append(f"{name} 退款 {r.external_id}：平台 {r.amount_fen} 分，"
+                                       f"渠道 {rec.amount_fen if rec else '无记录'}")
 
 
 def _configure(parser: Any) -> None:

@@ -39,7 +39,8 @@ def draft(ctx: Context, session: Session, actor: Actor, school_id: int, period_s
     if actor.role != "system":
         access.school_for_staff(session, actor, school_id, county_may=False)
     if period_end < period_start or (period_end - period_start).days > 200:
-        raise ValidationFailed("结算期间不正确（结束日不得早于开始日，且不超过200天）。", code="period_invalid", field="period_end")
+        raise ValidationFailed("结算期间不正确（结束日不得早于开始日，且不超过200天）。", code="period_invalid",
+                               field="period_end")
     if period_end >= clock.today_local():
         raise ValidationFailed("只能结算已经过去的日期。", code="period_not_over", field="period_end")
     per_provider: dict[int, list[tuple[int, int, int, int]]] = defaultdict(list)  # lesson, enrolment, student, fen
@@ -49,7 +50,8 @@ def draft(ctx: Context, session: Session, actor: Actor, school_id: int, period_s
     starts: dict[str, dt.date] = {}
     current: dict[str, FeePolicy] = {}
     settled = {(le, en) for le, en in session.execute(
-        select(SettlementLine.lesson_id, SettlementLine.enrolment_id).join(Settlement, Settlement.id == SettlementLine.settlement_id)
+        select(SettlementLine.lesson_id, SettlementLine.enrolment_id)
+        .join(Settlement, Settlement.id == SettlementLine.settlement_id)
         .where(Settlement.school_id == school_id))}
     for rec in billable(catalogue.enrolments(session, school_id=school_id)):
         bill = bill_of_enrolment(session, rec.enrolment_id)
@@ -160,8 +162,10 @@ def approve(session: Session, actor: Actor, settlement_id: int, reason: str = ""
     if row.status == "approved":
         ledger.post(session, row.county_code, kind="settlement", key=f"settlement:{row.id}", actor_id=actor.user_id,
                     memo=f"机构结算 {row.period_start}~{row.period_end}",
-                    legs=[Leg(f"deferred:{row.collector}", row.amount_fen), Leg(f"payable:provider:{row.provider_id}", -row.amount_fen)])
-        notify_provider_users(session, row.provider_id, "结算单已审批", f"{row.period_start}至{row.period_end}结算 {yuan(row.amount_fen)} 元已审批，待支付。",
+                    legs=[Leg(f"deferred:{row.collector}", row.amount_fen),
+                          Leg(f"payable:provider:{row.provider_id}", -row.amount_fen)])
+        notify_provider_users(session, row.provider_id, "结算单已审批",
+                              f"{row.period_start}至{row.period_end}结算 {yuan(row.amount_fen)} 元已审批，待支付。",
                               f"/provider/settlements/{row.id}")
     audit.record(session, actor, county_code=row.county_code, action="settlement.approve", entity_type="settlement",
                  entity_id=row.id, reason=reason, old={"status": old}, new={"status": row.status})
@@ -199,10 +203,12 @@ def lines(session: Session, row: Settlement) -> list[SettlementLine]:
 def xlsx(session: Session, row: Settlement) -> bytes:
     """The statement for the finance office: a summary sheet and one line per lesson and student."""
     from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
     provider = session.get(Provider, row.provider_id)
     wb = Workbook()
     ws = wb.active
+    assert isinstance(ws, Worksheet)  # a new workbook starts with one worksheet, the active one
     ws.title = "结算汇总"
     for label, value in (("机构", provider.name if provider else row.provider_id), ("学校编号", row.school_id),
                          ("结算期间", f"{row.period_start} 至 {row.period_end}"), ("课次", row.lessons),

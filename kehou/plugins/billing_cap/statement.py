@@ -198,7 +198,7 @@ def _retain(session: Session, bill: Bill, rec: catalogue.EnrolmentRecord, result
 def _line(rec: catalogue.EnrolmentRecord, result: Outcome, owed: Owed, delta: int, mats: int) -> dict[str, Any]:
     return {"enrolment_id": rec.enrolment_id, "title": rec.title, "status": rec.status, "fee_fen": rec.fee_fen,
             "chargeable_fen": result.chargeable, "billed_fen": owed.charged - owed.refunded,
-            "refunds": {k: v for k, v in result.refunds.items()}, "retained_fen": result.retained,
+            "refunds": dict(result.refunds), "retained_fen": result.retained,
             "materials_refund_fen": mats, "delta_fen": delta, "explain": result.explain}
 
 

@@ -30,14 +30,16 @@ FEES = {
 #: the rows of the term's income and spending statement (publicity.accounts)
 ACCOUNTS = {
     "billed_fen": "应收费用", "waived_fen": "减免", "collected_fen": "实收", "refunded_fen": "退费",
-    "paid_to_providers_fen": "支付机构课时费", "materials_fen": "材料费（代收代付）", "retained_fen": "退课保留费用（留作专户收入）",
+    "paid_to_providers_fen": "支付机构课时费", "materials_fen": "材料费（代收代付）",
+    "retained_fen": "退课保留费用（留作专户收入）",
 }
 
 BILLS = {
     "title": "缴费账单", "intro": "每生每学期只收取一次费用；学期中的变动在期末一次性多退少补。",
     "reference": "账单编号", "term": "学期", "child": "学生", "total": "应缴", "paid": "已缴", "outstanding": "待缴",
     "credit": "待退", "due": "缴费期限", "status": "状态", "open": "查看并缴费", "view": "查看", "lines": "费用明细",
-    "none": "暂无账单。学校在选课结束后生成账单，届时会通知您。", "no_children": "学校尚未为您的账号关联孩子，请联系孩子所在学校。",
+    "none": "暂无账单。学校在选课结束后生成账单，届时会通知您。",
+    "no_children": "学校尚未为您的账号关联孩子，请联系孩子所在学校。",
 }
 
 BILL = {
@@ -48,7 +50,8 @@ BILL = {
     "no_payments": "尚无缴费记录。", "pay": "缴费", "pay_hint": "请选择缴费方式：", "settled": "本账单无需再缴费。",
     "no_gateways": "暂未开通线上缴费方式，请按学校通知缴费。", "refund_rules": "退费规则", "publicity": "查看本校收费公示",
     "started": "缴费说明", "quote": "转账附言（用途、备注）请填写账单编号", "amount_due": "应缴金额",
-    "intent": "支付单号", "stripe_note": "支付单已创建。请在学校提供的支付页面完成支付；支付成功后账单状态会自动更新（可能有几分钟延迟）。",
+    "intent": "支付单号",
+    "stripe_note": "支付单已创建。请在学校提供的支付页面完成支付；支付成功后账单状态会自动更新（可能有几分钟延迟）。",
     "keep_receipt": "请保留缴费凭证。",
 }
 
@@ -57,11 +60,13 @@ SCHOOL = {
     "disabled": "本区县未启用课后服务收费功能，账单、减免和结算均不可用。",
     "term": "学期", "choose_term": "切换", "no_terms": "本校还没有已发布的课程超市，发布后才能按学期收费。",
     "term_dates": "学期起止", "publicity": "收费公示页（家长可见）",
-    "actions": "收费操作", "issue": "生成本学期账单", "issue_hint": "为本学期已选上课程、尚无账单的学生各生成一张账单（可重复执行，不会重复收费）。",
+    "actions": "收费操作", "issue": "生成本学期账单",
+    "issue_hint": "为本学期已选上课程、尚无账单的学生各生成一张账单（可重复执行，不会重复收费）。",
     "close": "期末结算（多退少补）", "close_hint": "学期结束后，按退费规则为每位学生生成期末结算单。",
     "refunds": "原路退款", "refunds_hint": "把期末结算后多缴的费用通过原缴费渠道退回家长。",
     "confirm_close": "确定进行期末结算吗？", "confirm_refunds": "确定向家长原路退款吗？",
-    "waiver": "登记减免", "student": "学生 *", "choose_student": "请选择学生", "tier": "减免档次 *", "evidence": "减免依据（证明材料名称、编号）*",
+    "waiver": "登记减免", "student": "学生 *", "choose_student": "请选择学生", "tier": "减免档次 *",
+    "evidence": "减免依据（证明材料名称、编号）*",
     "evidence_hint": "须提供：{evidence}", "reason": "减免理由 *", "record_waiver": "登记减免",
     "no_tiers": "本区县未设减免档次。",
     "draft": "生成机构结算单", "draft_hint": "按已签到、已考勤的课次为各机构生成结算单（同一课次不会重复结算）。",
@@ -69,7 +74,8 @@ SCHOOL = {
     "bills": "账单", "reference": "账单编号", "student_name": "学生", "total": "应缴", "paid": "已缴",
     "outstanding": "待缴（负数为待退）", "status": "状态", "sum": "合计", "no_bills": "本学期尚未生成账单。",
     "waivers": "减免记录", "percent": "比例", "recorded_at": "登记时间", "no_waivers": "本学期没有减免。",
-    "statements": "期末结算", "charged": "已计费", "extra": "补收", "refund": "退费", "balance": "结算后余额（正为应补，负为应退）",
+    "statements": "期末结算", "charged": "已计费", "extra": "补收", "refund": "退费",
+    "balance": "结算后余额（正为应补，负为应退）",
     "no_statements": "尚未进行期末结算。",
     "settlements": "机构结算单", "provider": "机构", "period": "结算期间", "lessons": "课次", "amount": "金额（元）",
     "approve": "审核通过", "paid_reference": "付款凭证号 *", "mark_paid": "登记已付款", "excel": "下载 Excel",

@@ -57,7 +57,8 @@ def bill_detail(request: Req, db: DB, ctx: Ctx, actor: Who, bill_id: int,
     outstanding = bills.outstanding(db, bill)
     gateways = payments.gateways(ctx)
     return page(request, "parent_bill.html", actor, T.BILL, bill=bill, outstanding=outstanding,
-                status=bill_status(bill, outstanding), kid=db.get(Student, bill.student_id), school=db.get(School, bill.school_id),
+                status=bill_status(bill, outstanding), kid=db.get(Student, bill.student_id),
+                school=db.get(School, bill.school_id),
                 lines=bills.lines_of(db, bill), paid_in=payments.payments_of(db, bill),
                 gateways=list(gateways.values()) if outstanding > 0 and bill.status != "settled" else [],
                 gateway_labels={g.name: g.label for g in gateways.values()},

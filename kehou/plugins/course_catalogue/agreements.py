@@ -97,7 +97,8 @@ def ensure_service(ctx: Context, session: Session, actor: Actor, menu: Menu, pro
     return agreements.ensure(
         ctx, session, actor, kind="service", county_code=menu.county_code,
         subject=service_subject(school.id, provider_id, menu.term_name), term_name=menu.term_name, values=values,
-        parties=[agreements.Party("school", str(school.id), school.name), agreements.Party("provider", str(provider.id), provider.name)])
+        parties=[agreements.Party("school", str(school.id), school.name),
+                 agreements.Party("provider", str(provider.id), provider.name)])
 
 
 def ensure_services(ctx: Context, session: Session, actor: Actor, menu: Menu) -> list[Agreement]:

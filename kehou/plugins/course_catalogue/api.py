@@ -233,7 +233,8 @@ class ParentCatalogueApi(Controller):
         raise NotFound("没有该课程，或已停止开放。", code="entry_not_found")
 
     @post("/enrolments", sync_to_thread=True, status_code=201, summary="Enrol (idempotent; 200 when already enrolled)")
-    def enrol(self, student_id: FromPath[int], data: JSONBody[EnrolBody], db: DB, ctx: Ctx, actor: Who) -> Response[dict[str, Any]]:
+    def enrol(self, student_id: FromPath[int], data: JSONBody[EnrolBody], db: DB, ctx: Ctx,
+              actor: Who) -> Response[dict[str, Any]]:
         outcome = enrolment.enroll(ctx, db, actor, student_id, data.entry_id, waitlist=data.waitlist)
         return Response(enrolment_out(outcome.enrolment), status_code=201 if outcome.created else 200)
 

@@ -45,7 +45,8 @@ def close_windows(ctx: Context, session: Session) -> int:
         if small:
             for uid in session.scalars(select(User.id).where(User.school_id == menu.school_id, User.role == "school_admin")):
                 session.add(Notification(user_id=uid, title="选课结束：有班级人数不足", link=f"/school/menus/{menu.id}",
-                                         body=f"{len(small)}个班级不足{minimum}人，请跨年级合并或取消开班。", created_at=utcnow()))
+                                         body=f"{len(small)}个班级不足{minimum}人，请跨年级合并或取消开班。",
+                                         created_at=utcnow()))
         audit.record(session, Actor.system("catalogue"), county_code=menu.county_code, action="menu.classes_checked",
                      entity_type="course_menu", entity_id=menu.id, new={"undersized": [e.id for e in small], "minimum": minimum})
         session.commit()
@@ -149,14 +150,16 @@ def merge(session: Session, actor: Actor, entry_id: int, into_id: int, reason: s
     session.flush()
     now = utcnow()
     for e in moving:
-        row = session.scalars(select(Enrolment).where(Enrolment.student_id == e.student_id, Enrolment.entry_id == target.id)).first()
+        row = session.scalars(select(Enrolment).where(Enrolment.student_id == e.student_id,
+                                                      Enrolment.entry_id == target.id)).first()
         old_status = row.status if row else None
         if row is None:
             row = Enrolment(entry_id=target.id, student_id=e.student_id, requested_at=now, source="merge", ended_reason="",
                             status=EnrolmentStatus.enrolled, enrolled_at=now)
             session.add(row)
         else:
-            row.status, row.source, row.enrolled_at, row.ended_at, row.ended_reason = EnrolmentStatus.enrolled, "merge", now, None, ""
+            row.status, row.source, row.enrolled_at = EnrolmentStatus.enrolled, "merge", now
+            row.ended_at, row.ended_reason = None, ""
         session.flush()
         event(session, actor, row, "merge_in", old_status, reason)
         notify_guardians(session, e.student_id, "班级合并", f"「{offering.title}」班级已合并，上课安排以新班级为准。")

@@ -112,7 +112,8 @@ def _clash(session: Session, entry_id: int, other_ids: list[int]) -> str | None:
             continue
         for s in mine:
             if s.weekday == other.weekday and overlaps(s.start_min, s.end_min, other.start_min, other.end_min):
-                return f"与已选课程（编号{other.entry_id}）{WEEKDAYS[s.weekday]}{fmt_hhmm(other.start_min)}-{fmt_hhmm(other.end_min)}时间冲突。"
+                return (f"与已选课程（编号{other.entry_id}）{WEEKDAYS[s.weekday]}"
+                        f"{fmt_hhmm(other.start_min)}-{fmt_hhmm(other.end_min)}时间冲突。")
     return None
 
 
@@ -145,7 +146,8 @@ _ENTRY = (select(Entry.id, Entry.grades, Entry.fee_fen, Entry.materials_fee_fen,
                  Menu.term_end, Menu.opens_at, Menu.closes_at, Offering.title, Offering.category, WhitelistEntry.categories,
                  select(func.count(Lesson.id)).where(Lesson.entry_id == Entry.id).scalar_subquery().label("lessons"))
           .join(Menu, Menu.id == Entry.menu_id).join(Offering, Offering.id == Entry.offering_id)
-          .join(WhitelistEntry, (WhitelistEntry.provider_id == Entry.provider_id) & (WhitelistEntry.county_code == Entry.county_code)))
+          .join(WhitelistEntry, (WhitelistEntry.provider_id == Entry.provider_id)
+                & (WhitelistEntry.county_code == Entry.county_code)))
 _MINE = (select(Enrolment.id, Enrolment.entry_id, Enrolment.status, Enrolment.source, Enrolment.requested_at,
                 Enrolment.enrolled_at, Entry.fee_fen, Entry.materials_fee_fen, Offering.title, Offering.category)
          .join(Entry, Entry.id == Enrolment.entry_id).join(Offering, Offering.id == Entry.offering_id))
@@ -202,11 +204,13 @@ def enroll(ctx: Context, session: Session, actor: Actor, student_id: int, entry_
     seated = take_seat(session, entry.id)
     if not seated and not waitlist:
         raise Conflict("该课程名额已满，可以加入候补。", code="course_full", extra={"waitlist": True})
-    if not seated and session.scalar(select(Entry.status).where(Entry.id == entry.id).with_for_update(key_share=True)) != EntryStatus.open:
+    if not seated and session.scalar(
+            select(Entry.status).where(Entry.id == entry.id).with_for_update(key_share=True)) != EntryStatus.open:
         raise NotFound("没有该课程，或已停止开放。", code="entry_not_found", field="entry_id")  # cancelled meanwhile
     now = utcnow()
     status = EnrolmentStatus.enrolled if seated else EnrolmentStatus.waitlisted
-    values = {"status": status, "source": source, "requested_at": now, "enrolled_at": now if seated else None,
+    enrolled_at = now if seated else None
+    values = {"status": status, "source": source, "requested_at": now, "enrolled_at": enrolled_at,
               "ended_at": None, "ended_reason": ""}
     if existing is None:
         enrolment_id = session.execute(insert(Enrolment).values(entry_id=entry.id, student_id=child.id, **values)
@@ -220,7 +224,7 @@ def enroll(ctx: Context, session: Session, actor: Actor, student_id: int, entry_
         old_status=existing.status if existing else None, new_status=status, actor_id=actor.user_id,
         actor_role=actor.role, reason="", ip=actor.ip, at=now))
     session.commit()
-    return Outcome(Placed(enrolment_id, entry.id, child.id, status, source, now, values["enrolled_at"]), True)
+    return Outcome(Placed(enrolment_id, entry.id, child.id, status, source, now, enrolled_at), True)
 
 
 def quit(ctx: Context, session: Session, actor: Actor, student_id: int, entry_id: int, reason: str = "") -> Enrolment:

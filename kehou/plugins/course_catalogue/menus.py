@@ -82,7 +82,7 @@ def create_menu(ctx: Context, session: Session, actor: Actor, school_id: int, d:
     opens, closes = as_utc(d.opens_at), as_utc(d.closes_at)
     if closes <= opens:
         raise ValidationFailed("选课截止时间须晚于开始时间。", code="window_invalid", field="closes_at")
-    if local(closes).date() > term.end:  # type: ignore[union-attr]
+    if local(closes).date() > term.end:
         raise ValidationFailed(f"选课须在学期结束（{term.end}）前截止。", code="window_after_term", field="closes_at")
     menu = Menu(school_id=school.id, county_code=school.county_code, term_name=term.name, term_start=term.start,
                 term_end=term.end, service_start=start, service_end=end, homework_minutes=d.homework_minutes,
@@ -149,7 +149,8 @@ def _slots(d: PlaceInput, offering: Offering, menu: Menu, school: School, grades
                                    f"（{fmt_hhmm(menu.service_start)}-{fmt_hhmm(menu.service_end)}）内。",
                                    code="slot_outside_service", field=f"slots[{i}].start")
         if end > limit:
-            raise ValidationFailed(f"该年级课后服务须在{fmt_hhmm(limit)}前结束。", code="slot_too_late", field=f"slots[{i}].start")
+            raise ValidationFailed(f"该年级课后服务须在{fmt_hhmm(limit)}前结束。", code="slot_too_late",
+                                   field=f"slots[{i}].start")
         if any(w == s.weekday and overlaps(start, end, a, b) for w, a, b in out):
             raise ValidationFailed("同一课程的两个时段重叠。", code="slots_overlap", field=f"slots[{i}].start")
         out.append((s.weekday, start, end))
@@ -237,7 +238,8 @@ def publish(ctx: Context, session: Session, actor: Actor, menu_id: int) -> Menu:
     count = sum(lessons.schedule(session, settings, menu, e) for e in entries)
     told = _tell_parents(session, menu, school.name)
     for made in contracts.ensure_services(ctx, session, actor, menu):
-        notify_provider_users(session, int(made.provider_id or 0), "服务协议待签署", f"{school.name}{menu.term_name}的服务协议已生成，"
+        notify_provider_users(session, int(made.provider_id or 0), "服务协议待签署",
+                              f"{school.name}{menu.term_name}的服务协议已生成，"
                               "请在开课前签署；双方签署后授课人员方可签到。", f"/agreements/{made.id}")
     audit.record(session, actor, county_code=menu.county_code, action="menu.publish", entity_type="course_menu",
                  entity_id=menu.id, old={"status": MenuStatus.draft},

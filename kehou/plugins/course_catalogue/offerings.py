@@ -108,9 +108,11 @@ def _validate(ctx: Context, session: Session, provider_id: int, d: OfferingInput
         raise PermissionDenied("贵机构未在该区县准入（或准入已暂停、到期），不能发布课程。", code="provider_not_admitted",
                                field="county_code")
     if d.category not in categories:
-        raise _bad("category_not_admitted", "category", f"贵机构在该区县准入的课程类别为：{'、'.join(categories)}，不含「{d.category}」。")
+        raise _bad("category_not_admitted", "category",
+                   f"贵机构在该区县准入的课程类别为：{'、'.join(categories)}，不含「{d.category}」。")
     if not is_vetted_staff(session, provider_id, d.instructor_id):
-        raise _bad("instructor_not_vetted", "instructor_id", "授课教师须为本机构在职人员，且资格证书和无犯罪记录证明已审核通过、在有效期内。")
+        raise _bad("instructor_not_vetted", "instructor_id",
+                   "授课教师须为本机构在职人员，且资格证书和无犯罪记录证明已审核通过、在有效期内。")
     warnings = vet_content(ctx, session, provider_id, d)
     hook = ctx.county_hook(session, d.county_code, "kehou_validate_course_offering")
     refusals = [r for answer in hook(offering=snapshot(provider_id, d), policy=settings) for r in answer or []]

@@ -152,12 +152,14 @@ def entries(session: Session, *, menu_id: int, admitted_only: bool = True) -> li
     from kehou.platform.providers.models import Provider
     from kehou.plugins.course_catalogue.access import admitted
 
-    counts: dict[int, int] = {eid: n for eid, n in session.execute(
+    counts: dict[int, int] = dict(session.execute(
         select(Lesson.entry_id, func.count(Lesson.id)).join(Entry, Entry.id == Lesson.entry_id)
-        .where(Entry.menu_id == menu_id).group_by(Lesson.entry_id))}
-    rows = session.execute(select(Entry, Offering, Provider.name).join(Offering, Offering.id == Entry.offering_id)
-                           .join(Provider, Provider.id == Entry.provider_id).where(Entry.menu_id == menu_id)
-                           .where(admitted(Entry.provider_id, Entry.county_code) if admitted_only else True).order_by(Entry.id))
+        .where(Entry.menu_id == menu_id).group_by(Lesson.entry_id)).all())
+    stmt = (select(Entry, Offering, Provider.name).join(Offering, Offering.id == Entry.offering_id)
+            .join(Provider, Provider.id == Entry.provider_id).where(Entry.menu_id == menu_id))
+    if admitted_only:
+        stmt = stmt.where(admitted(Entry.provider_id, Entry.county_code))
+    rows = session.execute(stmt.order_by(Entry.id))
     return [EntryRecord(e.id, e.menu_id, e.school_id, e.provider_id, name, o.title, o.category, e.fee_fen, e.materials_fee_fen,
                         tuple((m["item"], int(m["fen"])) for m in o.materials or []), e.capacity, e.enrolled, e.status,
                         counts.get(e.id, 0))

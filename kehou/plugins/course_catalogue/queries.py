@@ -68,7 +68,9 @@ def slots_of(session: Session, entry_ids: list[int]) -> dict[int, list[dict[str,
     return out
 
 
-def entry_out(entry: Entry, offering: Offering, provider_name: str, instructor: str, slots: list[dict[str, Any]]) -> dict[str, Any]:
+def entry_out(
+    entry: Entry, offering: Offering, provider_name: str, instructor: str, slots: list[dict[str, Any]]
+) -> dict[str, Any]:
     return {"id": entry.id, "menu_id": entry.menu_id, "school_id": entry.school_id, "offering_id": offering.id,
             "title": offering.title, "category": offering.category, "description": offering.description,
             "provider_name": provider_name, "instructor_name": instructor, "venue": entry.venue, "grades": entry.grades,
@@ -104,7 +106,8 @@ def entries(session: Session, *, menu_id: int | None = None, school_id: int | No
 
 def menu_out(m: Menu) -> dict[str, Any]:
     return {"id": m.id, "school_id": m.school_id, "term_name": m.term_name, "term_start": m.term_start.isoformat(),
-            "term_end": m.term_end.isoformat(), "service_start": fmt_hhmm(m.service_start), "service_end": fmt_hhmm(m.service_end),
+            "term_end": m.term_end.isoformat(), "service_start": fmt_hhmm(m.service_start),
+            "service_end": fmt_hhmm(m.service_end),
             "homework_minutes": m.homework_minutes, "opens_at": m.opens_at.isoformat(), "closes_at": m.closes_at.isoformat(),
             "opens_at_local": fmt_local(m.opens_at), "closes_at_local": fmt_local(m.closes_at), "status": m.status}
 
@@ -120,7 +123,7 @@ def choices_for_child(session: Session, actor: Actor, student_id: int, q: str = 
     child = students.child_of(session, actor, student_id)
     rows = entries(session, school_id=child.school_id, published_only=True, grade=child.grade, q=q)
     mine = dict(session.execute(select(Enrolment.entry_id, Enrolment.status).where(
-        Enrolment.student_id == child.id, Enrolment.status.in_(ACTIVE))).all())  # type: ignore[arg-type]
+        Enrolment.student_id == child.id, Enrolment.status.in_(ACTIVE))).all())
     for r in rows:
         r["my_status"] = mine.get(r["id"])
     return rows

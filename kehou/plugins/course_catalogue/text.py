@@ -18,7 +18,8 @@ OFFERINGS = {
     "schedule": "课时", "capacity": "班额上限", "fee": "每学期课程费", "materials_fee": "耗材费", "status": "状态",
     "reason": "审核意见", "withdraw": "撤下", "withdraw_reason": "撤下原因（可不填）",
     "new": "发布新课程", "not_admitted": "贵机构尚未在任何区县准入（或准入已暂停、到期），暂不能发布课程。",
-    "choose_county": "选择区县", "choose": "选择", "name": "课程名称 *", "description": "课程简介（不得含学科类培训或商业推广内容）",
+    "choose_county": "选择区县", "choose": "选择", "name": "课程名称 *",
+    "description": "课程简介（不得含学科类培训或商业推广内容）",
     "sessions": "每周课次 *（1-5）", "minutes": "每次时长（分钟）*（20-120）", "capacity_in": "班额上限（人）*",
     "fee_in": "每学期课程费（元）*，不含耗材", "materials": "耗材清单（选填；耗材费按清单合计）", "item": "耗材名称",
     "item_fee": "金额（元）", "instructor": "授课教师 *", "instructor_hint": "须为资格证书和无犯罪记录证明已审核通过的在职人员。",
@@ -42,7 +43,8 @@ DESK = {
 }
 
 MENUS = {
-    "title": "课程超市管理", "intro": "每学期建立一个课程超市：从教育局审核通过的课程中选择、排课，发布后家长在选课时间内为孩子选课。",
+    "title": "课程超市管理",
+    "intro": "每学期建立一个课程超市：从教育局审核通过的课程中选择、排课，发布后家长在选课时间内为孩子选课。",
     "list": "本校课程超市", "term": "学期", "window": "选课时间", "service": "课后服务时段", "status": "状态", "open": "管理",
     "print": "打印版", "new": "新建课程超市", "opens_at": "选课开始（北京时间）*", "closes_at": "选课截止（北京时间）*",
     "service_start": "课后服务开始 *", "service_end": "课后服务结束 *", "homework": "作业辅导（分钟，不超过一课时）",
@@ -70,7 +72,8 @@ PRINT = {
     "title": "课程超市", "heading": "{school} {term} 课后服务课程超市", "window": "选课时间", "service": "课后服务时段",
     "course": "课程", "provider": "授课机构", "instructor": "教师", "grades": "年级", "slots": "上课时间", "venue": "地点",
     "capacity": "名额", "fee": "课程费（元/学期）", "materials_fee": "耗材费（元）", "materials": "耗材清单",
-    "print": "打印", "back": "返回", "by_day": "按星期", "how": "请家长登录平台，在选课时间内为孩子选课；名额已满的课程可加入候补。",
+    "print": "打印", "back": "返回", "by_day": "按星期",
+    "how": "请家长登录平台，在选课时间内为孩子选课；名额已满的课程可加入候补。",
     "notice": "课后服务坚持家长自愿原则；课程均由经教育局审核准入的机构提供，收费标准以本表为准。",
     "draft": "草稿，尚未发布",
 }

@@ -38,7 +38,9 @@ def latest_end(kind: str, grades: Iterable[int], settings: Mapping[str, Any]) ->
     return min(limits) if limits else parse_hhmm(settings["catalogue.primary_end"])
 
 
-def menu_problems(kind: str, start: int, end: int, homework_minutes: int, settings: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+def menu_problems(
+    kind: str, start: int, end: int, homework_minutes: int, settings: Mapping[str, Any]
+) -> list[tuple[str, str, str]]:
     """(code, field, Chinese message) for a school's daily service hours."""
     out = []
     if end <= start:

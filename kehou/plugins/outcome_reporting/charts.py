@@ -71,7 +71,8 @@ def line(title: str, labels: list[str], series: list[tuple[str, list[float | Non
         parts.append(f'<text x="{left - 4}" y="{gy + 4:.1f}" font-size="10" text-anchor="end">{_fmt(top * frac, "")}</text>')
     for i, label in enumerate(labels):
         short = label if len(label) <= 10 else "…" + label[-9:]
-        parts.append(f'<text x="{x(i):.1f}" y="{top_pad + plot_h + 14}" font-size="9" text-anchor="middle">{escape(short)}</text>')
+        parts.append(f'<text x="{x(i):.1f}" y="{top_pad + plot_h + 14}" font-size="9" text-anchor="middle">'
+                     f'{escape(short)}</text>')
     for k, (name, values) in enumerate(series):
         color = PALETTE[k % len(PALETTE)]
         points = [(x(i), y(float(v)), v) for i, v in enumerate(values) if v is not None]
@@ -80,7 +81,7 @@ def line(title: str, labels: list[str], series: list[tuple[str, list[float | Non
             parts.append(f'<polyline class="series" points="{path}" fill="none" stroke="{color}" stroke-width="2"/>')
         for px, py, v in points:
             parts.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3.5" fill="{color}">'
-                         f'<title>{escape(name)}：{_fmt(v, unit)}</title></circle>')  # type: ignore[arg-type]
+                         f'<title>{escape(name)}：{_fmt(v, unit)}</title></circle>')
         lx = left + (k % 3) * 110
         ly = height - 14 + (k // 3) * 12
         parts.append(f'<rect x="{lx}" y="{ly - 8}" width="10" height="10" fill="{color}"/>'

@@ -11,7 +11,7 @@ change of the county's settings does not change a published result.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -41,11 +41,11 @@ def _staff(actor: Actor, county_code: str, *, decide: bool = False) -> None:
         raise PermissionDenied("发布评价结果须由有决定权的工作人员操作。", code="decide_right_required")
 
 
-def score_providers(session: Session, scope: Scope, indicators: list[Mapping[str, Any]],
+def score_providers(session: Session, scope: Scope, indicators: Sequence[Mapping[str, Any]],
                     pass_score: int) -> list[dict[str, Any]]:
     """One result per provider: total (hundredths), passed, failures and the breakdown, ranked."""
     measured = {ind["code"]: MEASURES[ind["code"]](session, scope) for ind in indicators}
-    results = []
+    results: list[dict[str, Any]] = []
     for pid in scope.provider_ids:
         got = {ind["code"]: measured[ind["code"]].get(pid) or Measure(None, NOTHING.get(ind["code"], "不计分"), {})
                for ind in indicators}
@@ -124,8 +124,8 @@ def _summary(name: str, term_name: str, score: EvaluationScore, pass_score: int)
 
 def evidence(score: EvaluationScore, run: EvaluationRun) -> tuple[dict[str, Any], ...]:
     """What the exit proposal carries: every indicator's value, threshold and source."""
-    items = [{"indicator": "total", "label": "评价总分", "value": points(score.total),
-              "threshold": str(run.config["pass_score"]), "source": f"evaluation_run:{run.id}"}]
+    items: list[dict[str, Any]] = [{"indicator": "total", "label": "评价总分", "value": points(score.total),
+                                    "threshold": str(run.config["pass_score"]), "source": f"evaluation_run:{run.id}"}]
     items += [{"indicator": b["code"], "label": b["label"], "value": None if b["score"] is None else points(b["score"]),
                "threshold": None if b["min"] is None else str(b["min"]), "weight": b["weight"], "why": b["why"],
                "source": f"evaluation_run:{run.id}"} for b in score.breakdown]
@@ -146,8 +146,8 @@ def publish(ctx: Context, session: Session, actor: Actor, run_id: int) -> Evalua
         old.status = "superseded"
     run.status, run.published_by, run.published_at = "published", actor.user_id, utcnow()
     scores = scores_of(session, run.id)
-    names = {pid: name for pid, name in session.execute(
-        select(Provider.id, Provider.name).where(Provider.id.in_([s.provider_id for s in scores])))}
+    names = dict(session.execute(
+        select(Provider.id, Provider.name).where(Provider.id.in_([s.provider_id for s in scores]))).all())
     proposals = []
     for sc in scores:
         verdict = "合格" if sc.passed else "不合格"
@@ -165,7 +165,12 @@ def publish(ctx: Context, session: Session, actor: Actor, run_id: int) -> Evalua
                  old={"status": "draft"}, new={"status": "published", "proposed_for_exit": [p.provider_id for p in proposals]})
     if proposals:
         hook = ctx.county_hook(session, run.county_code, "kehou_exit_proposed")
-        after_commit(session, lambda: [hook(proposal=p) for p in proposals])
+
+        def propose() -> None:
+            for p in proposals:
+                hook(proposal=p)
+
+        after_commit(session, propose)
     session.commit()
     return run
 
@@ -194,7 +199,8 @@ def scores_of(session: Session, run_id: int) -> list[EvaluationScore]:
 def own_scores(session: Session, actor: Actor) -> list[tuple[EvaluationRun, EvaluationScore, int]]:
     """The provider's published results: run, its score, and how many providers were ranked."""
     actor.require("provider")
-    rows = session.execute(select(EvaluationRun, EvaluationScore).join(EvaluationScore, EvaluationScore.run_id == EvaluationRun.id)
+    rows = session.execute(select(EvaluationRun, EvaluationScore)
+                           .join(EvaluationScore, EvaluationScore.run_id == EvaluationRun.id)
                            .where(EvaluationScore.provider_id == actor.provider_id, EvaluationRun.status == "published")
                            .order_by(EvaluationRun.id.desc())).all()
     counts = {run.id: len(scores_of(session, run.id)) for run, _ in rows}

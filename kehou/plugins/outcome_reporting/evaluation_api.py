@@ -37,8 +37,8 @@ def run_out(session: Session, run: EvaluationRun, *, with_scores: bool = False) 
                            "published_at": fmt_local(run.published_at) if run.published_at else None}
     if with_scores:
         scores = evaluation.scores_of(session, run.id)
-        names = {pid: name for pid, name in session.execute(select(Provider.id, Provider.name).where(
-            Provider.id.in_([s.provider_id for s in scores])))}
+        names = dict(session.execute(select(Provider.id, Provider.name).where(
+            Provider.id.in_([s.provider_id for s in scores]))).all())
         out["scores"] = [score_out(sc, names.get(sc.provider_id, "")) for sc in scores]
     return out
 

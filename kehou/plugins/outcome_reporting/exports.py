@@ -38,7 +38,7 @@ def value(figures: Figures, key: str) -> int | float | Decimal | None:
     raw = getattr(figures, key)
     if key in T.MONEY:
         return Decimal(int(raw)) / 100
-    return raw  # type: ignore[no-any-return]
+    return raw
 
 
 def shown(figures: Figures, key: str) -> str:
@@ -62,10 +62,12 @@ def _generated(data: CountyTermReport) -> str:
 def xlsx(data: CountyTermReport) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
+    from openpyxl.worksheet.worksheet import Worksheet
 
     bold = Font(bold=True)
     wb = Workbook()
     ws = wb.active
+    assert isinstance(ws, Worksheet)  # a new workbook starts with one worksheet, the active one
     ws.title = T.SHEETS["summary"]
     ws.append([data.title])
     ws["A1"].font = Font(bold=True, size=14)

@@ -96,6 +96,7 @@ def conduct(session: Session, scope: Scope) -> dict[int, Measure]:
                    Complaint.status == "resolved", Complaint.provider_id.is_not(None),
                    Complaint.finding.in_(list(complaint_pen)))
             .group_by(Complaint.provider_id, Complaint.finding)):
+        assert pid is not None and finding is not None  # the query keeps resolved complaints against a provider only
         findings[pid][finding] = n
     incidents: dict[int, dict[str, int]] = defaultdict(dict)
     for pid, severity, n in session.execute(

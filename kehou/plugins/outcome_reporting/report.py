@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, case, func, select
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from kehou.errors import NotFound
 from kehou.platform.actor import Actor
@@ -137,8 +139,9 @@ class CountyTermReport:
 # --- the aggregates ----------------------------------------------------------------------------------
 
 
-def _by(rows: list[tuple[object, ...]]) -> dict[tuple[str, int], tuple[object, ...]]:
-    return {(str(r[0]), int(r[1] or 0)): tuple(r[2:]) for r in rows}  # type: ignore[call-overload]  # school None -> 0
+def _by(rows: Iterable[Sequence[Any]]) -> dict[tuple[str, int], tuple[Any, ...]]:
+    """(term, school) -> the rest of a GROUP BY row (a row without a school is filed under school 0)."""
+    return {(str(r[0]), int(r[1] or 0)): tuple(r[2:]) for r in rows}
 
 
 def _handling_days(session: Session) -> object:
@@ -160,7 +163,8 @@ def _term_school_figures(session: Session, county_code: str, term_name: str | No
         out[(f.term_name, f.school_id)] |= {"collected_fen": f.collected_fen, "refunded_fen": f.refunded_fen,
                                             "waived_fen": f.waived_fen}
 
-    def scoped(stmt, term_col, school_col):  # type: ignore[no-untyped-def]
+    def scoped(stmt: Select[*tuple[Any, ...]], term_col: QueryableAttribute[str],
+               school_col: QueryableAttribute[Any]) -> Select[*tuple[Any, ...]]:
         if term_name is not None:
             stmt = stmt.where(term_col == term_name)
         if school_id is not None:
@@ -201,30 +205,30 @@ def _figures(values: dict[str, object], **extra: object) -> Figures:
     return Figures(**{k: v for k, v in values.items() if not k.startswith("_")}, **extra)  # type: ignore[arg-type]
 
 
-def _sum(parts: list[dict[str, object]], **extra: object) -> Figures:
+def _sum(parts: list[dict[str, Any]], **extra: object) -> Figures:
     """Add schools up; means weighted by their counts."""
-    total: dict[str, object] = {}
+    total: dict[str, Any] = {}
     for key in ("courses", "enrolments", "students_served", "priority_served", "attendance_marked", "attendance_present",
                 "responses", "satisfied", "school_ratings", "complaints", "complaints_resolved", "complaints_overdue",
                 "patrols", "incidents", "collected_fen", "refunded_fen", "waived_fen"):
-        total[key] = sum(int(p.get(key, 0) or 0) for p in parts)  # type: ignore[call-overload]
+        total[key] = sum(int(p.get(key, 0) or 0) for p in parts)
 
     def weighted(mean: str, weight: str) -> float | None:
-        n = sum(int(p.get(weight, 0) or 0) for p in parts if p.get(mean) is not None)  # type: ignore[call-overload]
-        s = sum(float(p[mean]) * int(p.get(weight, 0) or 0) for p in parts if p.get(mean) is not None)  # type: ignore[arg-type,call-overload]
+        n = sum(int(p.get(weight, 0) or 0) for p in parts if p.get(mean) is not None)
+        s = sum(float(p[mean]) * int(p.get(weight, 0) or 0) for p in parts if p.get(mean) is not None)
         return round(s / n, 1) if n else None
 
     total["satisfaction_mean"] = weighted("satisfaction_mean", "responses")
     total["school_rating_mean"] = weighted("school_rating_mean", "school_ratings")
-    resolved = int(total["complaints_resolved"])  # type: ignore[call-overload]
-    days = sum(float(p.get("_handling_days_sum", 0.0) or 0.0) for p in parts)  # type: ignore[arg-type]
+    resolved = int(total["complaints_resolved"])
+    days = sum(float(p.get("_handling_days_sum", 0.0) or 0.0) for p in parts)
     total["handling_days_mean"] = round(days / resolved, 1) if resolved else None
     return Figures(**total, **extra)  # type: ignore[arg-type]
 
 
 def county_term(session: Session, county_code: str, term_name: str, *, school_id: int | None = None) -> CountyTermReport:
     """The report of ``term_name`` for the county (or, with ``school_id``, for that school only)."""
-    terms = [t for t in catalogue.terms(session, county_code)]
+    terms = list(catalogue.terms(session, county_code))
     current = next((t for t in terms if t.term_name == term_name), None)
     if current is None:
         raise NotFound("本区县没有该学期的课后服务数据。", code="report_term_not_found", field="term_name")

@@ -13,9 +13,9 @@ from __future__ import annotations
 import logging
 import mimetypes
 import re
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from kehou.errors import Conflict, NotFound, ValidationFailed
@@ -120,8 +120,9 @@ def _step(ctx: Context, job_id: int, progress: int, stage: str) -> None:
 def execute(ctx: Context, job_id: int) -> str:
     """Run one export job (the Celery task's body). Returns the job's final status, or ``skipped``."""
     with ctx.db.write_session() as s:
-        claimed = s.execute(update(ReportJob).where(ReportJob.id == job_id, ReportJob.status == "queued")
-                            .values(status="running", progress=5, stage=T.STAGES["figures"])).rowcount
+        claimed = cast(CursorResult[Any], s.execute(
+            update(ReportJob).where(ReportJob.id == job_id, ReportJob.status == "queued")
+            .values(status="running", progress=5, stage=T.STAGES["figures"]))).rowcount
         s.commit()
     if not claimed:
         return "skipped"

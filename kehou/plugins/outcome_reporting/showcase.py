@@ -61,7 +61,8 @@ def check_file(kind: str, data: bytes, filename: str) -> Checked:
                                    field="file", extra={"detected": "mp4"})
         if len(data) > MAX_BYTES["mp4"]:
             raise ValidationFailed(f"视频不能超过{MAX_BYTES['mp4'] // (1024 * 1024)} MB，请剪短或压缩后上传。",
-                                   code="upload_too_large", field="file", extra={"max_bytes": MAX_BYTES["mp4"], "size": len(data)})
+                                   code="upload_too_large", field="file",
+                                   extra={"max_bytes": MAX_BYTES["mp4"], "size": len(data)})
         name = sanitise_filename(filename)
         if not name.lower().endswith(".mp4"):
             name = sanitise_filename(name.rsplit(".", 1)[0] + ".mp4")
@@ -96,7 +97,8 @@ def upload(ctx: Context, session: Session, actor: Actor, entry_id: int, *, kind:
     """A provider's upload for one of its courses; (item, created): the same file again returns the existing item."""
     course = _own_course(ctx, session, actor, entry_id)
     if kind not in KINDS:
-        raise ValidationFailed("类型须为 work（作品）、photo（照片）或 video（视频）。", code="showcase_kind_invalid", field="kind")
+        raise ValidationFailed("类型须为 work（作品）、photo（照片）或 video（视频）。", code="showcase_kind_invalid",
+                               field="kind")
     title, description = (title or "").strip(), (description or "").strip()
     if not title or len(title) > MAX_TITLE:
         raise ValidationFailed(f"请填写标题（不超过{MAX_TITLE}字）。", code="showcase_title_invalid", field="title")
@@ -116,7 +118,8 @@ def upload(ctx: Context, session: Session, actor: Actor, entry_id: int, *, kind:
                             status="submitted", uploaded_by=actor.user_id, uploaded_at=utcnow())
         session.add(item)
         session.flush()
-        audit.record(session, actor, county_code=course.county_code, action="showcase.upload", entity_type="outcome_showcase_item",
+        audit.record(session, actor, county_code=course.county_code, action="showcase.upload",
+                     entity_type="outcome_showcase_item",
                      entity_id=item.id, new={"entry_id": entry_id, "kind": kind, "title": title, "sha256": checked.sha256,
                                              "size": checked.size, "content_type": checked.content_type, "name": checked.name})
         session.commit()

@@ -61,7 +61,7 @@ def patrol_input(form: PatrolForm, lesson_id: int | None = None) -> patrols.Patr
     photos = [patrols.Photo(u.filename or "", u.file.read()) for u in uploads if (u.filename or "").strip()]
     return patrols.PatrolInput(
         lesson_id=lesson_id if lesson_id is not None else whole(form.lesson_id, "lesson_id", "课次"),
-        **{name: yes_no(getattr(form, name), name) for name in patrols.CHECKS},  # type: ignore[arg-type]
+        **{name: yes_no(getattr(form, name), name) for name in patrols.CHECKS},
         rating=whole(form.rating, "rating", "评分"), notes=form.notes or "", photos=photos)
 
 

@@ -158,7 +158,8 @@ class SupervisionPages(Controller):
     def parent_complain(self, request: Req, data: Form, db: DB, ctx: Ctx, actor: Who) -> Redirect:
         actor.require("parent")
         c = complaints.submit(ctx, db, actor, complaints.ComplaintInput(
-            category=field(data, "category"), text=field(data, "text"), entry_id=optional_int(data, "entry_id", T.HOME["course"])))
+            category=field(data, "category"), text=field(data, "text"),
+            entry_id=optional_int(data, "entry_id", T.HOME["course"])))
         return done(request, "/parent/complaints", T.DONE["complaint"].format(code=c.tracking_code))
 
     @post("/school/complaints", sync_to_thread=True)

@@ -129,7 +129,8 @@ def _notify_guardians(session: Session, survey: Survey) -> int:
     closes = as_utc(survey.closes_at).astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%Y-%m-%d %H:%M")
     for uid in users:
         session.add(Notification(user_id=uid, title="课后服务满意度测评开始了",
-                                 body=f"{survey.term_name}课后服务满意度测评已开始，请在 {closes}（北京时间）前为孩子参加的每门课程填写问卷。"
+                                 body=f"{survey.term_name}课后服务满意度测评已开始，"
+                                      f"请在 {closes}（北京时间）前为孩子参加的每门课程填写问卷。"
                                       "问卷匿名，机构看不到填写人。", link=PARENT_LINK, created_at=utcnow()))
     return len(users)
 
@@ -242,8 +243,8 @@ def _check_answers(questions: list[dict[str, Any]], answers: Any) -> dict[str, i
     missing = [c for c in codes if c not in answers]
     extra = [c for c in answers if c not in codes]
     if missing or extra:
-        raise ValidationFailed(f"请回答问卷中的每一道题（{'缺少' + '、'.join(missing) if missing else '多余' + '、'.join(map(str, extra))}）。",
-                               code="answers_invalid", field="answers")
+        detail = "缺少" + "、".join(missing) if missing else "多余" + "、".join(map(str, extra))
+        raise ValidationFailed(f"请回答问卷中的每一道题（{detail}）。", code="answers_invalid", field="answers")
     out = {}
     for c in codes:
         v = answers[c]
@@ -370,7 +371,8 @@ def rate(ctx: Context, session: Session, actor: Actor, school_id: int, survey_id
     row = SchoolRating(survey_id=survey.id, school_id=school_id, provider_id=provider_id, answers=clean, score=score_of(clean),
                        comment=text, rated_by=actor.user_id, rated_at=utcnow())
     _insert_once(session, row, refusal)
-    audit.record(session, actor, county_code=survey.county_code, action="survey.school_rating", entity_type="outcome_school_rating",
+    audit.record(session, actor, county_code=survey.county_code, action="survey.school_rating",
+                 entity_type="outcome_school_rating",
                  entity_id=row.id, new={"survey_id": survey.id, "school_id": school_id, "provider_id": provider_id,
                                         "answers": clean, "score": row.score, "comment": text})
     session.commit()
@@ -389,8 +391,8 @@ def aggregate(rows: Iterable[SurveyResponse], *, hide_small: bool, with_comments
         return {"shown": False, "count": None, "mean_score": None, "satisfied_pct": None, "comments": []}
     if n == 0:
         return {"shown": True, "count": 0, "mean_score": None, "satisfied_pct": None, "comments": []}
-    out = {"shown": True, "count": n, "mean_score": (2 * sum(r.score for r in rows) + n) // (2 * n),
-           "satisfied_pct": (200 * sum(1 for r in rows if r.satisfied) + n) // (2 * n)}
+    out: dict[str, Any] = {"shown": True, "count": n, "mean_score": (2 * sum(r.score for r in rows) + n) // (2 * n),
+                           "satisfied_pct": (200 * sum(1 for r in rows if r.satisfied) + n) // (2 * n)}
     out["comments"] = sorted(r.comment for r in rows if r.comment) if with_comments else []
     return out
 

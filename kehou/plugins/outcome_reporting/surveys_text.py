@@ -18,7 +18,8 @@ RESPONDENTS = {"parent": "家长问卷", "student": "学生问卷（请孩子本
 REASONS = {"term_end": "学期末", "on_demand": "区县发起"}
 
 PARENT = {
-    "title": "满意度问卷", "intro": "请为孩子本学期参加的每门课后服务课程填写问卷。问卷匿名：机构只能看到汇总结果，看不到填写人。",
+    "title": "满意度问卷",
+    "intro": "请为孩子本学期参加的每门课后服务课程填写问卷。问卷匿名：机构只能看到汇总结果，看不到填写人。",
     "closes": "截止", "course": "课程", "done": "已填写", "comment": "意见建议（选填，请勿填写姓名等个人信息）",
     "submit": "提交问卷", "no_tasks": "目前没有需要填写的问卷。", "student_hint": "请把手机交给孩子，由孩子本人作答。",
     "showcase": "结业汇报（课程成果展示）",
@@ -27,13 +28,16 @@ PARENT = {
 SCHOOL = {
     "title": "满意度测评", "intro": "测评期间请对本学期在本校提供课后服务的每家机构作出评价（每家一次）。",
     "rounds": "测评轮次", "term": "学期", "reason": "类型", "period": "时间", "open": "进行中", "closed": "已结束",
-    "view": "查看", "rate": "评价机构", "provider": "机构", "courses": "课程", "rated": "已评价，得分", "comment": "评价意见（选填）",
+    "view": "查看", "rate": "评价机构", "provider": "机构", "courses": "课程", "rated": "已评价，得分",
+    "comment": "评价意见（选填）",
     "submit": "提交评价", "results": "本校各课程结果", "parents": "家长", "students": "学生", "count": "份数",
-    "mean": "平均得分", "satisfied": "满意率", "hidden": "少于3份，不显示", "no_rounds": "暂无测评。", "no_providers": "本学期本校没有机构课程。",
+    "mean": "平均得分", "satisfied": "满意率", "hidden": "少于3份，不显示", "no_rounds": "暂无测评。",
+    "no_providers": "本学期本校没有机构课程。",
 }
 
 COUNTY = {
-    "title": "满意度测评", "intro": "学期末系统自动发起测评；也可随时为某一学期发起一轮。家长、学生（按年级设置）和学校分别填写。",
+    "title": "满意度测评",
+    "intro": "学期末系统自动发起测评；也可随时为某一学期发起一轮。家长、学生（按年级设置）和学校分别填写。",
     "open_new": "发起测评", "term": "学期", "submit": "发起", "rounds": "测评轮次", "reason": "类型", "period": "时间",
     "open": "进行中", "closed": "已结束", "view": "查看结果", "by_provider": "按机构", "by_school": "按学校", "name": "名称",
     "parents": "家长（份数/平均得分/满意率）", "students": "学生（份数/平均得分/满意率）", "ratings": "学校评价（份数/平均得分）",

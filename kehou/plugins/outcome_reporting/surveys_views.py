@@ -129,7 +129,8 @@ class SchoolSurveyPages(Controller):
     def rate(self, request: Req, survey_id: FromPath[int], data: Form, db: DB, ctx: Ctx, actor: Who) -> Redirect:
         actor.require("school_admin")
         codes = [q["code"] for q in surveys.questions_for(surveys.get_survey(db, survey_id), "school")]
-        surveys.rate(ctx, db, actor, int(actor.school_id or 0), survey_id, provider_id=integer(data, "provider_id", T.SCHOOL["provider"]),
+        surveys.rate(ctx, db, actor, int(actor.school_id or 0), survey_id,
+                     provider_id=integer(data, "provider_id", T.SCHOOL["provider"]),
                      answers=answers_from_form(data, codes), comment=field(data, "comment"))
         return done(request, f"/school/surveys?survey={survey_id}", T.DONE["rated"])
 
@@ -203,7 +204,8 @@ class ProviderSurveyPages(Controller):
         courses = [c for c in catalogue.courses(db, provider_id=actor.provider_id)
                    if c.menu_status == "published" and enabled(ctx, db, c.county_code)]
         items = showcase.for_provider(db, actor)
-        schools = dict(db.execute(select(School.id, School.name).where(School.id.in_(sorted({c.school_id for c in courses})))).all())
+        schools = dict(db.execute(select(School.id, School.name)
+                                  .where(School.id.in_(sorted({c.school_id for c in courses})))).all())
         return page(request, "showcase_provider.html", actor, T.SHOWCASE_PROVIDER, courses=courses, items=items, schools=schools,
                     links=_links(ctx, db, actor, [i for i in items if any(c.entry_id == i.entry_id for c in courses)]))
 

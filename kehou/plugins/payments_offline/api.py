@@ -61,7 +61,8 @@ class OfflinePaymentsApi(Controller):
     @post("/schools/{school_id:int}/bank-statements", sync_to_thread=True, status_code=200,
           summary="Import a bank statement (multipart file: CSV or .xlsx, at most 2 MB and 5,000 lines; school admin)",
           request_max_body_size=importer.MAX_BYTES + 256 * 1024)
-    def import_statement(self, school_id: FromPath[int], data: MultipartBody[StatementForm], db: DB, actor: Who) -> dict[str, Any]:
+    def import_statement(self, school_id: FromPath[int], data: MultipartBody[StatementForm], db: DB,
+                         actor: Who) -> dict[str, Any]:
         content = data.file.file.read(importer.MAX_BYTES + 1)
         result = services.import_statement(db, actor, school_id, filename=data.file.filename or "", data=content)
         return {"counts": result.counts(),

@@ -18,7 +18,7 @@ import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import closing
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -218,7 +218,7 @@ def _decode(data: bytes) -> str:
     raise ValidationFailed(_UNREADABLE_CSV, code="statement_unreadable", field="file")
 
 
-def _csv_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
+def _csv_rows(data: bytes) -> Generator[tuple[int, list[Any]], None, None]:
     text = _decode(data)
     first = text.split("\n", 1)[0]
     delimiter = "\t" if first.count("\t") > first.count(",") else ","
@@ -231,7 +231,7 @@ def _csv_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
                                field="file") from exc
 
 
-def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
+def _xlsx_rows(data: bytes) -> Generator[tuple[int, list[Any]], None, None]:
     from openpyxl import load_workbook
 
     unreadable = ValidationFailed(_UNREADABLE_XLSX, code="statement_unreadable", field="file")
@@ -260,11 +260,12 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
         book.close()
 
 
-def _rows(filename: str, data: bytes) -> Iterator[tuple[int, list[Any]]]:
+def _rows(filename: str, data: bytes) -> Generator[tuple[int, list[Any]], None, None]:
     name = (filename or "").lower().strip()
     ext = name.rsplit(".", 1)[-1] if "." in name else ""
     if ext in ("xls", "et") or data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ValidationFailed("不支持旧版Excel（.xls）文件，请另存为.xlsx或CSV后导入。", code="statement_file_type", field="file")
+        raise ValidationFailed("不支持旧版Excel（.xls）文件，请另存为.xlsx或CSV后导入。", code="statement_file_type",
+                               field="file")
     if ext in ("xlsx", "xlsm") or (ext == "" and data.startswith(b"PK\x03\x04")):
         return _xlsx_rows(data)
     if ext in ("csv", "txt", ""):
