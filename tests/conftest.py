@@ -5,22 +5,24 @@ settings on a per-test filesystem broker."""
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from litestar.testing import TestClient
-from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
-from kehou.app import create_app
 from kehou.cli.main import migrate
 from kehou.platform.context import Context, build_context
 from kehou.settings import Settings, load_settings
 from kehou.tasks import app as task_app
 from kehou.timeutil import clock
-from tests.factories import World, make_world
+from tests.apps import app_for
+from tests.factories import SYSTEM, World, make_world
 
 pytest_plugins = ["tests.celery_support"]  # the celery_app fixture
 
@@ -44,41 +46,85 @@ def _settings(data_dir: Path, db_url: str) -> Settings:
     )
 
 
+#: Years the chinesecalendar package does not know yet get a provisional (Monday to Friday) arrangement in the
+#: test template, as a county would enter before the State Council's notice; calendar tests replace or remove it.
+PROVISIONAL_YEARS = range(2027, 2032)
+
+
+def _seed_test_calendar(settings: Settings) -> None:
+    from kehou.platform.calendar import services as calendar
+
+    context = build_context(settings)
+    try:
+        with context.db.write_session() as s:
+            known = calendar.known_years(s)
+            for year in PROVISIONAL_YEARS:
+                if year not in known:
+                    calendar.put_year(s, SYSTEM, year=year, status="provisional", source="", items=[],
+                                      reason="测试：尚无国务院公布的安排", audited=False)
+            s.commit()
+    finally:
+        context.close()
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+
+
+def _pg_admin(url: str) -> str:
+    """A psycopg URL to the server's maintenance database."""
+    return make_url(url).set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+
+
+def _pg_db(url: str, name: str) -> str:
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+def _pg_exec(sql: str) -> None:
+    with psycopg.connect(_pg_admin(PG_URL), autocommit=True) as conn:
+        conn.execute(sql)
+
+
 @pytest.fixture(scope="session")
-def template_db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """Migrate once; SQLite tests copy the file, PostgreSQL tests truncate."""
-    if PG_URL:
-        migrate(_settings(tmp_path_factory.mktemp("pg"), PG_URL))
-        return PG_URL
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Migrate once per test process into a template. SQLite tests copy the file; PostgreSQL tests get a database
+    created from the template (CREATE DATABASE ... TEMPLATE: about 60 ms against 160 ms for truncating every table)."""
     folder = tmp_path_factory.mktemp("template")
+    if PG_URL:
+        name = f"{make_url(PG_URL).database}_tpl_{_worker()}"
+        _pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _pg_exec(f'CREATE DATABASE "{name}"')
+        url = _pg_db(PG_URL, name)
+        migrate(_settings(folder, url))
+        _seed_test_calendar(_settings(folder, url))
+        yield name
+        _pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        return
     path = folder / "template.db"
     migrate(_settings(folder, f"sqlite:///{path}"))
-    return str(path)
+    _seed_test_calendar(_settings(folder, f"sqlite:///{path}"))
+    yield str(path)
 
 
-def _pg_reset(ctx: Context) -> None:
-    with ctx.db.engine.begin() as conn:
-        conn.execute(text("SET session_replication_role = replica"))
-        tables = [t for (t,) in conn.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename <> 'alembic_version'"))]
-        conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        conn.execute(text("SET session_replication_role = DEFAULT"))
+_pg_counter = itertools.count()
 
 
 @pytest.fixture
-def settings(tmp_path: Path, template_db: str) -> Settings:
+def settings(tmp_path: Path, template_db: str) -> Iterator[Settings]:
     if PG_URL:
-        return _settings(tmp_path, PG_URL)
+        name = f"{make_url(PG_URL).database}_{_worker()}_{next(_pg_counter)}"
+        _pg_exec(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
+        yield _settings(tmp_path, _pg_db(PG_URL, name))
+        _pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        return
     db_path = tmp_path / "kehou.db"
     shutil.copy(template_db, db_path)
-    return _settings(tmp_path, f"sqlite:///{db_path}")
+    yield _settings(tmp_path, f"sqlite:///{db_path}")
 
 
 @pytest.fixture
 def ctx(settings: Settings) -> Iterator[Context]:
     context = build_context(settings)
-    if PG_URL:
-        _pg_reset(context)
     task_app.configure(settings, context)
     clock.reset()
     yield context
@@ -93,7 +139,7 @@ def world(ctx: Context) -> World:
 
 @pytest.fixture
 def client(ctx: Context) -> Iterator[TestClient]:
-    app = create_app(ctx.settings, context=ctx)
+    app = app_for(ctx)
     with TestClient(app=app, base_url="http://127.0.0.1") as tc:
         yield tc
 
