@@ -21,6 +21,7 @@ from litestar.template.config import TemplateConfig
 from kehou.platform.context import Context, build_context
 from kehou.settings import Settings, load_settings
 from kehou.web import deps, errors, filters
+from kehou.web.limits import Limiter, default_limit
 from kehou.web.routes import core_routes
 
 WEB = Path(__file__).parent / "web"
@@ -46,6 +47,10 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
     sec = settings.security
     session_key = hashlib.sha256(("session:" + sec.secret_key).encode()).digest()
     plugin_routes = [r for answer in ctx.pm.hook.kehou_register_routes() for r in answer]
+    server = settings.server
+    capacity = 15 if ctx.db.is_sqlite else 2 * settings.database.pool_size  # QueuePool: size + overflow
+    limiter = Limiter(limit=server.max_active_requests or default_limit(capacity), queue=server.request_queue,
+                      wait_s=server.request_queue_wait_s)
 
     def _engine_callback(engine: JinjaTemplateEngine) -> None:
         filters.install(engine.engine)
@@ -56,7 +61,7 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
             *plugin_routes,
             create_static_files_router(path="/static", directories=[WEB / "static"], include_in_schema=False),
         ],
-        state=State({"ctx": ctx}),
+        state=State({"ctx": ctx, "limiter": limiter}),
         dependencies={
             "ctx": Provide(deps.provide_ctx, sync_to_thread=False),
             "db": Provide(deps.provide_db),
@@ -64,6 +69,7 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
         },
         exception_handlers={Exception: errors.handle},
         middleware=[
+            limiter.wrap,
             CookieBackendConfig(
                 secret=session_key, key="kehou_session", max_age=sec.session_max_age_s, secure=sec.secure_cookies,
                 httponly=True, samesite="lax",

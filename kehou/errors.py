@@ -72,3 +72,14 @@ class Conflict(KehouError):
 class TooManyRequests(KehouError):
     status_code = 429
     code = "too_many_requests"
+
+
+class ServiceBusy(KehouError):
+    """Too many requests in flight, or no database connection free in time (503, with ``Retry-After``)."""
+
+    status_code = 503
+    code = "server_busy"
+    retry_after_s = 2
+
+    def __init__(self, message: str = "当前访问人数较多，请稍后重试。", **kw: Any) -> None:
+        super().__init__(message, **kw)

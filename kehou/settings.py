@@ -72,6 +72,11 @@ class ServerSettings:
     port: int = 8000
     base_url: str = "http://127.0.0.1:8000"
     debug: bool = False
+    # Requests one worker works on at once (0: what its database pool can serve), how many more may wait
+    # for a turn, and for how long, before the answer is 503 with Retry-After (kehou/web/limits.py).
+    max_active_requests: int = 0
+    request_queue: int = 1000
+    request_queue_wait_s: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -156,6 +161,9 @@ def load_settings() -> Settings:
             port=port,
             base_url=_env("BASE_URL", f"http://{host}:{port}"),
             debug=_bool("DEBUG", False),
+            max_active_requests=int(_env("MAX_ACTIVE_REQUESTS", "0")),
+            request_queue=int(_env("REQUEST_QUEUE", "1000")),
+            request_queue_wait_s=float(_env("REQUEST_QUEUE_WAIT", "10")),
         ),
         payments=PaymentSettings(
             stripe_secret_key=_env("STRIPE_SECRET_KEY", ""),

@@ -39,23 +39,28 @@ def client_ip(request: Request[Any, Any, Any]) -> str:
     return request.client.host if request.client else ""
 
 
-def provide_actor(request: Request[Any, Any, Any], db: NamedDependency[Session]) -> Actor:
+def provide_actor(request: Request[Any, Any, Any], ctx: NamedDependency[Context]) -> Actor:
+    """The acting user, resolved in a read session of its own that is closed before this returns: no
+    connection is held while the request waits for the handler's thread, and a write request's session
+    does not begin its write transaction (on SQLite: the write lock) just to authenticate."""
     ip = client_ip(request)
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
-        user = accounts.user_for_token(db, auth[7:].strip())
-        return accounts.actor_for(user, ip) if user else Actor.anonymous(ip)
+        with ctx.db.read_session() as db:
+            user = accounts.user_for_token(db, auth[7:].strip())
+            return accounts.actor_for(user, ip) if user else Actor.anonymous(ip)
     if request.url.path.startswith("/api/"):
         return Actor.anonymous(ip)  # programs use tokens; cookies would need CSRF
     data = request.session if "session" in request.scope else {}
     uid = data.get("uid") if data else None
     if uid is None:
         return Actor.anonymous(ip)
-    user = db.get(User, uid)
-    if user is None or not user.is_active or user.session_version != data.get("sv"):
-        request.clear_session()
-        return Actor.anonymous(ip)
-    return accounts.actor_for(user, ip)
+    with ctx.db.read_session() as db:
+        user = db.get(User, uid)
+        if user is None or not user.is_active or user.session_version != data.get("sv"):
+            request.clear_session()
+            return Actor.anonymous(ip)
+        return accounts.actor_for(user, ip)
 
 
 # Explicit dependency and parameter annotations for handlers (Litestar 2.25+).

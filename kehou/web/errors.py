@@ -15,9 +15,18 @@ from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundE
 from litestar.exceptions import ValidationException as LitestarValidation
 from litestar.response import Redirect, Template
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 
-from kehou.errors import Conflict, KehouError, NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
+from kehou.errors import (
+    Conflict,
+    KehouError,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    ServiceBusy,
+    ValidationFailed,
+)
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +43,12 @@ def _is_api(request: Request[Any, Any, Any]) -> bool:
     return request.url.path.startswith("/api/") or request.url.path.startswith("/schema")
 
 
+def _headers(err: KehouError) -> dict[str, str]:
+    return {"Retry-After": str(err.retry_after_s)} if isinstance(err, ServiceBusy) else {}
+
+
 def _json(err: KehouError) -> Response[Any]:
-    return Response({"error": err.to_dict()}, status_code=err.status_code, media_type=MediaType.JSON)
+    return Response({"error": err.to_dict()}, status_code=err.status_code, media_type=MediaType.JSON, headers=_headers(err))
 
 
 def flash(request: Request[Any, Any, Any], kind: str, message: str) -> None:
@@ -52,12 +65,16 @@ def _html(request: Request[Any, Any, Any], err: KehouError) -> Response[Any]:
         return Redirect(path=back, status_code=303)
     if isinstance(err, NotAuthenticated) and request.method == "GET":
         return Redirect(path=f"/login?next={request.url.path}", status_code=303)
-    return Template(template_name="error.html", context={"error": err}, status_code=err.status_code)
+    return Template(template_name="error.html", context={"error": err}, status_code=err.status_code,
+                    headers=_headers(err))
 
 
 def to_domain(exc: Exception) -> KehouError:
     if isinstance(exc, KehouError):
         return exc
+    if isinstance(exc, PoolTimeout):  # every pooled connection busy for pool_timeout: busy, not broken
+        log.warning("database pool timeout: %s", exc)
+        return ServiceBusy()
     if isinstance(exc, (StaleDataError, IntegrityError)):
         return Conflict("记录已被他人修改，请刷新后重试。", code="concurrent_update")
     if isinstance(exc, LitestarValidation):
