@@ -19,8 +19,8 @@ What it does, in one command:
    than httpx, because the load generator shares the machine). Each client takes the next parent,
    who tries to enrol the child in 1-3 courses of their school picked by popularity (Zipf within the
    school, ``--zipf``), moving on to the next choice on ``course_full`` / ``timetable_conflict``;
-4. for the same duration and concurrency, drives a plain one-query GET (``--ceiling-path``, default
-   ``/healthz``: ``SELECT 1``) on the same server, as the ceiling;
+4. for the same duration and concurrency, drives an authenticated one-query GET (``--ceiling-path``,
+   default ``/api/v1/me``: the token lookup) through the same middleware, as the ceiling;
 5. checks the data by SQL: entries over capacity (or whose ``enrolled`` counter disagrees with the
    rows) and pairs of a student's active enrolments whose slots overlap. Both must be 0.
 
@@ -88,7 +88,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--parents", type=int, default=0, help="stop after this many parents (0: all, or until --duration)")
     p.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     p.add_argument("--pool-size", type=int, default=20, help="KEHOU_DATABASE_POOL_SIZE per worker (overflow is as large)")
-    p.add_argument("--ceiling-path", default="/healthz", help="the plain GET measured as the ceiling (/api/... sends a token)")
+    p.add_argument("--ceiling-path", default="/api/v1/me",
+                   help="the GET measured as the ceiling: an authenticated one-query API GET by default (/api/... sends a token)")
     p.add_argument("--timeout", type=float, default=10.0, help="per-request timeout, seconds")
     p.add_argument("--py-spy", metavar="DIR", default="",
                    help="sample every worker with py-spy (must be on PATH, e.g. `uv run --with py-spy ...`) during "
@@ -97,6 +98,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--keep", action="store_true", help="keep the database (and print its URL) instead of dropping it")
     p.add_argument("--no-probe", action="store_true", help="skip counting the SQL of one enrolment")
     p.add_argument("--strict", action="store_true", help="also exit 1 on errors or a missed target")
+    p.add_argument("--burst", default="300,1000",
+                   help="after the load: for each N, N requests at the same instant on one course with 30 free seats "
+                        "('' to skip)")
     p.add_argument("--quick", action="store_true", help="smoke run: 4 schools, 2,000 students, 200 entries, 16 clients, 8 s")
     args = p.parse_args(argv)
     if args.quick:
@@ -494,6 +498,91 @@ def run_get(host: str, port: int, raw: bytes, concurrency: int, duration: float,
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
+def run_burst(host: str, port: int, url: str, county: County, host_header: str, n: int, timeout: float) -> str:
+    """N enrolment requests released at one instant, each on a connection of its own, on one course given
+    exactly 30 free seats; the children of the largest school-grade group, repeated when N is larger.
+    Meanwhile a probe asks /healthz every 100 ms on fresh connections. Returns the report line."""
+    groups: dict[tuple[int, int], list[Parent]] = {}
+    for p in county.parents:
+        groups.setdefault((p.school_id, p.grade), []).append(p)
+    (school, grade), kids = max(groups.items(), key=lambda kv: len(kv[1]))
+    entry = county.choices[school][grade][0][-(n % 7) - 1]  # a less popular course: it still has seats
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE course_entry SET capacity = enrolled + 30 WHERE id = :e"), {"e": entry})
+            taken = set(conn.execute(text("SELECT student_id FROM enrolment WHERE entry_id = :e"), {"e": entry}).scalars())
+    finally:
+        engine.dispose()
+    kids = [k for k in kids if k.student_id not in taken]
+    raws = []
+    for i in range(n):
+        k = kids[i % len(kids)]
+        body = b'{"entry_id":%d}' % entry
+        raws.append((f"POST /api/v1/children/{k.student_id}/enrolments HTTP/1.1\r\nHost: {host_header}\r\n"
+                     f"Authorization: Bearer {k.token}\r\nContent-Type: application/json\r\n"
+                     f"Content-Length: {len(body)}\r\n\r\n").encode() + body)
+
+    async def go() -> tuple[Counter[str], list[float], list[float]]:
+        outcomes: Counter[str] = Counter()
+        times: list[float] = []
+        health: list[float] = []
+        gate = asyncio.Event()
+        done = asyncio.Event()
+
+        async def one(raw: bytes) -> None:
+            conn = Conn(host, port, timeout)
+            await gate.wait()
+            t = time.perf_counter()
+            try:
+                status, body = await conn.request(raw)
+                code = "" if status in (200, 201) else json.loads(body)["error"]["code"]
+                outcomes[f"{status} {code}".strip()] += 1
+            except Exception as exc:  # noqa: BLE001 - counted as what it was
+                outcomes[f"error {type(exc).__name__}"] += 1
+            times.append(time.perf_counter() - t)
+            conn.close()
+
+        async def probe_health() -> None:
+            raw = f"GET /healthz HTTP/1.1\r\nHost: {host_header}\r\nConnection: close\r\n\r\n".encode()
+            await gate.wait()
+            while not done.is_set():
+                conn = Conn(host, port, timeout)
+                t = time.perf_counter()
+                try:
+                    status, _ = await conn.request(raw)
+                    health.append(time.perf_counter() - t if status == 200 else float("inf"))
+                except Exception:  # noqa: BLE001 - a failed health check counts as never answered
+                    health.append(float("inf"))
+                conn.close()
+                await asyncio.sleep(0.1)
+
+        tasks = [asyncio.create_task(one(r)) for r in raws]
+        prober = asyncio.create_task(probe_health())
+        await asyncio.sleep(0.5)
+        gate.set()
+        await asyncio.gather(*tasks)
+        done.set()
+        await prober
+        return outcomes, times, health
+
+    outcomes, times, health = asyncio.run(go())
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            cap, enrolled, rows = conn.execute(text(
+                "SELECT e.capacity, e.enrolled, (SELECT count(*) FROM enrolment WHERE entry_id = e.id AND status = 'enrolled')"
+                " FROM course_entry e WHERE e.id = :e"), {"e": entry}).one()
+    finally:
+        engine.dispose()
+    worst = max(health) if health else float("nan")
+    return (f"burst {n:,} at once on one course with 30 free seats ({len(kids)} children): "
+            + ", ".join(f"{k} {v:,}" for k, v in sorted(outcomes.items()))
+            + f"; time to an answer {lat(times)}; /healthz slowest {worst * 1000:.0f} ms over {len(health)} probes"
+            + f" ({'under' if worst < 1 else 'NOT under'} 1 s); seats {rows}/{cap} (counter {enrolled})"
+            + ("" if rows == enrolled == cap else "  <- INTEGRITY"))
+
+
 def _proc_stat(pid: int, reaped: bool = False) -> tuple[str, int, float] | None:
     """(comm, parent pid, cpu seconds) of a process (with ``reaped``, plus its waited-for children's),
     or None when it is gone."""
@@ -838,6 +927,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{time.strftime('%H:%M:%S')} ceiling load starts", flush=True)
             ceiling = run_get("127.0.0.1", port, ceiling_raw, args.concurrency, args.duration, args.timeout)
             c3 = cpu_snapshot(proc.pid)
+            bursts = [run_burst("127.0.0.1", port, url, county, host_header, int(n), args.timeout)
+                      for n in args.burst.split(",") if n.strip()]
             stop_server(proc)
 
             rate = tally.committed / tally.elapsed
@@ -883,6 +974,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"timetable conflicts {conflicts}")
             print(f"  database: {enrolled:,} enrolled rows, {events:,} enrol events, {full:,} entries full, "
                   f"most courses per student {most}")
+            for line in bursts:
+                print(line)
             ok_rate, ok_p99 = rate >= TARGET_RATE, p99 < TARGET_P99_MS
             print(f"target: >= {TARGET_RATE:.0f} committed/s: {'PASS' if ok_rate else 'MISS'} ({rate:,.0f}); "
                   f"p99 < {TARGET_P99_MS:.0f} ms: {'PASS' if ok_p99 else 'MISS'} ({p99:.0f} ms)")
