@@ -220,3 +220,19 @@ def test_file_form_round_trips() -> None:
     assert unparse(parse(text)) == text
     assert parse("2026-10-01～2026-10-02，放假，国庆节") == [DayEntry(dt.date(2026, 10, 1), "holiday", "国庆节"),
                                                           DayEntry(dt.date(2026, 10, 2), "holiday", "国庆节")]
+
+
+def test_a_public_complaint_is_never_refused_for_want_of_next_years_calendar(ctx, world: World, client) -> None:
+    from tests import outcome_setup as os_
+    from tests.helpers import ok
+
+    os_.enable(world)
+    with ctx.db.write_session() as s:
+        s.execute(delete(CalendarYear).where(CalendarYear.year == 2027))
+        s.commit()
+    at(dt.date(2026, 12, 28))  # a Monday: 15 working days run into 2027
+    out = ok(client.post(f"/api/v1/public/counties/{COUNTY}/complaints",
+                         json={"category": "safety", "text": "校门口接送混乱有安全隐患", "anonymous": True}), 201)
+    assert out["status"] == "received" and out["resolve_by"] > "2027-01-01"  # counted Monday to Friday meanwhile
+    with ctx.db.read_session() as s, pytest.raises(CalendarMissing):  # everything else still refuses
+        calendar.load(s, COUNTY).add_working_days(dt.date(2026, 12, 28), 15)

@@ -146,7 +146,8 @@ def submit(ctx: Context, session: Session, actor: Actor, data: ComplaintInput, *
     values = settings(ctx, session, target["county_code"])
     received = utcnow()
     start = clock.today_local() + dt.timedelta(days=1)  # counted from the working day after receipt
-    workdays = calendar.load(session, target["county_code"])
+    # a complaint is never refused for want of next year's calendar: its deadlines then count Monday to Friday
+    workdays = calendar.load(session, target["county_code"]).leniently()
     anonymous = public and data.anonymous
     c = Complaint(**target, anonymous=anonymous, submitter_id=None if public else actor.user_id,
                   contact_name="" if anonymous else data.contact_name.strip(),
