@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
             *plugin_routes,
             create_static_files_router(path="/static", directories=[WEB / "static"], include_in_schema=False),
         ],
-        state=State({"ctx": ctx, "limiter": limiter}),
+        state=State({"ctx": ctx}),
         dependencies={
             "ctx": Provide(deps.provide_ctx, sync_to_thread=False),
             "db": Provide(deps.provide_db),

@@ -51,6 +51,17 @@ def live_server(app: Any) -> Iterator[str]:
         thread.join(timeout=10)
 
 
+def login(page: Any, base: str, username: str, next_path: str = "") -> None:
+    """Log ``username`` in on the login page (test password), then to ``next_path`` if given."""
+    from tests.factories import PASSWORD
+
+    page.goto(f"{base}/login" + (f"?next={next_path}" if next_path else ""))
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button:has-text('登录')")
+    page.wait_for_load_state()
+
+
 @contextmanager
 def chromium() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright

@@ -17,6 +17,7 @@ from litestar.testing import TestClient
 from sqlalchemy.engine import make_url
 
 from kehou.cli.main import migrate
+from kehou.db import Database
 from kehou.platform.context import Context, build_context
 from kehou.settings import Settings, load_settings
 from kehou.tasks import app as task_app
@@ -54,9 +55,9 @@ PROVISIONAL_YEARS = range(2027, 2032)
 def _seed_test_calendar(settings: Settings) -> None:
     from kehou.platform.calendar import services as calendar
 
-    context = build_context(settings)
+    db = Database(settings.database.url, pool_size=1)
     try:
-        with context.db.write_session() as s:
+        with db.write_session() as s:
             known = calendar.known_years(s)
             for year in PROVISIONAL_YEARS:
                 if year not in known:
@@ -64,7 +65,7 @@ def _seed_test_calendar(settings: Settings) -> None:
                                       reason="测试：尚无国务院公布的安排", audited=False)
             s.commit()
     finally:
-        context.close()
+        db.dispose()
 
 
 def _worker() -> str:

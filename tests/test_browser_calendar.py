@@ -10,20 +10,12 @@ import pytest
 
 from kehou.app import create_app
 from kehou.platform.calendar import services as calendar
-from tests.browser import chromium, live_server, require_chromium
-from tests.factories import PASSWORD, World
+from tests.browser import chromium, live_server, login, require_chromium
+from tests.factories import World
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 # Test data, not an official arrangement: New Year's Day (fixed by the holiday regulations) and a local example.
 FILE = "# 测试数据\n2027-01-01,放假,元旦\n"
-
-
-def _login(page, base: str, who: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", who)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button:has-text('登录')")
-    page.wait_for_load_state()
 
 
 @pytest.mark.browser
@@ -34,7 +26,7 @@ def test_admin_uploads_next_years_arrangement(ctx, world: World, tmp_path: Path)
     ARTIFACTS.mkdir(exist_ok=True)
     with live_server(create_app(ctx.settings, context=ctx)) as base, chromium() as chrome:
         desk = chrome.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}).new_page()
-        _login(desk, base, "admin")
+        login(desk, base, "admin")
         desk.click("header a:has-text('节假日日历')")
         desk.wait_for_load_state()
         assert "2027年目前为临时安排" in desk.inner_text("main")
@@ -51,7 +43,7 @@ def test_admin_uploads_next_years_arrangement(ctx, world: World, tmp_path: Path)
         assert "已保存" in main and "2027-01-01" in main and "元旦" in main and "正式安排" in main
         assert "2027年目前为临时安排" not in main
         phone = chrome.new_context(locale="zh-CN", viewport={"width": 375, "height": 740}, is_mobile=True).new_page()
-        _login(phone, base, "decider")
+        login(phone, base, "decider")
         phone.goto(f"{base}/calendar/2027")
         assert "元旦" in phone.inner_text("main")
         assert phone.evaluate("document.documentElement.scrollWidth") <= 375, "the calendar scrolls sideways on a phone"

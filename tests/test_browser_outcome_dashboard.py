@@ -13,21 +13,13 @@ from celery import Celery
 from openpyxl import load_workbook
 
 from kehou.app import create_app
-from tests.browser import chromium, live_server, require_chromium
+from tests.browser import chromium, live_server, login, require_chromium
 from tests.celery_support import worker
-from tests.factories import PASSWORD, World
+from tests.factories import World
 from tests.test_outcome_reports import small_county
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CHARTS = ("chart-coverage", "chart-categories", "chart-history", "chart-satisfaction")
-
-
-def _login(page, base: str, username: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{base}/login?next=/county/outcomes")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button:has-text('登录')")
-    page.wait_for_load_state()
 
 
 @pytest.mark.browser
@@ -37,7 +29,7 @@ def test_county_dashboard_charts_export_and_phone(ctx, world: World, celery_app:
     with live_server(create_app(ctx.settings, context=ctx)) as base, chromium() as chrome, worker(celery_app):
         desk = chrome.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
         page = desk.new_page()
-        _login(page, base, "reviewer1")
+        login(page, base, "reviewer1", "/county/outcomes")
         assert page.url.endswith("/county/outcomes"), page.url
         assert "西湖区2026-2027学年第一学期课后服务成效报告" in page.inner_text("main")
         for chart in CHARTS:
@@ -71,7 +63,7 @@ def test_county_dashboard_charts_export_and_phone(ctx, world: World, celery_app:
 
         phone = chrome.new_context(locale="zh-CN", viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
         mobile = phone.new_page()
-        _login(mobile, base, "reviewer1")
+        login(mobile, base, "reviewer1", "/county/outcomes")
         assert mobile.evaluate("window.innerWidth") == 375
         width = mobile.evaluate("document.documentElement.scrollWidth")
         assert width <= 375, f"the dashboard scrolls sideways on a phone: {width}px"

@@ -6,7 +6,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from kehou.errors import ValidationFailed
 from kehou.platform.calendar import services
+from kehou.platform.calendar.models import CalendarYear
 from kehou.platform.calendar.sources import parse
 from kehou.platform.calendar.types import DayEntry
 
@@ -17,8 +19,6 @@ def entries_from(text: str, upload: bytes | None = None) -> list[DayEntry]:
         try:
             text = upload.decode("utf-8-sig")
         except UnicodeDecodeError:
-            from kehou.errors import ValidationFailed
-
             raise ValidationFailed("文件须为 UTF-8 编码的文本（每行：日期,放假或上班,名称）。", code="calendar_file_encoding",
                                    field="file") from None
     return parse(text)
@@ -26,7 +26,7 @@ def entries_from(text: str, upload: bytes | None = None) -> list[DayEntry]:
 
 def year_view(session: Session, year: int, region_code: str | None) -> dict[str, Any]:
     services.check_year(year)
-    row = next((y for y in services.years(session) if y.year == year), None)
+    row = session.get(CalendarYear, year)
     national = services.entries(session, "", year)
     local = []
     for scope in services.scopes_for(region_code)[1:]:
