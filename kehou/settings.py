@@ -44,6 +44,8 @@ class SecuritySettings:
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     argon2_parallelism: int = 4
+    # How long one process trusts a token it has looked up (revocation elsewhere takes effect within it).
+    auth_cache_s: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,7 @@ def load_settings() -> Settings:
             argon2_time_cost=int(_env("ARGON2_TIME_COST", "3")),
             argon2_memory_kib=int(_env("ARGON2_MEMORY_KIB", "65536")),
             argon2_parallelism=int(_env("ARGON2_PARALLELISM", "4")),
+            auth_cache_s=float(_env("AUTH_CACHE_SECONDS", "5")),
         ),
         tasks=TaskSettings(
             broker_url=_env("BROKER_URL", "filesystem://"),

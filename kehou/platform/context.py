@@ -10,6 +10,7 @@ import pluggy
 
 from kehou.db import Database
 from kehou.platform.accounts.security import configure_hashing
+from kehou.platform.accounts.tokencache import TokenCache
 from kehou.platform.pii import PiiVault
 from kehou.platform.policy.services import SettingsRegistry
 from kehou.settings import Settings, check_production_keys
@@ -23,6 +24,13 @@ class Context:
     registry: SettingsRegistry
     vault: PiiVault
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def tokens(self) -> TokenCache:
+        """The per-process API token cache (``KEHOU_AUTH_CACHE_SECONDS``)."""
+        if "tokens" not in self.extra:
+            self.extra["tokens"] = TokenCache(self.settings.security.auth_cache_s)
+        return self.extra["tokens"]
 
     @property
     def storage(self) -> Any:

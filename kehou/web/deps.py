@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncGenerator
 from typing import Any
 
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from kehou.platform.accounts import services as accounts
 from kehou.platform.accounts.models import User
+from kehou.platform.accounts.security import token_digest
 from kehou.platform.actor import Actor
 from kehou.platform.context import Context
 
@@ -42,13 +44,18 @@ def client_ip(request: Request[Any, Any, Any]) -> str:
 def provide_actor(request: Request[Any, Any, Any], ctx: NamedDependency[Context]) -> Actor:
     """The acting user, resolved in a read session of its own that is closed before this returns: no
     connection is held while the request waits for the handler's thread, and a write request's session
-    does not begin its write transaction (on SQLite: the write lock) just to authenticate."""
+    does not begin its write transaction (on SQLite: the write lock) just to authenticate. API tokens
+    are looked up through the process's short token cache (:mod:`kehou.platform.accounts.tokencache`)."""
     ip = client_ip(request)
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
-        with ctx.db.read_session() as db:
-            user = accounts.user_for_token(db, auth[7:].strip())
-            return accounts.actor_for(user, ip) if user else Actor.anonymous(ip)
+        token = auth[7:].strip()
+
+        def lookup() -> tuple[Actor, dt.datetime] | None:
+            with ctx.db.read_session() as db:
+                return accounts.actor_for_token(db, token, ip)
+
+        return ctx.tokens.actor(token_digest(token), ip, lookup) or Actor.anonymous(ip)
     if request.url.path.startswith("/api/"):
         return Actor.anonymous(ip)  # programs use tokens; cookies would need CSRF
     data = request.session if "session" in request.scope else {}

@@ -200,11 +200,12 @@ def issue_token(session: Session, user: User, *, name: str, days: int = 90) -> s
     return token
 
 
-def user_for_token(session: Session, token: str) -> User | None:
-    """The active user of a valid (unrevoked, unexpired) token, in one query."""
-    return session.scalars(select(User).join(ApiToken, ApiToken.user_id == User.id).where(
+def actor_for_token(session: Session, token: str, ip: str = "") -> tuple[Actor, dt.datetime] | None:
+    """The actor of a valid token and the token's expiry, in one query (what the token cache keeps)."""
+    row = session.execute(select(User, ApiToken.expires_at).join(ApiToken, ApiToken.user_id == User.id).where(
         ApiToken.token_hash == token_digest(token), ApiToken.revoked_at.is_(None), ApiToken.expires_at > utcnow(),
         User.is_active.is_(True))).first()
+    return None if row is None else (actor_for(row[0], ip), row[1])
 
 
 def revoke_token(session: Session, token: str) -> None:
