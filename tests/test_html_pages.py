@@ -44,6 +44,7 @@ STAFF_GET = {
     "/school/students": {"school_admin"},
     "/parent": {"parent"},
     "/parent/children/{child}": {"parent"},
+    "/parent/queue/{menu}": {"parent"},  # the waiting room (forms: tests/test_waiting_room.py)
     # billing (forms and what each may see: tests/test_billing_pages.py; the public fee page /fees/{school_id} too)
     "/parent/bills": {"parent"},
     "/parent/bills/{bill}": {"parent"},  # the family's own bills only
@@ -85,8 +86,8 @@ POSTS = {"/login", "/logout", "/register", "/provider/staff", "/provider/applica
          "/agreements/{agreement_id:int}/sign", "/agreements/{agreement_id:int}/terminate",
          "/agreements/{agreement_id:int}/renew", "/county/agreement-templates",
          "/county/exits", "/provider/exits/notice", "/exits/{case_id:int}/{action:str}", "/agreements/sign-pending",
-         "/parent/children/{student_id:int}/agreement", "/calendar/{year:int}", "/calendar/{year:int}/local"
-         } | outcome_rows.HTML_POSTS
+         "/parent/children/{student_id:int}/agreement", "/calendar/{year:int}", "/calendar/{year:int}/local",
+         "/parent/queue/{menu_id:int}"} | outcome_rows.HTML_POSTS
 
 
 def csrf(client: TestClient, path: str) -> str:

@@ -108,6 +108,7 @@ NOT_THIS_SCHOOL_STUDENT = (refuse(*DENIED, "parent", "provider", "reviewer1")
                            + refuse(404, "school_not_found", "other_school_admin"))
 NOT_THIS_MENU = refuse(*DENIED, "parent", "provider", "reviewer1") + refuse(*MENU_404, "other_school_admin")
 # Actors refused by a parent's operations on their child: not one of the child's guardians.
+NOT_A_PARENT_OF_THE_SCHOOL = refuse(*DENIED, "school_admin", "provider", "reviewer1") + refuse(*MENU_404, "other_parent")
 NOT_THE_PARENT = refuse(*DENIED, "school_admin", "provider", "reviewer1") + refuse(404, "student_not_found", "other_parent")
 BILL_404 = (404, "bill_not_found")
 BANK_CSV = "交易流水号,交易日期,金额,付款人,附言\r\nCCB-0001,2026-11-20,10.00,王女士,学费\r\n".encode()
@@ -337,6 +338,9 @@ CASES: list[Case] = [
          allowed=("parent",), state="catalogue_enrolled"),
     Case("POST", "/api/v1/children/{student_id:int}/lessons/{lesson_id:int}/attendance", ANON + NOT_THE_PARENT,
          allowed=("parent",), state="catalogue_marked", body={"confirm": True}),
+    # the waiting room at opening: parents of the menu's school only
+    Case("GET", "/api/v1/menus/{menu_id:int}/queue", ANON + NOT_A_PARENT_OF_THE_SCHOOL, allowed=("parent",), state="catalogue"),
+    Case("POST", "/api/v1/menus/{menu_id:int}/queue", ANON + NOT_A_PARENT_OF_THE_SCHOOL, allowed=("parent",), state="catalogue"),
     # billing: bills, waivers, statements (the school), payments (the family), settlements, the ledger
     Case("POST", "/api/v1/schools/{school_id:int}/bills", ANON + NOT_A_SCHOOL_COLLECTOR, allowed=("school_admin",),
          state="billing", body={"term_name": At("term_name")}),

@@ -13,7 +13,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from kehou.errors import NotFound
 from kehou.platform.students import services as students
 from kehou.plugins.course_catalogue import agreements as contracts
-from kehou.plugins.course_catalogue import classes, enrolment, lessons, menus, offerings, queries
+from kehou.plugins.course_catalogue import classes, enrolment, lessons, menus, offerings, queries, waitingroom
 from kehou.plugins.course_catalogue.models import Attendance, Entry, Lesson
 from kehou.plugins.course_catalogue.timewindow import fmt_hhmm
 from kehou.web.deps import DB, Ctx, Who
@@ -267,4 +267,19 @@ class ParentCatalogueApi(Controller):
         return attendance_out(lessons.respond(db, actor, lesson_id, student_id, confirm=data.confirm, note=data.note))
 
 
-API_ROUTES = [OfferingsApi, SchoolCatalogueApi, ParentCatalogueApi]
+class QueueApi(Controller):
+    """The waiting room (候场排队) at a first-come selection's opening: see docs/selection.md."""
+
+    path = "/api/v1/menus/{menu_id:int}/queue"
+    tags = ["catalogue"]
+
+    @get("/", sync_to_thread=True, summary="The parent's place in the menu's waiting room")
+    def look(self, menu_id: FromPath[int], db: DB, ctx: Ctx, actor: Who) -> dict[str, Any]:
+        return waitingroom.status_out(waitingroom.look(ctx, db, actor, menu_id))
+
+    @post("/", sync_to_thread=True, status_code=200, summary="Take a ticket (idempotent: one per parent and menu)")
+    def join(self, menu_id: FromPath[int], db: DB, ctx: Ctx, actor: Who) -> dict[str, Any]:
+        return waitingroom.status_out(waitingroom.join(ctx, db, actor, menu_id))
+
+
+API_ROUTES = [OfferingsApi, SchoolCatalogueApi, ParentCatalogueApi, QueueApi]

@@ -4,7 +4,8 @@ One transaction per request, in a fixed lock order (the student's row, then the 
 
 1. the student's row ``FOR UPDATE`` — the per-student lock: the same click twice, two courses at
    the same time, and the policy hooks (e.g. the fee cap) all see a stable timetable;
-2. checks (window, grade, admitted provider, timetable, number of courses, ``kehou_validate_enrollment``);
+2. checks (window, waiting room (:mod:`.waitingroom`), grade, admitted provider, timetable, number of courses,
+   ``kehou_validate_enrollment``);
 3. the seat, last: ``UPDATE course_entry SET enrolled = enrolled + 1 WHERE id = ? AND enrolled < capacity``
    (and, for a newcomer, no one on the waitlist: a freed seat is the waitlist's) — the row lock is
    held only from here to the commit, so a popular course serialises nothing else.
@@ -34,6 +35,7 @@ from kehou.platform.policy import services as policy
 from kehou.platform.students import services as students
 from kehou.platform.students.models import Guardian, Student
 from kehou.pluginapi import EnrolledCourse, EnrollmentRequest
+from kehou.plugins.course_catalogue import waitingroom
 from kehou.plugins.course_catalogue.access import admitted, require_enabled
 from kehou.plugins.course_catalogue.models import (
     ACTIVE,
@@ -46,6 +48,8 @@ from kehou.plugins.course_catalogue.models import (
     Menu,
     MenuStatus,
     Offering,
+    QueueRoom,
+    QueueTicket,
     Slot,
 )
 from kehou.plugins.course_catalogue.timewindow import WEEKDAYS, fmt_hhmm, overlaps
@@ -161,11 +165,17 @@ _OPEN_NOW = (Entry.status == EntryStatus.open, Menu.status == MenuStatus.publish
 # The hot path's statements, built once with bound parameters: no statement construction or cache-key
 # generation per request, executed on the session's Core connection (no ORM execution layer).
 _Q_OPEN = _ENTRY.where(Entry.id == bindparam("entry_id"), Entry.school_id == bindparam("school_id"), *_OPEN_NOW)
-_Q_CHILD_AND_ENTRY = (  # the child, locked, with the entry if it is open to the child's school
-    select(*_CHILD.selected_columns, *_ENTRY_COLUMNS).select_from(Student).join(Guardian, Guardian.student_id == Student.id)
+_ROOM_COLUMNS = (QueueRoom.created_at.label("room_created_at"), QueueRoom.drawn_at.label("room_drawn_at"),
+                 QueueRoom.last_position.label("room_last_position"), QueueRoom.admit_per_minute.label("room_admit_per_minute"),
+                 QueueTicket.position.label("my_position"))
+_Q_CHILD_AND_ENTRY = (  # the child, locked, with the entry if it is open to the child's school, and the waiting room
+    select(*_CHILD.selected_columns, *_ENTRY_COLUMNS, *_ROOM_COLUMNS).select_from(Student)
+    .join(Guardian, Guardian.student_id == Student.id)
     .join(Entry, (Entry.school_id == Student.school_id) & (Entry.id == bindparam("entry_id")))
     .join(Menu, Menu.id == Entry.menu_id).join(Offering, Offering.id == Entry.offering_id)
     .join(WhitelistEntry, (WhitelistEntry.provider_id == Entry.provider_id) & (WhitelistEntry.county_code == Entry.county_code))
+    .outerjoin(QueueRoom, QueueRoom.menu_id == Menu.id)
+    .outerjoin(QueueTicket, (QueueTicket.menu_id == Menu.id) & (QueueTicket.user_id == bindparam("user_id")))
     .where(Student.id == bindparam("student_id"), Guardian.user_id == bindparam("user_id"), *_OPEN_NOW)
     .with_for_update(of=Student))
 _Q_CHILD = (_CHILD.where(Student.id == bindparam("student_id"), Guardian.user_id == bindparam("user_id"))
@@ -247,6 +257,7 @@ def enroll(ctx: Context, session: Session, actor: Actor, student_id: int, entry_
     settings = policy.resolve_recent(session, ctx.registry, child.county_code)
     require_enabled(settings)
     source = _window(settings, entry, child.priority_group, any(r.status == EnrolmentStatus.cancelled for r in mine))
+    waitingroom.gate(settings, source, row, utcnow())
     if child.grade not in entry.grades:
         raise ValidationFailed("该课程不面向您孩子所在年级。", code="grade_not_eligible", field="entry_id")
     current = [r for r in mine if r.status in ACTIVE]

@@ -206,3 +206,35 @@ class Attendance(Base):
     parent_status: Mapped[str | None] = mapped_column(String(20))  # confirmed | disputed
     parent_note: Mapped[str] = mapped_column(Text, default="")
     parent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class QueueRoom(Base):
+    """The waiting room (候场排队) at the opening of one menu's first-come selection. Its seed is fixed when
+    the room is made (its SHA-256 is shown to waiting parents) and decides the order of the early tickets
+    at the draw; admission then runs by the clock from ``drawn_at`` at ``admit_per_minute``."""
+
+    __tablename__ = "selection_queue"
+
+    menu_id: Mapped[int] = mapped_column(ForeignKey("course_menu.id"), primary_key=True, autoincrement=False)
+    county_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
+    seed: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    drawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    early: Mapped[int] = mapped_column(Integer, default=0)  # tickets taken before the draw, put in random order
+    last_position: Mapped[int] = mapped_column(Integer, default=0)
+    admit_per_minute: Mapped[int] = mapped_column(Integer, default=0)  # fixed at the draw
+
+
+class QueueTicket(Base):
+    """One parent's place in a menu's waiting room: one per parent and menu."""
+
+    __tablename__ = "selection_queue_ticket"
+    __table_args__ = (UniqueConstraint("menu_id", "user_id", name="uq_selection_queue_ticket_menu_user"),
+                      UniqueConstraint("menu_id", "position", name="uq_selection_queue_ticket_menu_position"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    menu_id: Mapped[int] = mapped_column(ForeignKey("selection_queue.menu_id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    joined_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    position: Mapped[int | None] = mapped_column(Integer)  # none until the draw (early) or the counter (late)
+    admitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # when first told to go in

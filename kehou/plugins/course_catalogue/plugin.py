@@ -37,6 +37,10 @@ SETTINGS = [
     SettingSpec("catalogue.no_lesson_dates", list, [], "停课日期（YYYY-MM-DD，如考试周）", "法定节假日已按国务院安排自动排除"),
     SettingSpec("catalogue.makeup_days", list, [], "调休上班日按周几课表上课（date、weekday 0-4）",
                 "未列出的周末调休日不排课", check=dict_items("date", "weekday")),
+    SettingSpec("catalogue.waiting_room", bool, True, "选课开始时排队候场",
+                "开始前到达的家长取号，开始时随机排序，按放行速度依次进入选课；开始后到达的排在队尾"),
+    SettingSpec("catalogue.queue_per_minute", int, 600, "候场每分钟放行人数",
+                "按服务器可承受的选课速度设置（见部署文档的选课压测）", check=between(10, 100_000)),
 ]
 
 

@@ -102,10 +102,26 @@ CHILD = {
     "waitlisted": "（候补）", "contracts": "三方协议", "contracts_intro": "学校、家长和服务机构三方签署后，选课方为最终确认。",
     "contract_signed": "已签署", "contract_draft": "待签署", "contract_none": "未生成", "contract_terminated": "已终止",
     "contract_open": "查看并签署",
+    "queue_invite": "本次选课开始时排队入场：开始前取号的家长在开始时随机排序，早取晚取机会相同。",
+    "queue_take": "取号排队", "queue_ticket": "您已取号，选课开始后按序入场。", "queue_view": "查看排队进度",
+    "queue_waiting": "正在排队入场，请稍候。", "queue_must": "选课人数较多，正在排队入场：请先取号，轮到您后即可选课。",
+    "queue_first": "先排队",
+}
+
+QUEUE = {
+    "title": "排队候场", "menu": "课程超市", "opens": "选课开始时间",
+    "before_open": "您已取号。选课开始时，所有开始前取号的家长将随机排序（早取晚取机会相同），然后按序入场。",
+    "waiting": "正在排队入场", "position": "您的排队号", "ahead": "前面还有", "people": "位家长",
+    "wait": "预计等待", "seconds": "秒", "minutes": "分钟", "refresh": "本页会自动刷新，请不要关闭；轮到您时自动进入选课页面。",
+    "refresh_now": "立即刷新", "no_ticket": "您还没有取号。", "take": "取号排队",
+    "closed": "选课已截止。", "back": "返回选课页面",
+    "fair": "公平排序说明", "seed_hash": "随机种子的 SHA-256（开始前公布）", "seed": "随机种子（开始后公布）",
+    "early": "开始前取号人数", "fair_how": "开始前取号的家长按 SHA-256(种子:排队票号) 从小到大排序，任何人可据此复核。",
 }
 
 #: flash messages after an action
 DONE = {
+    "queue_admitted": "轮到您了，请选课。", "queue_joined": "已取号。",
     "offering_created": "课程已提交，等待教育局审核。", "offering_approved_at_once": "课程已发布（本区县无需审核）。",
     "offering_withdrawn": "课程已撤下。", "checked_in": "已签到。", "approved": "课程已审核通过。",
     "rejected": "课程未通过审核。", "menu_created": "课程超市已建立，请从下方选择课程排课。", "placed": "课程已排入课程超市。",

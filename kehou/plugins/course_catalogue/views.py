@@ -29,12 +29,12 @@ from kehou.platform.providers.models import Provider, Staff
 from kehou.platform.students import services as students
 from kehou.platform.students.models import GRADE_LABELS, PRIORITY_LABELS, Guardian
 from kehou.plugins.course_catalogue import agreements as contracts
-from kehou.plugins.course_catalogue import classes, enrolment, lessons, menus, offerings, queries
+from kehou.plugins.course_catalogue import classes, enrolment, lessons, menus, offerings, queries, waitingroom
 from kehou.plugins.course_catalogue import text as T
 from kehou.plugins.course_catalogue.menus import KIND_GRADES
-from kehou.plugins.course_catalogue.models import ENROLMENT_LABELS, OFFERING_STATUS_LABELS, Entry, Lesson, Offering
+from kehou.plugins.course_catalogue.models import ENROLMENT_LABELS, OFFERING_STATUS_LABELS, Entry, Lesson, Menu, Offering
 from kehou.plugins.course_catalogue.timewindow import WEEKDAYS, fmt_hhmm
-from kehou.timeutil import SHANGHAI, UTC, clock
+from kehou.timeutil import SHANGHAI, UTC, as_utc, clock, fmt_local, utcnow
 from kehou.web.deps import DB, Ctx, Who
 from kehou.web.errors import flash
 from kehou.web.pages import column, done, field, integer, render, values
@@ -354,12 +354,15 @@ class ParentCataloguePages(Controller):
         return page(request, "parent_children.html", actor, T.PARENT, kids=kids, schools=schools)
 
     @get("/children/{student_id:int}", sync_to_thread=True)
-    def child(self, request: Req, student_id: FromPath[int], db: DB, actor: Who, q: FromQuery[str] = "") -> Template:
+    def child(self, request: Req, student_id: FromPath[int], db: DB, ctx: Ctx, actor: Who, q: FromQuery[str] = "") -> Template:
         kid = students.child_of(db, actor, student_id)
         table = enrolment.timetable(db, kid.id)
         days = [(WEEKDAYS[d], [r for r in table if r["weekday"] == d]) for d in SCHOOL_DAYS]
+        menus_ = queries.menus_for_child(db, actor, kid.id)
+        queue = {m.id: queue_card(waitingroom.look(ctx, db, actor, m.id)) for m in menus_ if as_utc(m.closes_at) > utcnow()}
         return page(request, "parent_child.html", actor, T.CHILD, kid=kid, school=db.get(School, kid.school_id),
-                    menus=[queries.menu_out(m) for m in queries.menus_for_child(db, actor, kid.id)],
+                    menus=[queries.menu_out(m) for m in menus_], queue=queue,
+                    blocked={mid for mid, card in queue.items() if card in ("waiting", "must_queue")},
                     courses=queries.choices_for_child(db, actor, kid.id, q), q=q, days=days, timetable=table,
                     status_labels=ENROLMENT_LABELS, contracts=contracts.for_child(db, kid.id))
 
@@ -387,4 +390,47 @@ class ParentCataloguePages(Controller):
         return done(request, f"/parent/children/{student_id}", T.DONE["quit"].format(title=course_title(db, entry_id)))
 
 
-HTML_ROUTES: list[Any] = [ProviderCataloguePages, DeskCataloguePages, SchoolCataloguePages, ParentCataloguePages]
+def queue_card(status: waitingroom.Status) -> str | None:
+    """What the child page says of a menu's waiting room: invite (before opening, no ticket), ticket,
+    waiting, must_queue (opened, parents waiting, no ticket) or nothing."""
+    if status.state == "no_ticket":
+        return "must_queue" if status.must_queue else ("invite" if utcnow() < as_utc(status.opens_at) else None)
+    return {"before_open": "ticket", "waiting": "waiting"}.get(status.state)
+
+
+class ParentQueuePages(Controller):
+    """The waiting room's phone page: position, estimated wait, refreshes itself, then on to the selection."""
+
+    path = "/parent/queue"
+    include_in_schema = False
+
+    @staticmethod
+    def _back(db: Session, actor: Actor, child: int | None) -> str:
+        if child is not None:
+            students.child_of(db, actor, child)
+            return f"/parent/children/{child}#courses"
+        return "/parent"
+
+    @get("/{menu_id:int}", sync_to_thread=True)
+    def show(self, request: Req, menu_id: FromPath[int], db: DB, ctx: Ctx, actor: Who,
+             child: FromQuery[int | None] = None) -> Template | Redirect:
+        status = waitingroom.look(ctx, db, actor, menu_id)
+        back = self._back(db, actor, child)
+        if status.state == "admitted":
+            return done(request, back, T.DONE["queue_admitted"])
+        if status.state == "off":
+            return Redirect(path=back, status_code=303)
+        menu = db.get(Menu, menu_id)
+        return page(request, "parent_queue.html", actor, T.QUEUE, s=status, back=back, child=child, menu=menu,
+                    school=db.get(School, menu.school_id) if menu else None, opens_local=fmt_local(status.opens_at))
+
+    @post("/{menu_id:int}", sync_to_thread=True)
+    def join(self, request: Req, menu_id: FromPath[int], data: Form, db: DB, ctx: Ctx, actor: Who) -> Redirect:
+        child = field(data, "child")
+        child_id = int(child) if child.isdigit() and len(child) < 10 else None
+        waitingroom.join(ctx, db, actor, menu_id)
+        return Redirect(path=f"/parent/queue/{menu_id}" + (f"?child={child_id}" if child_id else ""), status_code=303)
+
+
+HTML_ROUTES: list[Any] = [ProviderCataloguePages, DeskCataloguePages, SchoolCataloguePages, ParentCataloguePages,
+                          ParentQueuePages]
