@@ -100,7 +100,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--strict", action="store_true", help="also exit 1 on errors or a missed target")
     p.add_argument("--burst", default="300,1000",
                    help="after the load: for each N, N requests at the same instant on one course with 30 free seats "
-                        "('' to skip)")
+                        "('' or 0 to skip)")
     p.add_argument("--quick", action="store_true", help="smoke run: 4 schools, 2,000 students, 200 entries, 16 clients, 8 s")
     args = p.parse_args(argv)
     if args.quick:
@@ -928,7 +928,7 @@ def main(argv: list[str] | None = None) -> int:
             ceiling = run_get("127.0.0.1", port, ceiling_raw, args.concurrency, args.duration, args.timeout)
             c3 = cpu_snapshot(proc.pid)
             bursts = [run_burst("127.0.0.1", port, url, county, host_header, int(n), args.timeout)
-                      for n in args.burst.split(",") if n.strip()]
+                      for n in args.burst.split(",") if n.strip() and int(n) > 0]  # "0" or "": no burst
             stop_server(proc)
 
             rate = tally.committed / tally.elapsed
