@@ -10,7 +10,7 @@ Groups:
 * resolution — ``firstresult``: the first non-``None`` answer wins; a core
   default marked ``trylast`` answers when no plugin does;
 * policy — pure and fast, no I/O; answers add up (lists of refusals);
-* events — called after the transaction commits; implementations only enqueue
+* events — called after the transaction commits (through the outbox); implementations only enqueue
   Celery tasks.
 
 pluggy reads only a spec's signature and docstring and never calls it; a spec that
@@ -62,6 +62,13 @@ def kehou_register_commands() -> list[Any]:
 @hookspec
 def kehou_register_periodic_tasks() -> list[Any]:
     """Return :class:`kehou.pluginapi.PeriodicTask` entries for Celery beat."""
+    raise NotImplementedError
+
+
+@hookspec
+def kehou_register_job_tables() -> list[Any]:
+    """Return :class:`kehou.pluginapi.JobTable` entries: the plugin's background jobs, counted by state
+    (and stuck ones) in ``/metrics``."""
     raise NotImplementedError
 
 

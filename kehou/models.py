@@ -10,6 +10,7 @@ from kehou.platform.counties import models as _counties  # noqa: F401
 from kehou.platform.documents import models as _documents  # noqa: F401
 from kehou.platform.exits import models as _exits  # noqa: F401
 from kehou.platform.notifications import models as _notifications  # noqa: F401
+from kehou.platform.outbox import models as _outbox  # noqa: F401
 from kehou.platform.policy import models as _policy  # noqa: F401
 from kehou.platform.providers import models as _providers  # noqa: F401
 from kehou.platform.students import models as _students  # noqa: F401

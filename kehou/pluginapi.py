@@ -99,13 +99,30 @@ class Refusal:
 class PeriodicTask:
     """A Celery beat entry. ``run``, when given, is registered as the Celery task named ``task``
     (a plugin's own job; it opens its own session through ``kehou.tasks.app.get_context()``).
-    ``seconds=0``: not scheduled, only registered, for a task an event hook enqueues."""
+
+    When it runs, one of:
+    - ``seconds``: every so many seconds, counted from beat's start (for jobs run every few minutes or hours);
+    - ``crontab``: at local clock times, a five-field cron expression "minute hour day-of-month month
+      day-of-week" read in the platform's time zone (Asia/Shanghai, Celery's ``timezone``), e.g.
+      ``"30 2 * * *"`` every day at 02:30, ``"0 3 1 * *"`` on the 1st of each month at 03:00 (day of week
+      0 = Sunday; ranges, lists and steps as in cron, e.g. ``"*/15 8-18 * * 1-5"``);
+    - neither (``seconds=0``, the default): not scheduled, only registered, for a task an event hook enqueues."""
 
     name: str
     task: str
-    seconds: float
+    seconds: float = 0.0
     kwargs: dict[str, Any] = field(default_factory=dict)
     run: Callable[..., Any] | None = None
+    crontab: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.crontab is None:
+            return
+        if self.seconds:
+            raise ValueError(f"periodic task {self.name!r}: give seconds or crontab, not both")
+        if len(self.crontab.split()) != 5:
+            raise ValueError(f"periodic task {self.name!r}: crontab needs five fields, minute hour day-of-month month "
+                             f"day-of-week (e.g. '30 2 * * *'), not {self.crontab!r}")
 
 
 @dataclass(frozen=True)
@@ -268,3 +285,13 @@ class CliCommand:
     help: str
     configure: Callable[[Any], None]
     run: Callable[[Any, Any], int]
+
+
+@dataclass(frozen=True)
+class JobTable:
+    """A plugin's table of background jobs, for the metrics and the operators (``kehou_register_job_tables``):
+    ``model`` has a ``status`` column (queued | running | done | failed) and, for leased jobs, ``lease_until``
+    (a running job whose lease ran out is counted as stuck)."""
+
+    kind: str
+    model: Any

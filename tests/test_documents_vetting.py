@@ -32,6 +32,7 @@ from kehou.platform.context import Context
 from kehou.platform.documents import services as documents
 from kehou.platform.documents.models import Document
 from kehou.platform.notifications.models import Notification
+from kehou.platform.outbox.models import OutboxMessage
 from kehou.platform.policy import services as policy
 from kehou.settings import Settings
 from kehou.tasks import app as task_app
@@ -406,15 +407,16 @@ def test_submission_queues_vetting_after_commit_and_the_job_stores_findings(
 def test_the_vetting_task_is_sent_only_once_the_submission_is_committed(
         ctx: Context, world: World, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     sent: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = []
-    real_enqueue = task_app.enqueue
+    celery = task_app.get_app()
+    real_send = celery.send_task
 
-    def spy(task_name: str, **kwargs: Any) -> None:
+    def spy(task_name: str, kwargs: dict[str, Any], **options: Any) -> Any:  # what reaches the broker, and when
         with ctx.db.read_session() as other:  # what another connection (the worker) would see now
             seen = [(r.trigger, r.status) for r in other.scalars(select(VettingRun).filter_by(id=kwargs["run_id"]))]
         sent.append((task_name, kwargs, seen))
-        real_enqueue(task_name, **kwargs)
+        return real_send(task_name, kwargs=kwargs, **options)
 
-    monkeypatch.setattr(task_app, "enqueue", spy)
+    monkeypatch.setattr(celery, "send_task", spy)
     with ctx.db.write_session() as s:
         aid = admission.create(ctx, s, world.actor("provider"), county_code=COUNTY, categories=["阅读"], statement="").id
 
@@ -428,6 +430,8 @@ def test_the_vetting_task_is_sent_only_once_the_submission_is_committed(
                 admission.submit(s, world.actor("provider"), aid)
         s.rollback()
     assert sent == [] and runs(ctx) == [] and queued_messages(settings) == []
+    with ctx.db.read_session() as s:  # nor was the task written to the outbox: it went with the transaction
+        assert s.scalar(select(func.count()).select_from(OutboxMessage)) == 0
 
     with ctx.db.write_session() as s:
         admission.submit(s, world.actor("provider"), aid)

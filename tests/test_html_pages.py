@@ -123,6 +123,7 @@ def _route(path: str) -> str:
 def test_every_html_route_is_listed(client) -> None:  # type: ignore[no-untyped-def]
     listed_get = set(PUBLIC_GET) | {_route(p) for p in STAFF_GET} | {
         "/public/{code:str}", "/public/notices/{app_id:int}", "/healthz",
+        "/readyz", "/metrics",  # probes and the scrape, private networks only for metrics: tests/test_operations.py
         "/fees/{school_id:int}",  # the public fee page of a school using billing: tests/test_billing_pages.py
         "/files/{key:path}",  # signed links: tests/test_documents.py
         "/documents/{document_id:int}/download",

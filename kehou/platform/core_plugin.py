@@ -54,10 +54,12 @@ def kehou_register_settings() -> list[SettingSpec]:
 
 @hookimpl
 def kehou_register_periodic_tasks() -> list[PeriodicTask]:
+    """Clock times are Asia/Shanghai: whitelist expiry and renewal reminders daily at 00:05 (an admission
+    that ended yesterday leaves the whitelist as the new day starts), the nightly vetting at 02:30."""
     return [
         PeriodicTask("close-ended-notices", "kehou.admission.close_ended_notices", 600.0),
-        PeriodicTask("whitelist-expiry", "kehou.admission.review_whitelist_expiry", 3600.0),
-        PeriodicTask("nightly-vetting", "kehou.vetting.nightly", 86400.0),
+        PeriodicTask("whitelist-expiry", "kehou.admission.review_whitelist_expiry", crontab="5 0 * * *"),
+        PeriodicTask("nightly-vetting", "kehou.vetting.nightly", crontab="30 2 * * *"),
         PeriodicTask("exits-finalise-due", "kehou.exits.finalise_due", 3600.0),
     ]
 

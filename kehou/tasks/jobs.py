@@ -44,7 +44,8 @@ def vetting_run(run_id: int) -> str:
 
     ctx = get_context()
     with ctx.db.write_session() as session:
-        run = session.get(VettingRun, run_id)
+        # the run's row lock: a redelivered message waits for the first delivery, then finds the run done
+        run = session.get(VettingRun, run_id, with_for_update=True, populate_existing=True)
         if run is None or run.status == "done":
             return "skipped"
         run.status = "running"
@@ -101,6 +102,21 @@ TASKS = {
 }
 
 
+def beat_schedule_of(app: Celery, entry: Any) -> schedule | None:
+    """When a ``PeriodicTask`` runs: its crontab at local times in the app's time zone (Asia/Shanghai), or
+    every ``seconds`` from beat's start; None for a task run only when enqueued (e.g. by an event hook)."""
+    from celery.schedules import crontab
+
+    if getattr(entry, "crontab", None):
+        minute, hour, day_of_month, month_of_year, day_of_week = entry.crontab.split()
+        try:
+            return crontab(minute=minute, hour=hour, day_of_month=day_of_month, month_of_year=month_of_year,
+                           day_of_week=day_of_week, app=app)
+        except ValueError as exc:
+            raise ValueError(f"periodic task {entry.name!r}: bad crontab {entry.crontab!r}: {exc}") from exc
+    return schedule(entry.seconds) if entry.seconds > 0 else None
+
+
 def register(app: Celery) -> None:
     for name, fn in TASKS.items():
         app.task(name=name, acks_late=True)(fn)
@@ -109,8 +125,9 @@ def register(app: Celery) -> None:
     beat: dict[str, Any] = {}
     for answer in build_plugin_manager().hook.kehou_register_periodic_tasks():
         for entry in answer:
-            if entry.seconds > 0:  # 0: a task run only when enqueued (e.g. by an event hook)
-                beat[entry.name] = {"task": entry.task, "schedule": schedule(entry.seconds), "kwargs": entry.kwargs}
+            when = beat_schedule_of(app, entry)
+            if when is not None:
+                beat[entry.name] = {"task": entry.task, "schedule": when, "kwargs": entry.kwargs}
             if entry.run is not None and entry.task not in app.tasks:
                 app.task(name=entry.task, acks_late=True)(entry.run)
     app.conf.beat_schedule = beat

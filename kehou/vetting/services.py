@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kehou.db import after_commit
 from kehou.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kehou.platform.actor import Actor
 from kehou.platform.admission.models import Application, WhitelistEntry
@@ -120,8 +119,7 @@ def queue(session: Session, run: VettingRun) -> None:
     """Have a Celery worker execute ``run`` once the current transaction commits."""
     from kehou.tasks.app import enqueue
 
-    run_id = run.id
-    after_commit(session, lambda: enqueue("kehou.vetting.run", run_id=run_id))
+    enqueue("kehou.vetting.run", session=session, run_id=run.id)
 
 
 def request_run(ctx: Context, session: Session, actor: Actor, application_id: int) -> VettingRun:

@@ -42,6 +42,14 @@ def client_ip(request: Request[Any, Any, Any]) -> str:
 
 
 def provide_actor(request: Request[Any, Any, Any], ctx: NamedDependency[Context]) -> Actor:
+    actor = _resolve_actor(request, ctx)
+    who = request.scope.get("state", {}).get("kehou_who")
+    if who is not None:  # for the access log (kehou.web.observe)
+        who["user_id"], who["county"] = actor.user_id, actor.county_code
+    return actor
+
+
+def _resolve_actor(request: Request[Any, Any, Any], ctx: Context) -> Actor:
     """The acting user, resolved in a read session of its own that is closed before this returns: no
     connection is held while the request waits for the handler's thread, and a write request's session
     does not begin its write transaction (on SQLite: the write lock) just to authenticate. API tokens

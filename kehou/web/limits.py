@@ -19,7 +19,7 @@ from typing import Any
 from kehou.errors import ServiceBusy
 
 ASGIApp = Callable[..., Any]
-EXEMPT = ("/healthz", "/static/")
+EXEMPT = ("/healthz", "/readyz", "/metrics", "/static/")
 HTML = ("<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
         "content=\"width=device-width, initial-scale=1\"><meta http-equiv=\"refresh\" content=\"{s}\">"
         "<title>请稍候</title></head><body><p>{m}</p><p>页面将在{s}秒后自动刷新。</p></body></html>")

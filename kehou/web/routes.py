@@ -20,11 +20,12 @@ def core_routes() -> list[Any]:
     from kehou.platform.transparency.api import PublicApi
     from kehou.vetting.api import VettingApi
     from kehou.vetting.blacklist_api import BlacklistApi
-    from kehou.web.health import healthz
+    from kehou.web.health import healthz, readyz
+    from kehou.web.metrics import metrics
     from kehou.web.views import html_routes
 
     return [AccountsApi, AdmissionApi, AgreementsApi, AuditApi, CalendarApi, CountiesApi, PolicyApi, ProvidersApi, PublicApi,
             DocumentsApi, VettingApi, BlacklistApi,
             StudentsApi, ExitsApi,
-            signed_file, healthz,
+            signed_file, healthz, readyz, metrics,
             *html_routes()]

@@ -21,6 +21,8 @@ from typing import Any
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from kehou import logs
+
 log = logging.getLogger(__name__)
 
 
@@ -51,11 +53,13 @@ def serve(app: str, *, host: str, port: int, workers: int, log_level: str = "inf
     or selection day's many parents at once) then pile onto one process while the others idle.
     A worker that dies is replaced; SIGINT or SIGTERM stops them all gracefully.
     """
-    options: dict[str, Any] = {"log_level": log_level}
+    # JSON log lines; the access log is written by the app's middleware (kehou.web.observe), with the request id
+    options: dict[str, Any] = {"log_level": log_level, "log_config": logs.config(log_level), "access_log": False}
     if workers <= 1 or not hasattr(socket, "SO_REUSEPORT"):
         uvicorn.run(app, factory=True, host=host, port=port, http=NoDelayH11Protocol, workers=max(workers, 1), **options)
         return
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds: TIME_WAIT is no obstacle
         try:  # without SO_REUSEPORT: fails if anything (a stale Kehou too) listens there already
             probe.bind((host, port))
         except OSError as exc:

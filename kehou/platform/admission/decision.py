@@ -8,7 +8,6 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kehou.db import after_commit
 from kehou.errors import Conflict, PermissionDenied, ValidationFailed
 from kehou.platform.actor import Actor
 from kehou.platform.admission import notice, review
@@ -19,6 +18,7 @@ from kehou.platform.admission.workflow import transition
 from kehou.platform.agreements import services as agreements
 from kehou.platform.audit import services as audit
 from kehou.platform.context import Context
+from kehou.platform.outbox import events
 from kehou.platform.policy import services as policy
 from kehou.pluginapi import ApplicationDecided
 from kehou.timeutil import clock, utcnow
@@ -49,8 +49,7 @@ def _announce(ctx: Context, session: Session, app: Application, approved: bool) 
         application_id=app.id, provider_id=app.provider_id, county_code=app.county_code, approved=approved,
         categories=tuple(app.categories), reason=app.decision_reason or "", decided_at=app.decided_at or utcnow(),
     )
-    hook = ctx.county_hook(session, app.county_code, "kehou_application_decided")
-    after_commit(session, lambda: hook(decision=event))
+    events.record(ctx, session, app.county_code, "kehou_application_decided", decision=event)
 
 
 def approve(ctx: Context, session: Session, actor: Actor, application_id: int, *, reason: str = "") -> WhitelistEntry:

@@ -8,13 +8,13 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kehou.db import after_commit
 from kehou.platform.actor import Actor
 from kehou.platform.admission.models import WhitelistEntry
 from kehou.platform.audit import services as audit
 from kehou.platform.context import Context
 from kehou.platform.exits.models import ExitCase
 from kehou.platform.notifications.services import notify_county_staff, notify_provider_users
+from kehou.platform.outbox import events
 from kehou.platform.policy import services as policy
 from kehou.platform.providers.identifiers import mask_tail
 from kehou.platform.providers.models import Provider
@@ -110,6 +110,5 @@ def execute_exit(ctx: Context, session: Session, actor: Actor, case: ExitCase) -
     tell_provider(session, case, "已退出本区县课后服务",
                   f"自{today}起，贵机构退出本区县课后服务。未上课次的费用将退还家长。"
                   + (f"在{case.blacklist_until}前不得再次申请准入。" if case.blacklist_until else ""))
-    hook = ctx.county_hook(session, case.county_code, "kehou_provider_exited")
-    provider_id, county = case.provider_id, case.county_code
-    after_commit(session, lambda: hook(provider_id=provider_id, county_code=county, effective=today))
+    events.record(ctx, session, case.county_code, "kehou_provider_exited", provider_id=case.provider_id,
+                  county_code=case.county_code, effective=today)

@@ -71,8 +71,10 @@ def kehou_provider_exited(provider_id: int, county_code: str, effective: dt.date
 def kehou_register_periodic_tasks() -> list[PeriodicTask]:
     from kehou.plugins.billing_cap.tasks import exit_refunds, issue_after_windows, monthly_settlements
 
+    # last month's settlements are drafted on the 1st of each month at 03:00 (Asia/Shanghai)
     return [PeriodicTask("billing-issue-bills", "kehou.billing.issue_after_windows", 3600.0, run=issue_after_windows),
-            PeriodicTask("billing-monthly-settlements", "kehou.billing.monthly_settlements", 6 * 3600.0, run=monthly_settlements),
+            PeriodicTask("billing-monthly-settlements", "kehou.billing.monthly_settlements", crontab="0 3 1 * *",
+                         run=monthly_settlements),
             PeriodicTask("billing-exit-refunds", "kehou.billing.exit_refunds", 0, run=exit_refunds)]
 
 

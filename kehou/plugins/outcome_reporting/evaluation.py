@@ -17,12 +17,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kehou.db import after_commit
 from kehou.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kehou.platform.actor import Actor
 from kehou.platform.audit import services as audit
 from kehou.platform.context import Context
 from kehou.platform.notifications.services import notify_provider_users
+from kehou.platform.outbox import events
 from kehou.platform.providers.models import Provider
 from kehou.pluginapi import ExitProposal
 from kehou.plugins.course_catalogue import public as catalogue
@@ -164,13 +164,8 @@ def publish(ctx: Context, session: Session, actor: Actor, run_id: int) -> Evalua
                  entity_type="evaluation_run", entity_id=run.id, reason=f"发布{run.term_name}机构评价结果",
                  old={"status": "draft"}, new={"status": "published", "proposed_for_exit": [p.provider_id for p in proposals]})
     if proposals:
-        hook = ctx.county_hook(session, run.county_code, "kehou_exit_proposed")
-
-        def propose() -> None:
-            for p in proposals:
-                hook(proposal=p)
-
-        after_commit(session, propose)
+        for p in proposals:
+            events.record(ctx, session, run.county_code, "kehou_exit_proposed", proposal=p)
     session.commit()
     return run
 

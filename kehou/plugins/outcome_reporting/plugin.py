@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kehou.pluginapi import PeriodicTask, hookimpl
+from kehou.pluginapi import JobTable, PeriodicTask, hookimpl
 from kehou.plugins.outcome_reporting import evaluation_routes, reports_routes, supervision_routes, surveys_routes
 from kehou.plugins.outcome_reporting.policy import SETTINGS
 
@@ -25,6 +25,13 @@ def kehou_register_routes() -> list[Any]:
 @hookimpl
 def kehou_register_periodic_tasks() -> list[PeriodicTask]:
     return [task for area in AREAS for task in area.PERIODIC]
+
+
+@hookimpl
+def kehou_register_job_tables() -> list[JobTable]:
+    from kehou.plugins.outcome_reporting.models.reports import ReportJob
+
+    return [JobTable("report_export", ReportJob)]
 
 
 @hookimpl(trylast=True)

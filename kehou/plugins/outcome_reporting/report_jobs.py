@@ -2,7 +2,9 @@
 
 :func:`start` records the job (one pending job per county, report, term and format: asking again while
 it runs returns the same job) and enqueues ``kehou.outcome.render_report`` after commit. The task
-claims the job with a conditional UPDATE (a message delivered twice renders once), computes the report,
+claims the job with a conditional UPDATE and a lease of :data:`LEASE_S` seconds, renewed at every step (a
+message delivered twice renders once; a job whose worker died is claimed again once its lease ran out, by
+a redelivered message or by :func:`reap`, at most :data:`MAX_ATTEMPTS` times), computes the report,
 asks the county's ``kehou_render_report`` hook for the bytes (a county plugin answering first wins over
 the built-in Excel/PDF renderer), stores the file through ``ctx.storage`` and marks the job done. Each
 progress step is committed on its own, so the page polling the job sees it move.
@@ -10,6 +12,7 @@ progress step is committed on its own, so the page polling the job sees it move.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import mimetypes
 import re
@@ -36,6 +39,8 @@ TASK = "kehou.outcome.render_report"
 BUILT_IN = ("xlsx", "pdf")
 _FMT = re.compile(r"^[a-z0-9]{2,10}$")
 PENDING = ("queued", "running")
+LEASE_S = 300  # a running job's claim, renewed at each progress step
+MAX_ATTEMPTS = 3
 
 
 def check_fmt(fmt: str) -> str:
@@ -70,11 +75,11 @@ def start(ctx: Context, session: Session, actor: Actor, county_code: str, term_n
     session.flush()
     audit.record(session, actor, county_code=county_code, action="outcome.report_export", entity_type="outcome_report_job",
                  entity_id=job.id, reason="导出课后服务成效报告", new={"report": job.report, "fmt": fmt, **params})
-    session.commit()
-    session.refresh(job)
     from kehou.tasks.app import enqueue
 
-    enqueue(TASK, job_id=job.id)
+    enqueue(TASK, session=session, job_id=job.id)
+    session.commit()
+    session.refresh(job)
     return job, True
 
 
@@ -111,18 +116,26 @@ def job_out(job: ReportJob) -> dict[str, Any]:
 # --- the task ----------------------------------------------------------------------------------------
 
 
+def _lease() -> dt.datetime:
+    return utcnow() + dt.timedelta(seconds=LEASE_S)
+
+
 def _step(ctx: Context, job_id: int, progress: int, stage: str) -> None:
     with ctx.db.write_session() as s:
-        s.execute(update(ReportJob).where(ReportJob.id == job_id).values(progress=progress, stage=T.STAGES[stage]))
+        s.execute(update(ReportJob).where(ReportJob.id == job_id).values(progress=progress, stage=T.STAGES[stage],
+                                                                         lease_until=_lease()))
         s.commit()
 
 
 def execute(ctx: Context, job_id: int) -> str:
     """Run one export job (the Celery task's body). Returns the job's final status, or ``skipped``."""
     with ctx.db.write_session() as s:
+        lapsed = (ReportJob.status == "running") & (ReportJob.lease_until < utcnow())  # its worker died
         claimed = cast(CursorResult[Any], s.execute(
-            update(ReportJob).where(ReportJob.id == job_id, ReportJob.status == "queued")
-            .values(status="running", progress=5, stage=T.STAGES["figures"]))).rowcount
+            update(ReportJob).where(ReportJob.id == job_id, (ReportJob.status == "queued") | lapsed,
+                                    ReportJob.attempts < MAX_ATTEMPTS)
+            .values(status="running", progress=5, stage=T.STAGES["figures"], lease_until=_lease(),
+                    attempts=ReportJob.attempts + 1))).rowcount
         s.commit()
     if not claimed:
         return "skipped"
@@ -166,6 +179,41 @@ def _finish(ctx: Context, job_id: int, *, status: str, stage: str, title: str = 
             notify_users(s, [job.requested_by], T.NOTIFY["title"], T.NOTIFY["body"].format(title=title, fmt=job.fmt),
                          f"/county/outcomes?term={job.params.get('term_name', '')}")
         s.commit()
+
+
+def reap(ctx: Context) -> dict[str, int]:
+    """Jobs whose worker died (lease run out): queued again and re-sent, or failed after MAX_ATTEMPTS with
+    the reason shown to whoever asked (who may ask again). The periodic ``kehou.outcome.reap_jobs``."""
+    from kehou.tasks.app import enqueue
+
+    out = {"requeued": 0, "failed": 0}
+    with ctx.db.write_session() as s:
+        stale = list(s.scalars(select(ReportJob).where(ReportJob.status == "running", ReportJob.lease_until < utcnow())
+                               .with_for_update(skip_locked=True)))
+        for job in stale:
+            if job.attempts >= MAX_ATTEMPTS:
+                job.status, job.stage, job.finished_at = "failed", T.STAGES["failed"], utcnow()
+                job.error = T.ERRORS["interrupted"].format(n=job.attempts)
+                out["failed"] += 1
+            else:
+                job.status, job.stage, job.progress = "queued", T.STAGES["queued"], 0
+                enqueue(TASK, session=s, job_id=job.id)
+                out["requeued"] += 1
+            audit.record(s, Actor.system("outcome_reporting"), county_code=job.county_code,
+                         action=f"outcome.report_{'failed' if job.status == 'failed' else 'requeued'}",
+                         entity_type="outcome_report_job", entity_id=job.id, reason=T.ERRORS["interrupted"].format(
+                             n=job.attempts), old={"status": "running"}, new={"status": job.status, "attempts": job.attempts})
+        s.commit()
+    if out["requeued"] or out["failed"]:
+        log.warning("report jobs reaped: %s", out)
+    return out
+
+
+def reap_jobs() -> dict[str, int]:
+    """The Celery task ``kehou.outcome.reap_jobs``."""
+    from kehou.tasks.app import get_context
+
+    return reap(get_context())
 
 
 def render_report(job_id: int) -> str:

@@ -59,6 +59,7 @@ DONE = {"export_started": "已开始生成报告，完成后可在本页下载�
 ERRORS = {
     "fmt": "导出格式须为 {formats} 之一。", "term": "请选择学期。", "job_not_found": "导出任务不存在。",
     "not_ready": "报告尚未生成完成。", "no_renderer": "没有可用的「{fmt}」格式生成程序。", "failed": "报告生成失败：{error}",
+    "interrupted": "生成过程中处理程序中断（已尝试{n}次），请重新导出。",
 }
 
 NOTIFY = {"title": "课后服务成效报告已生成", "body": "{title}（{fmt}）已生成，可在成效页面下载。"}

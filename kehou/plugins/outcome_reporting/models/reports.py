@@ -30,3 +30,5 @@ class ReportJob(Base):
     requested_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # a running job's claim; the reaper takes it back after
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
