@@ -852,6 +852,7 @@ def main(argv: list[str] | None = None) -> int:
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("kehou.access").setLevel(logging.WARNING)  # one line per request: the figures say it
     args = parse_args(argv)
     rng = random.Random(args.seed)
     admin_url = make_url(args.pg)

@@ -3,25 +3,148 @@
 Frozen dataclasses, read when ``load_settings()`` is called (never cached at
 import), so tests and the launcher can build several apps with different
 settings. Every variable is listed in ``.env.example``.
+
+``load_settings()`` checks the environment before anything starts and raises
+:class:`SettingsError`, naming each offending variable and what it accepts, for
+
+- a ``KEHOU_*`` name it does not read (a typo such as ``KEHOU_SECURE_COOKIE``),
+  except the few names tooling reads (:data:`TOOLING_NAMES`, :data:`TOOLING_PREFIXES`);
+- a boolean other than 1/0, true/false, yes/no, on/off (any case), so ``ture`` is refused, not false;
+- an integer or number that does not parse, or is out of range;
+- a storage backend other than ``local`` or ``minio``, and a malformed MinIO endpoint or public URL.
+
+A variable that is unset, empty or only blanks means its default, for every kind of setting.
 """
 
 from __future__ import annotations
 
+import difflib
+import math
 import os
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
+
+PREFIX = "KEHOU_"
+#: ``KEHOU_*`` names read by something other than ``load_settings()``; the unknown-name check lets them
+#: through: ``kehou create-admin``'s password, and the test suite's, the benchmarks' and CI's own variables.
+TOOLING_NAMES = frozenset({"KEHOU_ADMIN_PASSWORD"})
+TOOLING_PREFIXES = ("KEHOU_TEST_", "KEHOU_BENCH_", "KEHOU_PRODCHECK_")
+
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off"})
+BOOLEAN_WORDS = "1, 0, true, false, yes, no, on, off, in any case"
+STORAGE_BACKENDS = ("local", "minio")
 
 
-def _env(name: str, default: str) -> str:
-    """A set-but-empty variable means the default."""
-    return os.environ.get(f"KEHOU_{name}") or default
+class SettingsError(ValueError):
+    """The ``KEHOU_*`` environment cannot be used; the message names every problem found."""
+
+    def __init__(self, problems: list[str], hint: str = "") -> None:
+        self.problems = list(problems)
+        count = "1 problem" if len(problems) == 1 else f"{len(problems)} problems"
+        lines = [f"invalid settings, {count} in the KEHOU_* environment variables:"]
+        lines += [f"  - {p}" for p in problems]
+        if hint:
+            lines.append(hint)
+        lines.append("Unset a variable, or set it to an empty value, to use its default; .env.example lists every setting.")
+        super().__init__("\n".join(lines))
 
 
-def _bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(f"KEHOU_{name}")
-    if raw is None:
+def _shown(raw: str) -> str:
+    return repr(raw if len(raw) <= 40 else raw[:40] + "…")
+
+
+class _Reader:
+    """Reads ``KEHOU_<name>`` from ``environ``, remembers every name it was asked for, and collects the
+    problems instead of stopping at the first one."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.environ = environ
+        self.names: set[str] = set()
+        self.problems: list[str] = []
+
+    def raw(self, name: str) -> str | None:
+        """The value, or None when unset, empty or only blanks (all of which mean the default)."""
+        key = PREFIX + name
+        self.names.add(key)
+        value = self.environ.get(key)
+        return None if value is None or not value.strip() else value
+
+    def text(self, name: str, default: str) -> str:
+        raw = self.raw(name)
+        return default if raw is None else raw
+
+    def flag(self, name: str, default: bool) -> bool:
+        raw = self.raw(name)
+        if raw is None:
+            return default
+        word = raw.strip().lower()
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+        self.problems.append(f"{PREFIX}{name}={_shown(raw)} is not a boolean; accepted values: {BOOLEAN_WORDS}"
+                             f" (default {'true' if default else 'false'})")
         return default
-    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+    def integer(self, name: str, default: int, *, minimum: int = 0, maximum: int | None = None) -> int:
+        raw = self.raw(name)
+        if raw is None:
+            return default
+        accepted = f"a whole number from {minimum}" + (f" to {maximum}" if maximum is not None else " up")
+        try:
+            value = int(raw.strip())
+        except ValueError:
+            self.problems.append(f"{PREFIX}{name}={_shown(raw)} is not an integer; accepted values: {accepted}"
+                                 f" (default {default})")
+            return default
+        if value < minimum or (maximum is not None and value > maximum):
+            self.problems.append(f"{PREFIX}{name}={_shown(raw)} is out of range; accepted values: {accepted}"
+                                 f" (default {default})")
+            return default
+        return value
+
+    def number(self, name: str, default: float, *, minimum: float = 0.0) -> float:
+        raw = self.raw(name)
+        if raw is None:
+            return default
+        accepted = f"a number (decimals allowed) from {minimum:g} up"
+        try:
+            value = float(raw.strip())
+        except ValueError:
+            self.problems.append(f"{PREFIX}{name}={_shown(raw)} is not a number; accepted values: {accepted}"
+                                 f" (default {default:g})")
+            return default
+        if not math.isfinite(value) or value < minimum:
+            what = "out of range" if math.isfinite(value) else "not a finite number"
+            self.problems.append(f"{PREFIX}{name}={_shown(raw)} is {what}; accepted values: {accepted}"
+                                 f" (default {default:g})")
+            return default
+        return value
+
+    def choice(self, name: str, default: str, choices: Collection[str]) -> str:
+        raw = self.raw(name)
+        if raw is None:
+            return default
+        value = raw.strip().lower()
+        if value not in choices:
+            self.problems.append(f"{PREFIX}{name}={_shown(raw)} is not one of the accepted values: {', '.join(choices)}"
+                                 f" (default {default})")
+            return default
+        return value
+
+    def check(self, condition: bool, problem: str) -> None:
+        if not condition:
+            self.problems.append(problem)
+
+    def unknown_names(self) -> list[str]:
+        return sorted(k for k in self.environ if k.startswith(PREFIX) and not is_accepted_name(k, self.names))
+
+
+def is_accepted_name(name: str, settings: Collection[str]) -> bool:
+    return name in settings or name in TOOLING_NAMES or name.startswith(TOOLING_PREFIXES)
 
 
 @dataclass(frozen=True)
@@ -119,59 +242,108 @@ def check_production_keys(settings: Settings) -> None:
         raise InsecureSettings("KEHOU_SECRET_KEY and KEHOU_PII_KEY must be set when KEHOU_DATABASE_URL is not SQLite")
 
 
-def load_settings() -> Settings:
-    data_dir = Path(_env("DATA_DIR", "var")).resolve()
-    host = _env("HOST", "127.0.0.1")
-    port = int(_env("PORT", "8000"))
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """The settings in ``environ`` (default: ``os.environ``).
+
+    Raises :class:`SettingsError`, listing every problem at once, when a ``KEHOU_*`` name is unknown or a
+    value does not parse (see the module docstring). Unset, empty and blank values mean the default."""
+    env = _Reader(os.environ if environ is None else environ)
+    settings = _read(env)
+    problems = list(env.problems)
+    unknown = env.unknown_names()
+    known = sorted(env.names)
+    for name in unknown:
+        close = difflib.get_close_matches(name, known + sorted(TOOLING_NAMES), n=1, cutoff=0.8)
+        problems.append(f"{name} is not a Kehou setting" + (f" (did you mean {close[0]}?)" if close else ""))
+    if problems:
+        problems.sort()
+        hint = ""
+        if unknown:
+            tooling = sorted(TOOLING_NAMES) + [p + "*" for p in TOOLING_PREFIXES]
+            hint = f"Accepted names: {', '.join(known)}; and, read by tooling: {', '.join(tooling)}."
+        raise SettingsError(problems, hint)
+    return settings
+
+
+def setting_names() -> frozenset[str]:
+    """Every ``KEHOU_*`` name :func:`load_settings` reads."""
+    env = _Reader({})
+    _read(env)
+    return frozenset(env.names)
+
+
+def _read(env: _Reader) -> Settings:
+    data_dir = Path(env.text("DATA_DIR", "var")).resolve()
+    host = env.text("HOST", "127.0.0.1")
+    port = env.integer("PORT", 8000, minimum=1, maximum=65535)
+    storage = StorageSettings(
+        backend=env.choice("STORAGE_BACKEND", "local", STORAGE_BACKENDS),
+        local_root=Path(env.text("STORAGE_ROOT", str(data_dir / "files"))).resolve(),
+        minio_endpoint=env.text("MINIO_ENDPOINT", ""),
+        minio_access_key=env.text("MINIO_ACCESS_KEY", ""),
+        minio_secret_key=env.text("MINIO_SECRET_KEY", ""),
+        minio_bucket=env.text("MINIO_BUCKET", "kehou"),
+        minio_secure=env.flag("MINIO_SECURE", True),
+        minio_public_url=env.text("MINIO_PUBLIC_URL", ""),
+    )
+    env.check(storage.backend != "minio" or bool(storage.minio_endpoint.strip()),
+              "KEHOU_MINIO_ENDPOINT is empty but KEHOU_STORAGE_BACKEND=minio needs it; accepted values: host:port,"
+              " e.g. minio.internal:9000")
+    env.check(not storage.minio_endpoint or ("://" not in storage.minio_endpoint and "/" not in storage.minio_endpoint),
+              f"KEHOU_MINIO_ENDPOINT={_shown(storage.minio_endpoint)} is not host:port; accepted values: host:port"
+              " without http:// or https:// and without a path, e.g. minio.internal:9000")
+    if storage.minio_public_url:
+        parts = urlsplit(storage.minio_public_url)
+        env.check(parts.scheme in {"http", "https"} and bool(parts.netloc) and not parts.path.strip("/")
+                  and not parts.query and not parts.fragment,
+                  f"KEHOU_MINIO_PUBLIC_URL={_shown(storage.minio_public_url)} is not a base URL; accepted values:"
+                  " http:// or https:// with host[:port] and no path, e.g. https://files.example.gov.cn")
+    security = SecuritySettings(
+        secret_key=env.text("SECRET_KEY", DEV_SECRET),
+        pii_key=env.text("PII_KEY", DEV_PII_KEY),
+        secure_cookies=env.flag("SECURE_COOKIES", False),
+        session_max_age_s=env.integer("SESSION_MAX_AGE", 8 * 3600, minimum=1),
+        login_max_failures=env.integer("LOGIN_MAX_FAILURES", 5, minimum=1),
+        login_window_s=env.integer("LOGIN_WINDOW_SECONDS", 900, minimum=1),
+        login_ip_max_failures=env.integer("LOGIN_IP_MAX_FAILURES", 30, minimum=1),
+        argon2_time_cost=env.integer("ARGON2_TIME_COST", 3, minimum=1),
+        argon2_memory_kib=env.integer("ARGON2_MEMORY_KIB", 65536, minimum=8),
+        argon2_parallelism=env.integer("ARGON2_PARALLELISM", 4, minimum=1),
+        auth_cache_s=env.number("AUTH_CACHE_SECONDS", 5.0),
+    )
+    env.check(security.argon2_memory_kib >= 8 * security.argon2_parallelism,
+              f"KEHOU_ARGON2_MEMORY_KIB={security.argon2_memory_kib} is too small for"
+              f" KEHOU_ARGON2_PARALLELISM={security.argon2_parallelism}; accepted values: at least 8 KiB per lane"
+              f" ({8 * security.argon2_parallelism} here)")
     return Settings(
         data_dir=data_dir,
         database=DatabaseSettings(
-            url=_env("DATABASE_URL", f"sqlite:///{data_dir / 'kehou.db'}"),
-            pool_size=int(_env("DATABASE_POOL_SIZE", "20")),
-            echo=_bool("DATABASE_ECHO", False),
+            url=env.text("DATABASE_URL", f"sqlite:///{data_dir / 'kehou.db'}"),
+            pool_size=env.integer("DATABASE_POOL_SIZE", 20, minimum=1),
+            echo=env.flag("DATABASE_ECHO", False),
         ),
-        security=SecuritySettings(
-            secret_key=_env("SECRET_KEY", DEV_SECRET),
-            pii_key=_env("PII_KEY", DEV_PII_KEY),
-            secure_cookies=_bool("SECURE_COOKIES", False),
-            session_max_age_s=int(_env("SESSION_MAX_AGE", str(8 * 3600))),
-            login_max_failures=int(_env("LOGIN_MAX_FAILURES", "5")),
-            login_window_s=int(_env("LOGIN_WINDOW_SECONDS", "900")),
-            login_ip_max_failures=int(_env("LOGIN_IP_MAX_FAILURES", "30")),
-            argon2_time_cost=int(_env("ARGON2_TIME_COST", "3")),
-            argon2_memory_kib=int(_env("ARGON2_MEMORY_KIB", "65536")),
-            argon2_parallelism=int(_env("ARGON2_PARALLELISM", "4")),
-            auth_cache_s=float(_env("AUTH_CACHE_SECONDS", "5")),
-        ),
+        security=security,
         tasks=TaskSettings(
-            broker_url=_env("BROKER_URL", "filesystem://"),
-            result_backend=_env("RESULT_BACKEND", f"file://{data_dir / 'results'}"),
-            embedded_worker=_bool("EMBEDDED_WORKER", True),
-            eager=_bool("TASKS_EAGER", False),
+            broker_url=env.text("BROKER_URL", "filesystem://"),
+            result_backend=env.text("RESULT_BACKEND", f"file://{data_dir / 'results'}"),
+            embedded_worker=env.flag("EMBEDDED_WORKER", True),
+            eager=env.flag("TASKS_EAGER", False),
         ),
-        storage=StorageSettings(
-            backend=_env("STORAGE_BACKEND", "local"),
-            local_root=Path(_env("STORAGE_ROOT", str(data_dir / "files"))).resolve(),
-            minio_endpoint=_env("MINIO_ENDPOINT", ""),
-            minio_access_key=_env("MINIO_ACCESS_KEY", ""),
-            minio_secret_key=_env("MINIO_SECRET_KEY", ""),
-            minio_bucket=_env("MINIO_BUCKET", "kehou"),
-            minio_secure=_bool("MINIO_SECURE", True),
-            minio_public_url=_env("MINIO_PUBLIC_URL", ""),
-        ),
+        storage=storage,
         server=ServerSettings(
             host=host,
             port=port,
-            base_url=_env("BASE_URL", f"http://{host}:{port}"),
-            debug=_bool("DEBUG", False),
-            max_active_requests=int(_env("MAX_ACTIVE_REQUESTS", "0")),
-            request_queue=int(_env("REQUEST_QUEUE", "1000")),
-            request_queue_wait_s=float(_env("REQUEST_QUEUE_WAIT", "10")),
+            base_url=env.text("BASE_URL", f"http://{host}:{port}"),
+            debug=env.flag("DEBUG", False),
+            max_active_requests=env.integer("MAX_ACTIVE_REQUESTS", 0),
+            request_queue=env.integer("REQUEST_QUEUE", 1000),
+            request_queue_wait_s=env.number("REQUEST_QUEUE_WAIT", 10.0),
         ),
         payments=PaymentSettings(
-            stripe_secret_key=_env("STRIPE_SECRET_KEY", ""),
-            stripe_webhook_secret=_env("STRIPE_WEBHOOK_SECRET", ""),
-            stripe_api_base=_env("STRIPE_API_BASE", ""),
-            stripe_methods=tuple(m.strip() for m in _env("STRIPE_METHODS", "wechat_pay,alipay,card").split(",") if m.strip()),
+            stripe_secret_key=env.text("STRIPE_SECRET_KEY", ""),
+            stripe_webhook_secret=env.text("STRIPE_WEBHOOK_SECRET", ""),
+            stripe_api_base=env.text("STRIPE_API_BASE", ""),
+            stripe_methods=tuple(m.strip() for m in env.text("STRIPE_METHODS", "wechat_pay,alipay,card").split(",")
+                                 if m.strip()),
         ),
     )

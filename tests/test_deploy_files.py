@@ -1,8 +1,12 @@
 """The deployment files agree with kehou/settings.py.
 
-- .env.example names every KEHOU_* variable settings.py reads, and no other;
-- docker-compose.yml parses, has the expected services, and sets only
-  KEHOU_* variables settings.py reads;
+- .env.example names every KEHOU_* variable settings.py reads, and no other
+  (but the few names tooling reads, which settings.py lets through);
+- docker-compose.yml parses, has the expected services, sets only KEHOU_*
+  variables settings.py reads, passes every setting production uses to web,
+  worker and beat (the secrets required with ${NAME:?...}), and what it passes
+  loads without a settings error; docs/deployment.md's table of what compose
+  passes matches the file;
 - the Dockerfile installs from the lock file (uv sync --frozen).
 """
 
@@ -15,30 +19,41 @@ from typing import Any
 
 import pytest
 
+from kehou.settings import SettingsError, is_accepted_name, load_settings, setting_names
+
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = ROOT / "kehou" / "settings.py"
 ENV_EXAMPLE = ROOT / ".env.example"
 COMPOSE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
 ENTRYPOINT = ROOT / "docker" / "entrypoint.sh"
+DEPLOYMENT_DOC = ROOT / "docs" / "deployment.md"
 
 KEHOU_NAME = re.compile(r"\bKEHOU_[A-Z0-9_]+\b")
 # Compose interpolation: ${NAME}, ${NAME:-default}, ${NAME:?message}, ... ("$$" is a literal "$").
 INTERPOLATION = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)")
 
-EXPECTED_SERVICES = {"web", "worker", "beat", "postgres", "redis", "minio", "minio-init"}
+EXPECTED_SERVICES = {"web", "worker", "beat", "migrate", "postgres", "redis", "minio", "minio-init"}
+APP_SERVICES = ("web", "worker", "beat")
+#: Settings compose does not pass: they do not apply in the image (uvicorn always on 0.0.0.0:8000, MinIO
+#: instead of local files) or are for tests only. Everything else production may need to set is passed.
+NOT_PASSED_BY_COMPOSE = {"KEHOU_HOST", "KEHOU_PORT", "KEHOU_STORAGE_ROOT", "KEHOU_TASKS_EAGER", "KEHOU_STRIPE_API_BASE"}
+#: Secrets compose must refuse to start without (``${NAME:?message}``).
+REQUIRED_BY_COMPOSE = {"KEHOU_SECRET_KEY", "KEHOU_PII_KEY", "KEHOU_MINIO_SECRET_KEY"}
 
 
 def settings_names() -> set[str]:
-    """The KEHOU_* names settings.py reads, from its _env("NAME", ...) / _bool("NAME", ...) calls."""
+    """The KEHOU_* names settings.py reads (load_settings records each name it reads)."""
+    names = set(setting_names())
+    assert len(names) >= 20, f"settings.py reads too few names: {sorted(names)}"
+    # Every name it reads is also spelt out in its source (no name built at run time escapes review).
     source = SETTINGS.read_text(encoding="utf-8")
-    names = {f"KEHOU_{n}" for n in re.findall(r"\b_(?:env|bool)\(\s*[\"']([A-Z0-9_]+)[\"']", source)}
-    assert len(names) >= 20, f"parsed too few names from settings.py: {sorted(names)}"
+    assert all(f'"{n.removeprefix("KEHOU_")}"' in source for n in names)
     return names
 
 
 def env_example_assigned() -> set[str]:
-    """Names given a value in .env.example, commented out (``# KEHOU_X=``) or not."""
+    """Names given a value in .env.example, on lines commented out or not."""
     text = ENV_EXAMPLE.read_text(encoding="utf-8")
     return set(re.findall(r"^[ \t]*(?:#[ \t]*)?(KEHOU_[A-Z0-9_]+)=", text, flags=re.MULTILINE))
 
@@ -82,8 +97,19 @@ def test_env_example_lists_every_setting() -> None:
 def test_env_example_names_nothing_settings_does_not_read() -> None:
     known = settings_names()
     mentioned = set(KEHOU_NAME.findall(ENV_EXAMPLE.read_text(encoding="utf-8")))
-    unknown = mentioned - known
+    # The names tooling reads (KEHOU_ADMIN_PASSWORD, KEHOU_TEST_*, ...) may be mentioned, never assigned.
+    unknown = {n for n in mentioned if not is_accepted_name(n, known)}
     assert not unknown, f".env.example names KEHOU_* variables settings.py does not read: {sorted(unknown)}"
+    assert env_example_assigned() <= known
+
+
+def test_env_example_documents_the_checks_and_empty_values() -> None:
+    text = ENV_EXAMPLE.read_text(encoding="utf-8")
+    flat = " ".join(line.lstrip("# ").strip() for line in text.splitlines())
+    assert "used as-is" not in flat and "anything else means false" not in flat
+    assert "unset, empty or only blanks means its default" in flat
+    assert "1/0, true/false, yes/no or on/off" in flat
+    assert "http://localhost:9000" in flat  # compose's default for KEHOU_MINIO_PUBLIC_URL
 
 
 def test_env_example_sets_nothing_by_default() -> None:
@@ -154,7 +180,7 @@ def test_compose_interpolated_variables_are_documented() -> None:
 
 def test_compose_app_services_use_production_backends() -> None:
     services = load_compose()["services"]
-    for name in ("web", "worker", "beat"):
+    for name in APP_SERVICES:
         env = service_environment(services[name])
         assert (env.get("KEHOU_DATABASE_URL") or "").startswith("postgresql+psycopg://"), name
         assert (env.get("KEHOU_BROKER_URL") or "").startswith("redis://"), name
@@ -168,8 +194,160 @@ def test_compose_app_services_use_production_backends() -> None:
     assert web_deps["postgres"]["condition"] == "service_healthy"
     assert web_deps["redis"]["condition"] == "service_healthy"
     assert web_deps["minio-init"]["condition"] == "service_completed_successfully"
-    for name in ("web", "postgres", "redis", "minio"):
+    for name in ("web", "worker", "postgres", "redis", "minio"):
         assert "healthcheck" in services[name], f"service {name} has no healthcheck"
+
+
+def test_compose_migrates_first_and_nothing_waits_for_web_readiness() -> None:
+    """web is ready only when the outbox keeps up, and worker and beat sweep the outbox: they must not
+    wait for web's health (a deadlock after an outage), only for the one-shot migration."""
+    services = load_compose()["services"]
+    migrate = services["migrate"]
+    assert migrate["command"] == ["kehou", "migrate"] and migrate["restart"] == "no"
+    assert migrate["depends_on"]["postgres"]["condition"] == "service_healthy"
+    for name in APP_SERVICES:
+        deps = services[name]["depends_on"]
+        assert deps["migrate"]["condition"] == "service_completed_successfully", name
+        assert "web" not in deps, f"{name} waits for web"
+    assert services["worker"]["depends_on"]["minio-init"]["condition"] == "service_completed_successfully"
+
+
+def test_compose_healthchecks_use_readiness_and_a_worker_ping() -> None:
+    services = load_compose()["services"]
+    web = services["web"]["healthcheck"]
+    assert "http://127.0.0.1:8000/readyz" in " ".join(web["test"]) and "timeout=" in " ".join(web["test"])
+    worker = services["worker"]["healthcheck"]
+    assert worker["test"][0] == "CMD-SHELL"  # the shell expands $HOSTNAME
+    ping = worker["test"][1]
+    assert ping.startswith("celery -A kehou.tasks.worker inspect ping -d celery@$$HOSTNAME --timeout "), ping
+    for check in (web, worker):
+        assert {"interval", "timeout", "retries", "start_period"} <= set(check)
+
+
+def _seconds(duration: str) -> int:
+    m = re.fullmatch(r"(\d+)s", str(duration))
+    assert m, duration
+    return int(m.group(1))
+
+
+def test_compose_worker_ping_fits_its_healthcheck_timeout() -> None:
+    worker = load_compose()["services"]["worker"]["healthcheck"]
+    ping_timeout = float(re.search(r"--timeout (\d+(?:\.\d+)?)", worker["test"][1]).group(1))  # type: ignore[union-attr]
+    # Importing the app and connecting to the broker take seconds on top of the ping's own wait.
+    assert ping_timeout + 5 <= _seconds(worker["timeout"])
+
+
+# --- compose passes what production needs ------------------------------------
+
+
+def app_environments() -> dict[str, dict[str, str | None]]:
+    services = load_compose()["services"]
+    return {name: service_environment(services[name]) for name in APP_SERVICES}
+
+
+def compose_interpolate(value: str, env: dict[str, str]) -> str:
+    """Compose's interpolation of ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?msg}, ${NAME?msg}
+    and "$$", from ``env`` (what .env holds)."""
+
+    def one(m: re.Match[str]) -> str:
+        if m.group(0) == "$$":
+            return "$"
+        name, op, arg = m.group("name"), m.group("op") or "", m.group("arg") or ""
+        value = env.get(name)
+        if op in (":?", "?") and (value is None or (op == ":?" and value == "")):
+            raise AssertionError(f"compose would refuse to start: {name}: {arg}")
+        if op == ":-" and not value:
+            return arg
+        if op == "-" and value is None:
+            return arg
+        return value or ""
+
+    pattern = r"\$\$|\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}"
+    return re.sub(pattern, one, value)
+
+
+REQUIRED_DOTENV = {
+    "POSTGRES_PASSWORD": "pgpass1234", "MINIO_ROOT_PASSWORD": "rootpass1234",
+    "KEHOU_SECRET_KEY": "s" * 48, "KEHOU_PII_KEY": "p" * 48, "KEHOU_MINIO_SECRET_KEY": "m" * 16,
+}
+
+
+def test_compose_passes_every_production_setting_to_web_worker_and_beat() -> None:
+    expected = settings_names() - NOT_PASSED_BY_COMPOSE
+    assert {"KEHOU_STRIPE_SECRET_KEY", "KEHOU_STRIPE_WEBHOOK_SECRET", "KEHOU_MINIO_PUBLIC_URL"} <= expected
+    for name, env in app_environments().items():
+        passed = {k for k in env if k.startswith("KEHOU_")}
+        missing = expected - passed
+        assert not missing, f"service {name} is not given {sorted(missing)}"
+        extra = passed & NOT_PASSED_BY_COMPOSE
+        assert not extra, f"service {name} is given {sorted(extra)}, which do not apply in the image"
+        # A bare "NAME:" would pass the shell's value only, depending on the compose version: interpolate instead.
+        bare = sorted(k for k, v in env.items() if v is None)
+        assert not bare, f"service {name} passes {bare} without a value or ${{...}}"
+
+
+def test_compose_requires_the_secrets() -> None:
+    for name, env in app_environments().items():
+        for secret in REQUIRED_BY_COMPOSE:
+            assert re.fullmatch(rf"\$\{{{secret}:\?[^}}]+\}}", env[secret] or ""), (name, secret, env[secret])
+        required = {k for k, v in env.items() if k.startswith("KEHOU_") and ":?" in (v or "")}
+        assert required - {"KEHOU_DATABASE_URL"} == REQUIRED_BY_COMPOSE, name
+    with pytest.raises(AssertionError, match="KEHOU_PII_KEY"):
+        compose_interpolate(app_environments()["web"]["KEHOU_PII_KEY"] or "", {})
+
+
+def test_what_compose_passes_loads_and_reaches_a_browser() -> None:
+    """With only the required values in .env, every app service's environment is accepted by load_settings;
+    download links are signed for a URL a browser reaches, the bucket's port is published on 127.0.0.1."""
+    services = load_compose()["services"]
+    for name, env in app_environments().items():
+        resolved = {k: compose_interpolate(v or "", REQUIRED_DOTENV) for k, v in env.items()}
+        settings = load_settings({k: v for k, v in resolved.items() if k.startswith("KEHOU_")})
+        assert settings.storage.backend == "minio" and settings.storage.minio_endpoint == "minio:9000", name
+        assert settings.storage.minio_public_url == "http://localhost:9000", name
+        assert settings.security.secure_cookies is True, name
+        assert settings.security.secret_key == REQUIRED_DOTENV["KEHOU_SECRET_KEY"], name
+        assert settings.database.url == "postgresql+psycopg://kehou:pgpass1234@postgres:5432/kehou", name
+        # Stripe is off unless both keys are set in .env; set, they reach the container.
+        assert settings.payments.stripe_secret_key == "" and settings.payments.stripe_methods == ("wechat_pay", "alipay", "card")
+        with_stripe = {**REQUIRED_DOTENV, "KEHOU_STRIPE_SECRET_KEY": "sk_live_x", "KEHOU_STRIPE_WEBHOOK_SECRET": "whsec_y",
+                       "KEHOU_SESSION_MAX_AGE": "3600"}
+        resolved = {k: compose_interpolate(v or "", with_stripe) for k, v in env.items() if k.startswith("KEHOU_")}
+        settings = load_settings(resolved)
+        assert (settings.payments.stripe_secret_key, settings.payments.stripe_webhook_secret) == ("sk_live_x", "whsec_y")
+        assert settings.security.session_max_age_s == 3600
+        # A typo in .env reaches Kehou, which refuses it.
+        broken = {**REQUIRED_DOTENV, "KEHOU_SECURE_COOKIES": "ture"}
+        with pytest.raises(SettingsError, match="KEHOU_SECURE_COOKIES"):
+            load_settings({k: compose_interpolate(v or "", broken) for k, v in env.items() if k.startswith("KEHOU_")})
+    assert "127.0.0.1:9000:9000" in services["minio"]["ports"]
+
+
+def _doc_table_row(label: str) -> set[str]:
+    text = DEPLOYMENT_DOC.read_text(encoding="utf-8")
+    rows = [line for line in text.splitlines() if line.startswith(f"| {label}")]
+    assert len(rows) == 1, f"docs/deployment.md has no single table row starting with {label!r}"
+    return set(KEHOU_NAME.findall(rows[0]))
+
+
+def test_deployment_doc_matches_what_compose_passes() -> None:
+    env = app_environments()["web"]
+    passed = {k for k in env if k.startswith("KEHOU_")}
+    fixed = {k for k, v in env.items() if k.startswith("KEHOU_") and "${" not in (v or "")} | {"KEHOU_DATABASE_URL"}
+    required = {k for k, v in env.items() if k.startswith("KEHOU_") and ":?" in (v or "")} - {"KEHOU_DATABASE_URL"}
+    doc_fixed = _doc_table_row("Fixed by the compose file")
+    doc_required = _doc_table_row("Required")
+    doc_defaulted = _doc_table_row("Defaulted by compose")
+    doc_optional = _doc_table_row("Optional, passed on")
+    doc_not_passed = _doc_table_row("Not passed")
+    assert doc_fixed == fixed
+    assert doc_required == required == REQUIRED_BY_COMPOSE
+    assert doc_fixed | doc_required | doc_defaulted | doc_optional == passed
+    assert not (doc_defaulted & doc_optional) and not ((doc_defaulted | doc_optional) & (doc_fixed | doc_required))
+    assert doc_not_passed == settings_names() - passed == NOT_PASSED_BY_COMPOSE
+    text = DEPLOYMENT_DOC.read_text(encoding="utf-8")
+    assert "used as is" not in text and "used as-is" not in text
+    assert "/readyz" in text and "inspect ping" in text
 
 
 def test_compose_bucket_is_never_public() -> None:

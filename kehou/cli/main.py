@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kehou.settings import Settings, load_settings
+from kehou.settings import InsecureSettings, Settings, SettingsError, load_settings
 
 
 def migrate(settings: Settings) -> None:
@@ -162,12 +162,16 @@ def _cmd_plugin(args: argparse.Namespace, settings: Settings) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    settings = load_settings()
     handlers = {
         "up": _cmd_up, "serve": _cmd_serve, "migrate": _cmd_migrate, "demo": _cmd_demo,
         "create-admin": _cmd_create_admin, "audit": _cmd_audit_verify,
     }
-    return handlers.get(args.command, _cmd_plugin)(args, settings)
+    try:
+        settings = load_settings()
+        return handlers.get(args.command, _cmd_plugin)(args, settings)
+    except (SettingsError, InsecureSettings) as exc:  # a configuration mistake: say what, no traceback
+        print(f"kehou: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

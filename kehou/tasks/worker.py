@@ -1,10 +1,12 @@
 """Entry point for ``celery -A kehou.tasks.worker worker|beat``: JSON log lines (:mod:`kehou.logs`)."""
 
+import sys
 from typing import Any
 
 from celery.signals import setup_logging
 
 from kehou import logs
+from kehou.settings import SettingsError
 from kehou.tasks.app import get_app
 
 
@@ -19,4 +21,8 @@ def logging_level(level: Any) -> str:
     return logging.getLevelName(level) if isinstance(level, int) else str(level or "INFO")
 
 
-app = get_app()
+try:
+    app = get_app()
+except SettingsError as exc:  # a configuration mistake: say what, no traceback (as the kehou command does)
+    print(f"kehou: {exc}", file=sys.stderr)
+    raise SystemExit(2) from None

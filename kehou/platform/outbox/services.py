@@ -124,12 +124,3 @@ def backlog(session: Session) -> tuple[int, float]:
     age = (utcnow() - oldest).total_seconds() if oldest is not None else 0.0
     return int(count), max(age, 0.0)
 
-
-def state_of(session: Session, task: str, **match: Any) -> str | None:
-    """``queued`` (sent, or waiting to be), ``waiting_for_broker`` (refused at least once and not yet sent),
-    or None when no message of ``task`` carries ``match`` among its arguments (newest first)."""
-    for row in session.scalars(select(OutboxMessage).where(OutboxMessage.task == task).order_by(OutboxMessage.id.desc())
-                               .limit(50)):
-        if all(row.kwargs.get(k) == v for k, v in match.items()):
-            return "waiting_for_broker" if row.sent_at is None and row.attempts > 0 else "queued"
-    return None
