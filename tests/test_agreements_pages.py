@@ -36,7 +36,7 @@ def signatures(ctx: Context) -> int:
 
 
 def flash_of(client: Any, path: str) -> str:
-    return " ".join(re.findall(r'<div class="flash \w+" role="status">([^<]*)</div>', client.get(path).text))
+    return " ".join(re.findall(r'<div class="flash \w+" role="(?:status|alert)">([^<]*)</div>', client.get(path).text))
 
 
 def test_a_parent_reads_and_signs_the_text_shown(ctx: Context, world: World, family) -> None:  # noqa: F811

@@ -72,8 +72,14 @@ def test_admission_through_the_web_ui(ctx, world: World, tmp_path: Path) -> None
             reg.fill(f"[name={name}]", value)
         reg.click("button:has-text('注册')")
         assert "第18位校验码应为" in reg.locator(".flash.error").inner_text()
-        for name, value in (values | {"uscc": good}).items():
-            reg.fill(f"[name={name}]", value)
+        # what was typed is back (the password excepted), the error beside its field
+        for name, value in values.items():
+            assert reg.input_value(f"[name={name}]") == ("" if name == "password" else value), name
+        assert "第18位校验码应为" in reg.locator("#error-uscc").inner_text()
+        assert reg.get_attribute("[name=uscc]", "aria-invalid") == "true"
+        reg.screenshot(path=str(ARTIFACTS / "register-error-kept.png"), full_page=True)
+        reg.fill("[name=uscc]", good)
+        reg.fill("[name=password]", PASSWORD)
         reg.click("button:has-text('注册')")
         assert "注册成功" in reg.locator(".flash.ok").inner_text()
 

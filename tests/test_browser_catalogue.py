@@ -31,7 +31,7 @@ def send(client, url: str, back: str, data: dict | None = None):  # type: ignore
 
 def flash(html: str) -> str:
     """The flash messages of a page, as text."""
-    return " ".join(re.findall(r'<div class="flash \w+" role="status">([^<]*)</div>', html))
+    return " ".join(re.findall(r'<div class="flash \w+" role="(?:status|alert)">([^<]*)</div>', html))
 
 
 # --- in a real browser ------------------------------------------------------------------------------

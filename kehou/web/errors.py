@@ -2,18 +2,22 @@
 
 JSON under ``/api``: ``{"error": {"code", "message", "field"?}}`` with the
 domain error's status. HTML pages: a form error goes back to the form with a
-flash message; anything else renders the error page.
+flash message (the summary at the top) and what was typed, which the page puts back in
+the form with the error beside its field (``static/refill.js``); anything else renders
+the error page.
 """
 
 from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException, PermissionDeniedException
 from litestar.exceptions import ValidationException as LitestarValidation
 from litestar.response import Redirect, Template
+from litestar.utils.scope.state import ScopeState
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
@@ -58,10 +62,44 @@ def flash(request: Request[Any, Any, Any], kind: str, message: str) -> None:
         request.session["flash"] = msgs[-5:]
 
 
+#: never sent back to the browser: secrets and the CSRF token
+_NOT_REFILLED = ("password", "_csrf_token", "secret", "token")
+REFILL_MAX_CHARS = 2500  # the session is a signed cookie: keep what is typed, not an essay's worth
+
+
+def _typed(request: Request[Any, Any, Any]) -> tuple[dict[str, Any], bool]:
+    """What the failed form held (already parsed by the handler): text fields, and whether files came."""
+    form = ScopeState.from_scope(request.scope).form
+    if not isinstance(form, dict):
+        return {}, False
+    out: dict[str, Any] = {}
+    files, used = False, 0
+    for name, value in form.items():
+        raw = value if isinstance(value, list) else [value]
+        if any(not isinstance(v, str) for v in raw):
+            files = True
+            continue
+        items = [str(v) for v in raw]
+        if any(word in name.lower() for word in _NOT_REFILLED):
+            continue
+        used += sum(len(v) for v in items) + len(name)
+        if used > REFILL_MAX_CHARS:
+            break
+        out[name] = items if isinstance(value, list) else value
+    return out, files
+
+
 def _html(request: Request[Any, Any, Any], err: KehouError) -> Response[Any]:
     if request.method == "POST" and err.status_code in (400, 409, 429) and "session" in request.scope:
         flash(request, "error", err.message)
         back = request.headers.get("referer") or request.url.path
+        typed, files = _typed(request)
+        field = err.field or ""
+        if field.endswith("_fen") and field not in typed and f"{field[:-4]}_yuan" in typed:
+            field = f"{field[:-4]}_yuan"  # the domain's money in fen is typed in yuan
+        if typed or field:  # the page refills its form and puts the error beside the field (static/refill.js)
+            request.session["refill"] = {"page": urlsplit(back).path, "action": request.url.path, "values": typed,
+                                         "field": field, "message": err.message, "files": files}
         return Redirect(path=back, status_code=303)
     if isinstance(err, NotAuthenticated) and request.method == "GET":
         return Redirect(path=f"/login?next={request.url.path}", status_code=303)

@@ -13,10 +13,14 @@ from kehou.web.errors import flash
 
 
 def render(request: Request[Any, Any, Any], template: str, actor: Actor, text: dict[str, str], **context: Any) -> Template:
-    messages = []
+    messages, refill = [], None
     if "session" in request.scope and request.session.get("flash"):
         messages = request.session.pop("flash")
-    return Template(template_name=template, context={"actor": actor, "t": text, "flashes": messages, **context})
+    if "session" in request.scope and request.session.get("refill"):
+        refill = request.session.pop("refill")
+        refill = refill if isinstance(refill, dict) and refill.get("page") == request.url.path else None
+    return Template(template_name=template, context={"actor": actor, "t": text, "flashes": messages, "refill": refill,
+                                                     **context})
 
 
 def done(request: Request[Any, Any, Any], path: str, message: str) -> Redirect:

@@ -8,6 +8,8 @@ COMMON = {
     "register": "机构注册",
     "public": "信息公开",
     "my_provider": "本机构",
+    "provider_offerings": "我的课程", "provider_lessons": "今日课次", "provider_exits": "退出申请",
+    "desk_offerings": "课程审核", "county_exits": "退出管理",
     "county_desk": "审核工作台",
     "school_menus": "课程超市",
     "calendar": "节假日日历",

@@ -1,0 +1,31 @@
+"""Every daily page of a role is in that role's menu, and the menu's links open (no 500, no refusal)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from kehou.platform.context import Context
+from tests import catalogue_setup as cs
+from tests.factories import World
+from tests.test_html_pages import browser
+
+MENU = {
+    "provider": ["/provider", "/provider/offerings", "/provider/lessons", "/provider/settlements", "/provider/exits"],
+    "reviewer1": ["/desk", "/desk/offerings", "/county/exits", "/desk/settings", "/county/billing"],
+    "school_admin": ["/school/menus", "/school/billing"],
+    "parent": ["/parent", "/parent/bills"],
+}
+
+
+@pytest.mark.parametrize("who", sorted(MENU))
+def test_the_menu_of_each_role_holds_its_pages_and_they_open(ctx: Context, world: World, who: str) -> None:
+    cs.enable_catalogue(world)
+    with browser(ctx, who) as c:
+        header = re.search(r"<header>(.*?)</header>", c.get("/notifications").text, re.S)
+        assert header is not None
+        links = re.findall(r'href="(/[^"#?]*)"', header.group(1))
+        for path in MENU[who]:
+            assert path in links, (who, path)
+            assert c.get(path).status_code == 200, (who, path)
