@@ -39,6 +39,11 @@ def test_patrol_teacher_records_a_patrol_with_a_photo_on_a_phone(ctx, world: Wor
         lesson = page.locator(f"input[name=lesson_id][value='{lesson_id}']")
         assert lesson.is_visible()
         lesson.check()
+        # nothing is answered for the inspector: every check starts empty, the rating unchosen
+        assert page.locator("input[type=radio][value=yes]:checked").count() == 0
+        assert page.locator("select[name=rating]").input_value() == ""
+        for check in ("instructor_present", "instructor_matches", "on_topic", "safety_ok"):
+            page.locator(f"input[name={check}][value=yes]").check()
         page.locator("input[name=non_academic][value=no]").check()  # a maths exercise sheet handed out
         page.select_option("select[name=rating]", "2")
         page.fill("textarea[name=notes]", "课上发放数学练习卷")

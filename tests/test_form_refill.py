@@ -8,6 +8,9 @@ import json
 import re
 from typing import Any
 
+import pytest
+
+from kehou.errors import ValidationFailed
 from kehou.platform.context import Context
 from tests import catalogue_setup as cs
 from tests.factories import World
@@ -63,3 +66,14 @@ def test_the_values_go_only_to_the_page_the_form_was_on(ctx: Context, world: Wor
                   headers={"referer": "http://127.0.0.1/register"}, follow_redirects=False)
         assert refill(anon.get("/login").text) is None  # another page: nothing, and the payload is spent
         assert refill(anon.get("/register").text) is None
+
+
+
+@pytest.mark.parametrize("form", [{}, {"agreed": ""}, {"agreed": "maybe"}])
+def test_a_sign_off_is_never_chosen_for_the_signer(form: dict[str, str]) -> None:
+    from kehou.platform.admission import views
+
+    assert views._agreed({"agreed": "yes"}) is True and views._agreed({"agreed": "no"}) is False
+    with pytest.raises(ValidationFailed) as exc:
+        views._agreed(form)
+    assert (exc.value.code, exc.value.field) == ("signoff_choice_required", "agreed")

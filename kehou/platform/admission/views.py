@@ -13,7 +13,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from kehou.errors import NotFound
+from kehou.errors import NotFound, ValidationFailed
 from kehou.platform.actor import Actor
 from kehou.platform.admission import decision, notice, queries, review, services
 from kehou.platform.admission.models import STATUS_LABELS
@@ -60,6 +60,14 @@ def courses_from_form(form: dict[str, Any]) -> list[dict[str, str]]:
     return [{"title": t.strip(), "category": c, "description": d.strip()} for t, c, d in rows if t.strip()]
 
 
+def _agreed(form: dict[str, Any]) -> bool:
+    """A sign-off is an explicit 同意 or 不同意: nothing is chosen for the signer."""
+    choice = field(form, "agreed")
+    if choice not in ("yes", "no"):
+        raise ValidationFailed("请选择同意或不同意。", code="signoff_choice_required", field="agreed")
+    return choice == "yes"
+
+
 #: action -> the one service call it makes
 ACTIONS: dict[str, Callable[[Context, Any, Actor, int, dict[str, Any]], Any]] = {
     "edit": lambda ctx, db, a, i, f: services.edit(ctx, db, a, i, categories=values(f, "categories"),
@@ -72,7 +80,7 @@ ACTIONS: dict[str, Callable[[Context, Any, Actor, int, dict[str, Any]], Any]] = 
     "score": lambda ctx, db, a, i, f: review.score(ctx, db, a, i, scores=_scores(ctx, db, i, f), comment=field(f, "comment"),
                                                     internal_note=field(f, "internal_note")),
     "finish": lambda ctx, db, a, i, f: review.finish_review(ctx, db, a, i, note=field(f, "note")),
-    "signoff": lambda ctx, db, a, i, f: review.signoff(ctx, db, a, i, agreed=field(f, "agreed") == "yes",
+    "signoff": lambda ctx, db, a, i, f: review.signoff(ctx, db, a, i, agreed=_agreed(f),
                                                        comment=field(f, "comment")),
     "close": lambda ctx, db, a, i, f: notice.close_notice(db, a, i),
     "approve": lambda ctx, db, a, i, f: decision.approve(ctx, db, a, i, reason=field(f, "reason")),

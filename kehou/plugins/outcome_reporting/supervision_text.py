@@ -17,7 +17,7 @@ PATROL_NEW = {
     "no_lessons": "今天和最近一周没有可巡查的课次。",
     "instructor_present": "授课教师到岗", "instructor_matches": "是登记的授课教师（非替课）",
     "on_topic": "授课内容与课程相符", "non_academic": "无学科类教学", "safety_ok": "安全情况正常",
-    "yes": "是", "no": "否", "rating": "总体评分 *（1-5）", "notes": "备注", "photos": "现场照片（可多选）",
+    "yes": "是", "no": "否", "rating": "总体评分 *（1-5）", "choose": "请选择", "notes": "备注", "photos": "现场照片（可多选）",
     "submit": "提交巡课记录",
 }
 
