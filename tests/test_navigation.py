@@ -29,3 +29,16 @@ def test_the_menu_of_each_role_holds_its_pages_and_they_open(ctx: Context, world
         for path in MENU[who]:
             assert path in links, (who, path)
             assert c.get(path).status_code == 200, (who, path)
+
+
+def test_staff_documents_name_the_person(ctx: Context, world: World) -> None:
+    from kehou.platform.admission import services as admission
+    from tests.factories import COUNTY
+
+    with ctx.db.write_session() as s:
+        app = admission.create(ctx, s, world.actor("provider"), county_code=COUNTY, categories=["阅读"], statement="x")
+        admission.submit(s, world.actor("provider"), app.id)
+        app_id = app.id
+    with browser(ctx, "reviewer1") as c:
+        page = c.get(f"/desk/applications/{app_id}").text
+    assert "人员#" not in page and "（王老师）" in page

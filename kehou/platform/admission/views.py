@@ -12,6 +12,7 @@ from typing import Any
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
+from sqlalchemy import select
 
 from kehou.errors import NotFound, ValidationFailed
 from kehou.platform.actor import Actor
@@ -22,7 +23,7 @@ from kehou.platform.calendar import services as calendar
 from kehou.platform.context import Context
 from kehou.platform.counties.models import Region
 from kehou.platform.policy import services as policy
-from kehou.platform.providers.models import Provider
+from kehou.platform.providers.models import Provider, Staff
 from kehou.timeutil import clock
 from kehou.web.deps import DB, Ctx, Who
 from kehou.web.pages import column, done, field, render, values
@@ -106,6 +107,7 @@ def _detail(request: Request[Any, Any, Any], app_id: int, db: Any, ctx: Context,
         all_categories=policy.get(db, ctx.registry, app.county_code, "catalogue.categories"),
         my_review=next((r for r in info.get("reviews", []) if r["reviewer_id"] == actor.user_id), None),
         documents=documents.list_for_provider(db, actor, app.provider_id),
+        staff_names=dict(db.execute(select(Staff.id, Staff.name).where(Staff.provider_id == app.provider_id)).all()),
         doc_types=documents.types_for(ctx, db, app.county_code),
         run=run, findings=vetting.findings_of(db, run) if run else [], overrides=vetting.overrides(db, app.id),
         rule_labels={r.name: r.label for r in vetting.rules(ctx, db, app.county_code)},
