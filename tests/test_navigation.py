@@ -42,3 +42,29 @@ def test_staff_documents_name_the_person(ctx: Context, world: World) -> None:
     with browser(ctx, "reviewer1") as c:
         page = c.get(f"/desk/applications/{app_id}").text
     assert "人员#" not in page and "（王老师）" in page
+
+
+def test_a_child_page_with_two_terms_labels_each_course_with_its_term(ctx: Context, world: World) -> None:
+    import datetime as dt
+
+    cat = cs.ready(world)
+    from kehou.plugins.course_catalogue import menus
+    from kehou.timeutil import clock, utcnow
+
+    with ctx.db.write_session() as s:  # next term's menu, published while this term's still runs
+        nxt = menus.create_menu(ctx, s, world.actor("school_admin"), world.school_ids["school"], menus.MenuInput(
+            opens_at=utcnow() + dt.timedelta(days=1), closes_at=utcnow() + dt.timedelta(days=3), service_start="15:30",
+            service_end="17:40", term_day=clock.today_local() + dt.timedelta(days=100))).id
+    with ctx.db.read_session() as s:
+        from kehou.plugins.course_catalogue.models import Entry, Menu
+
+        offering = s.get(Entry, cat.entries["calligraphy"]).offering_id
+        terms = [s.get(Menu, m).term_name for m in (cat.menu_id, nxt)]
+    cs.place(world, nxt, offering, [(0, "16:00")])
+    cs.publish(world, nxt)
+    assert terms[0] != terms[1]
+    with browser(ctx, "parent") as c:
+        page = c.get(f"/parent/children/{cat.students['xiaoming']}").text
+    cards = re.findall(r'<article class="card course".*?</h3>', page, re.S)
+    labels = [t for card in cards for t in terms if f'<span class="status term">{t}</span>' in card]
+    assert sorted(labels) == sorted([terms[0], terms[0], terms[1]]), labels  # two courses this term, one next

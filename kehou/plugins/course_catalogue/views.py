@@ -361,7 +361,7 @@ class ParentCataloguePages(Controller):
         menus_ = queries.menus_for_child(db, actor, kid.id)
         queue = {m.id: queue_card(waitingroom.look(ctx, db, actor, m.id)) for m in menus_ if as_utc(m.closes_at) > utcnow()}
         return page(request, "parent_child.html", actor, T.CHILD, kid=kid, school=db.get(School, kid.school_id),
-                    menus=[queries.menu_out(m) for m in menus_], queue=queue,
+                    menus=[queries.menu_out(m) for m in menus_], queue=queue, terms={m.id: m.term_name for m in menus_},
                     blocked={mid for mid, card in queue.items() if card in ("waiting", "must_queue")},
                     courses=queries.choices_for_child(db, actor, kid.id, q), q=q, days=days, timetable=table,
                     status_labels=ENROLMENT_LABELS, contracts=contracts.for_child(db, kid.id))
