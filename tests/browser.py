@@ -62,12 +62,37 @@ def login(page: Any, base: str, username: str, next_path: str = "") -> None:
     page.wait_for_load_state()
 
 
+def answer_confirmations(browser: Any) -> None:
+    """Consequential actions ask "确定…吗？" first: every page of ``browser`` answers yes, and the questions
+    asked are kept in ``browser.dialogs`` for tests to check."""
+    browser.dialogs = []
+
+    def answer(dialog: Any) -> None:
+        browser.dialogs.append(dialog.message)
+        dialog.accept()
+
+    real_context, real_page = browser.new_context, browser.new_page
+
+    def new_context(**kw: Any) -> Any:
+        context = real_context(**kw)
+        context.on("page", lambda page: page.on("dialog", answer))
+        return context
+
+    def new_page(**kw: Any) -> Any:
+        page = real_page(**kw)
+        page.on("dialog", answer)
+        return page
+
+    browser.new_context, browser.new_page = new_context, new_page
+
+
 @contextmanager
 def chromium() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        answer_confirmations(browser)
         try:
             yield browser
         finally:

@@ -183,7 +183,9 @@ def test_admission_through_the_web_ui(ctx, world: World, tmp_path: Path) -> None
         # the decision-maker approves; the public whitelist shows the provider
         dec = login(browser, base, "decider")
         dec.goto(f"{base}/desk/applications/{app_id}")
+        asked = len(browser.dialogs)
         do(dec, "approve", {"reason": "符合准入条件"})
+        assert browser.dialogs[asked:] == ["准予准入后，该机构列入本区县白名单并向社会公开。确定吗？"]  # asked first
         assert status(dec) == "已准入"
         public.goto(f"{base}/public/{COUNTY}")
         assert "西子少儿美术馆" in public.inner_text("#whitelist ~ table")

@@ -55,6 +55,8 @@ MENU_STATUS = {"draft": "草稿（家长不可见）", "published": "已发布"}
 BUILDER = {
     "title": "课程超市", "back": "返回课程超市列表", "window": "选课时间",
     "service": "课后服务时段", "homework": "作业辅导", "minutes": "分钟", "status": "状态", "publish": "发布课程超市",
+    "publish_confirm": "发布后家长即可看到课程并按时选课。确定发布吗？",
+    "cancel_confirm": "取消后已选该课的学生将被退课并收到通知。确定取消这门课吗？",
     "publish_hint": "发布后家长即可在选课时间内选课，课次按校历生成。", "print": "打印 / 分享给家长",
     "entries": "已排课程", "course": "课程", "slots": "上课时间", "venue": "地点", "grades": "年级",
     "enrolled": "已选/班额", "fee": "课程费", "entry_status": "状态", "undersized": "人数不足",

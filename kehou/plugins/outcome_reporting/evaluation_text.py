@@ -8,6 +8,7 @@ TEXT = {
              "发布后机构可查看本机构结果，低于合格分或任一单项低于最低分的机构自动提请退出。",
     "runs": "评价记录", "term": "学期", "status": "状态", "computed": "计算时间", "published": "发布时间", "empty": "暂无",
     "compute": "计算评价", "as_of": "计课截至日期（可空）", "submit": "计算", "publish": "发布结果并提请不合格机构退出",
+    "publish_confirm": "发布后结果向机构公开，不合格机构将进入退出程序。确定发布吗？",
     "rank": "排名", "provider": "机构", "total": "总分", "verdict": "结论", "passed": "合格", "failed": "不合格",
     "indicator": "指标", "weight": "权重", "effective_weight": "折算权重", "score": "得分", "lost": "失分",
     "min": "单项最低分", "why": "说明", "not_scored": "不计分", "config": "评价设置", "pass_score": "合格分",
