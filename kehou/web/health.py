@@ -8,6 +8,8 @@ outbox lag, each checked with a short timeout; 503 with the failing checks named
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from litestar import Response, get
@@ -19,6 +21,7 @@ from kehou.web.deps import DB, Ctx
 
 OUTBOX_LAG_S = 300  # a message waiting longer than this means the broker (or the relay) is not keeping up
 BROKER_TIMEOUT_S = 2.0
+CHECK_TIMEOUT_S = 3.0
 
 
 @get("/healthz", sync_to_thread=True, include_in_schema=False, cache=False)
@@ -57,18 +60,29 @@ def _check_outbox(ctx: Context) -> dict[str, Any]:
 CHECKS = {"database": _check_database, "broker": _check_broker, "storage": _check_storage, "outbox": _check_outbox}
 
 
+def _timed(check: Any, ctx: Context) -> dict[str, Any]:
+    started = time.perf_counter()
+    try:
+        out = {"ok": True, **check(ctx)}
+    except Exception as exc:
+        out = {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:300]}
+    out["ms"] = round((time.perf_counter() - started) * 1000, 1)
+    return out
+
+
 def readiness(ctx: Context) -> tuple[bool, dict[str, Any]]:
+    """Every check at once, each given :data:`CHECK_TIMEOUT_S` (a store that hangs is not ready)."""
+    pool = ThreadPoolExecutor(max_workers=len(CHECKS), thread_name_prefix="readyz")
+    futures = {name: pool.submit(_timed, check, ctx) for name, check in CHECKS.items()}
+    deadline = time.monotonic() + CHECK_TIMEOUT_S
     out: dict[str, Any] = {}
-    ready = True
-    for name, check in CHECKS.items():
-        started = time.perf_counter()
+    for name, future in futures.items():
         try:
-            out[name] = {"ok": True, **check(ctx)}
-        except Exception as exc:
-            ready = False
-            out[name] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:300]}
-        out[name]["ms"] = round((time.perf_counter() - started) * 1000, 1)
-    return ready, out
+            out[name] = future.result(timeout=max(0.0, deadline - time.monotonic()))
+        except FutureTimeout:
+            out[name] = {"ok": False, "error": f"no answer within {CHECK_TIMEOUT_S:g} s"}
+    pool.shutdown(wait=False)
+    return all(c["ok"] for c in out.values()), out
 
 
 @get("/readyz", sync_to_thread=True, include_in_schema=False, cache=False)
