@@ -21,6 +21,7 @@ from litestar.template.config import TemplateConfig
 from kehou.platform.context import Context, build_context
 from kehou.settings import Settings, load_settings
 from kehou.web import deps, errors, filters
+from kehou.web.headers import security_headers
 from kehou.web.limits import Limiter, default_limit
 from kehou.web.observe import observe
 from kehou.web.routes import core_routes
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
         exception_handlers={Exception: errors.handle},
         middleware=[
             observe,  # request id, access log, HTTP metrics: outermost, so refusals by the limiter count too
+            security_headers(settings.storage.minio_public_url if settings.storage.backend == "minio" else ""),
             limiter.wrap,
             CookieBackendConfig(
                 secret=session_key, key="kehou_session", max_age=sec.session_max_age_s, secure=sec.secure_cookies,

@@ -302,6 +302,8 @@ def test_download_link_serves_the_bytes_as_an_attachment_and_refuses_tampering_a
     assert 'filename="file.pdf"' in disposition  # ASCII fallback, no raw Chinese in the plain parameter
     assert resp.headers["x-content-type-options"] == "nosniff"
     assert "private" in resp.headers["cache-control"] and "no-store" in resp.headers["cache-control"]
+    assert resp.headers["content-security-policy"] == "default-src 'none'; sandbox"  # the download's own, kept
+    assert resp.headers.get_list("x-content-type-options") == ["nosniff"]  # not doubled by the page headers
 
     query = dict(parse_qsl(urlsplit(url).query))
     tampered = [
