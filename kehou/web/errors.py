@@ -107,6 +107,19 @@ def _html(request: Request[Any, Any, Any], err: KehouError) -> Response[Any]:
                     headers=_headers(err))
 
 
+def _out_of_range(exc: BaseException) -> bool:
+    """A number the database cannot hold: PostgreSQL's numeric_value_out_of_range (SQLSTATE 22003) or
+    SQLite's OverflowError, raised directly or wrapped by SQLAlchemy."""
+    seen: BaseException | None = exc
+    for _ in range(4):
+        if seen is None:
+            return False
+        if isinstance(seen, OverflowError) or getattr(seen, "sqlstate", None) == "22003":
+            return True
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return False
+
+
 def to_domain(exc: Exception) -> KehouError:
     if isinstance(exc, KehouError):
         return exc
@@ -115,6 +128,8 @@ def to_domain(exc: Exception) -> KehouError:
         return ServiceBusy()
     if isinstance(exc, (StaleDataError, IntegrityError)):
         return Conflict("记录已被他人修改，请刷新后重试。", code="concurrent_update")
+    if _out_of_range(exc):  # an id or number beyond what the database stores (2147483648 on PostgreSQL, 2**63 SQLite)
+        return ValidationFailed("数值超出允许范围。", code="value_out_of_range")
     if isinstance(exc, LitestarValidation):
         fields = []
         for item in exc.extra or []:
