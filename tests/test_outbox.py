@@ -131,14 +131,14 @@ def redis_ctx(settings: Settings, relay: Relay) -> Iterator[Context]:
     ctx.close()
 
 
-def _wait(what: Callable[[], Any], timeout: float = 60.0) -> Any:
+def _wait(what: Callable[[], Any], timeout: float = 60.0, what_for: str = "") -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = what()
         if value:
             return value
         time.sleep(0.2)
-    raise AssertionError("timed out")
+    raise AssertionError(f"timed out waiting for {what_for}")
 
 
 def _facts(ctx: Context) -> dict[str, Any]:

@@ -15,10 +15,8 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import redis
@@ -35,19 +33,9 @@ from kehou.timeutil import clock, utcnow
 from kehou.vetting.models import VettingFinding, VettingRun
 from tests.conftest import _worker
 from tests.factories import COUNTY, make_world
-from tests.test_outbox import REDIS, _redis_up
+from tests.test_outbox import REDIS, _redis_up, _wait
 
 CELERY = Path(sys.executable).parent / "celery"
-
-
-def _wait(what: Callable[[], Any], timeout: float = 60.0, what_for: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = what()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what_for}")
 
 
 def _children(pid: int) -> list[int]:

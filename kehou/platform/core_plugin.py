@@ -7,6 +7,7 @@ import datetime as dt
 from kehou.pluginapi import (
     ApplicationDecided,
     ExitProposal,
+    JobTable,
     PeriodicTask,
     SettingSpec,
     Term,
@@ -72,6 +73,13 @@ def kehou_term_for_date(county_code: str, day: dt.date) -> Term:
     if day.month == 1:
         return Term(f"{day.year - 1}-{day.year}学年第一学期", dt.date(day.year - 1, 9, 1), dt.date(day.year, 1, 31))
     return Term(f"{day.year - 1}-{day.year}学年第二学期", dt.date(day.year, 2, 1), dt.date(day.year, 8, 31))
+
+
+@hookimpl
+def kehou_register_job_tables() -> list[JobTable]:
+    from kehou.vetting.models import VettingRun
+
+    return [JobTable("vetting_run", VettingRun)]
 
 
 @hookimpl

@@ -28,7 +28,7 @@ from kehou.platform.accounts.models import LoginAttempt
 from kehou.platform.context import Context
 from kehou.platform.outbox import services as outbox
 from kehou.timeutil import utcnow
-from kehou.vetting.models import VettingFinding, VettingRun
+from kehou.vetting.models import VettingFinding
 from kehou.web.deps import Ctx
 
 
@@ -51,8 +51,6 @@ class PlatformCollector(Collector):
             yield GaugeMetricFamily("kehou_outbox_pending", "Outbox messages not yet taken by the broker", value=pending)
             yield GaugeMetricFamily("kehou_outbox_oldest_age_seconds", "Age of the oldest waiting outbox message", value=age)
             jobs = GaugeMetricFamily("kehou_jobs", "Background jobs by kind and state", labels=["kind", "state"])
-            for state, n in s.execute(select(VettingRun.status, func.count()).group_by(VettingRun.status)):
-                jobs.add_metric(["vetting_run", state], n)
             stuck = 0
             for table in (t for answer in ctx.pm.hook.kehou_register_job_tables() for t in answer):
                 model = table.model

@@ -133,12 +133,8 @@ def _ask_hooks(ctx: Context, settings: Mapping[str, Any], request: EnrollmentReq
 def take_seat(session: Session, entry_id: int, *, from_waitlist: bool = False) -> bool:
     """Take a seat if one is free. A newcomer never takes a seat while others wait for one: a freed
     seat belongs to the waitlist (:func:`promote`)."""
-    cond = [Entry.id == entry_id, Entry.status == EntryStatus.open, Entry.enrolled < Entry.capacity]
-    if not from_waitlist:
-        cond.append(~exists().where(Enrolment.entry_id == entry_id, Enrolment.status == EnrolmentStatus.waitlisted))
-    result = session.execute(update(Entry).where(*cond).values(enrolled=Entry.enrolled + 1)
-                             .execution_options(synchronize_session=False))
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    result = session.connection().execute(_Q_SEAT[from_waitlist], {"entry_id": entry_id})
+    return result.rowcount == 1
 
 
 def release_seat(session: Session, entry_id: int) -> None:
@@ -152,10 +148,16 @@ _ENTRY_COLUMNS = (Entry.id.label("entry_id"), Entry.grades, Entry.fee_fen, Entry
                   Menu.term_name, Menu.term_end, Menu.opens_at, Menu.closes_at, Offering.title, Offering.category,
                   WhitelistEntry.categories,
                   select(func.count(Lesson.id)).where(Lesson.entry_id == Entry.id).scalar_subquery().label("lessons"))
-_ENTRY = (select(*_ENTRY_COLUMNS)
-          .join(Menu, Menu.id == Entry.menu_id).join(Offering, Offering.id == Entry.offering_id)
-          .join(WhitelistEntry, (WhitelistEntry.provider_id == Entry.provider_id)
-                & (WhitelistEntry.county_code == Entry.county_code)))
+
+
+def _with_entry(stmt: Any) -> Any:
+    """``stmt`` joined from its course entry to the entry's menu, offering and the provider's whitelist entry."""
+    return (stmt.join(Menu, Menu.id == Entry.menu_id).join(Offering, Offering.id == Entry.offering_id)
+            .join(WhitelistEntry, (WhitelistEntry.provider_id == Entry.provider_id)
+                  & (WhitelistEntry.county_code == Entry.county_code)))
+
+
+_ENTRY = _with_entry(select(*_ENTRY_COLUMNS))
 _MINE = (select(Enrolment.id, Enrolment.entry_id, Enrolment.status, Enrolment.source, Enrolment.requested_at,
                 Enrolment.enrolled_at, Entry.fee_fen, Entry.materials_fee_fen, Offering.title, Offering.category)
          .join(Entry, Entry.id == Enrolment.entry_id).join(Offering, Offering.id == Entry.offering_id))
@@ -169,11 +171,9 @@ _ROOM_COLUMNS = (QueueRoom.created_at.label("room_created_at"), QueueRoom.drawn_
                  QueueRoom.last_position.label("room_last_position"), QueueRoom.admit_per_minute.label("room_admit_per_minute"),
                  QueueTicket.position.label("my_position"))
 _Q_CHILD_AND_ENTRY = (  # the child, locked, with the entry if it is open to the child's school, and the waiting room
-    select(*_CHILD.selected_columns, *_ENTRY_COLUMNS, *_ROOM_COLUMNS).select_from(Student)
-    .join(Guardian, Guardian.student_id == Student.id)
-    .join(Entry, (Entry.school_id == Student.school_id) & (Entry.id == bindparam("entry_id")))
-    .join(Menu, Menu.id == Entry.menu_id).join(Offering, Offering.id == Entry.offering_id)
-    .join(WhitelistEntry, (WhitelistEntry.provider_id == Entry.provider_id) & (WhitelistEntry.county_code == Entry.county_code))
+    _with_entry(select(*_CHILD.selected_columns, *_ENTRY_COLUMNS, *_ROOM_COLUMNS).select_from(Student)
+                .join(Guardian, Guardian.student_id == Student.id)
+                .join(Entry, (Entry.school_id == Student.school_id) & (Entry.id == bindparam("entry_id"))))
     .outerjoin(QueueRoom, QueueRoom.menu_id == Menu.id)
     .outerjoin(QueueTicket, (QueueTicket.menu_id == Menu.id) & (QueueTicket.user_id == bindparam("user_id")))
     .where(Student.id == bindparam("student_id"), Guardian.user_id == bindparam("user_id"), *_OPEN_NOW)
@@ -185,6 +185,9 @@ _Q_SLOTS = select(Slot.entry_id, Slot.weekday, Slot.start_min, Slot.end_min).whe
     Slot.entry_id.in_(bindparam("entry_ids", expanding=True)), Slot.active.is_(True))
 _NO_WAITLIST = ~exists().where(Enrolment.entry_id == bindparam("entry_id"), Enrolment.status == EnrolmentStatus.waitlisted)
 _SEAT_FREE = (Entry.id == bindparam("entry_id"), Entry.status == EntryStatus.open, Entry.enrolled < Entry.capacity)
+_Q_SEAT = {  # by from_waitlist: a newcomer never takes a seat while others wait for one
+    False: update(Entry).where(*_SEAT_FREE, _NO_WAITLIST).values(enrolled=Entry.enrolled + 1),
+    True: update(Entry).where(*_SEAT_FREE).values(enrolled=Entry.enrolled + 1)}
 _ENROLMENT_T: Table = Enrolment.__table__  # type: ignore[assignment]
 _EVENT_T: Table = EnrolmentEvent.__table__  # type: ignore[assignment]
 _EVENT_COLUMNS = ("enrolment_id", "entry_id", "student_id", "action", "old_status", "new_status", "actor_id", "actor_role",
@@ -194,7 +197,7 @@ _EVENT_COLUMNS = ("enrolment_id", "entry_id", "student_id", "action", "old_statu
 def _seat_enrolment_event() -> Any:
     """PostgreSQL: the seat, the enrolment and its event in one statement (data-modifying CTEs). No row
     comes back when no seat was free, and then nothing was written."""
-    seat = update(Entry).where(*_SEAT_FREE, _NO_WAITLIST).values(enrolled=Entry.enrolled + 1).returning(Entry.id).cte("seat")
+    seat = _Q_SEAT[False].returning(Entry.id).cte("seat")
     row = (insert(_ENROLMENT_T).from_select(
         ["entry_id", "student_id", "status", "source", "requested_at", "enrolled_at", "ended_reason"],
         select(seat.c.id, bindparam("student_id"), literal(EnrolmentStatus.enrolled.value), bindparam("source"),

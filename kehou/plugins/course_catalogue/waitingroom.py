@@ -69,8 +69,11 @@ def admitted_through(drawn_at: dt.datetime | None, per_minute: int, now: dt.date
     """The highest number let in by ``now``: one step at the draw, one more every STEP_S seconds."""
     if drawn_at is None:
         return 0
-    per_step = max(1, math.ceil(per_minute * STEP_S / 60))
-    return per_step * (1 + max(0, int((now - as_utc(drawn_at)).total_seconds() // STEP_S)))
+    return _per_step(per_minute) * (1 + max(0, int((now - as_utc(drawn_at)).total_seconds() // STEP_S)))
+
+
+def _per_step(per_minute: int) -> int:
+    return max(1, math.ceil(per_minute * STEP_S / 60))
 
 
 def gate(settings: Mapping[str, Any], source: str, room: Any, now: dt.datetime) -> None:
@@ -175,8 +178,8 @@ def look(ctx: Context, session: Session, actor: Actor, menu_id: int) -> Status:
                           .values(admitted_at=now))
                 w.commit()
         return Status(menu_id, "admitted", opens_at, ahead=0, wait_s=0, refresh_s=0, **base)
-    per_step = max(1, math.ceil(per_minute * STEP_S / 60))
-    wait = math.ceil((position - through) / per_step) * STEP_S - int((now - as_utc(drawn_at)).total_seconds()) % STEP_S
+    into_step = int((now - as_utc(drawn_at)).total_seconds()) % STEP_S
+    wait = math.ceil((position - through) / _per_step(per_minute)) * STEP_S - into_step
     return Status(menu_id, "waiting", opens_at, ahead=position - through - 1, wait_s=wait, refresh_s=_refresh(wait), **base)
 
 
