@@ -119,7 +119,7 @@ def test_build_plugin_manager_registers_the_core_plugin_and_checks() -> None:
         assert getattr(pm.hook, name).has_spec()
     core_impls = {name for name in specs() if any(i.plugin is core_plugin for i in getattr(pm.hook, name).get_hookimpls())}
     assert core_impls == {"kehou_register_settings", "kehou_register_periodic_tasks", "kehou_term_for_date",
-                          "kehou_application_decided", "kehou_exit_proposed"}
+                          "kehou_application_decided", "kehou_exit_proposed", "kehou_register_job_tables"}
     keys = {spec.key for answer in pm.hook.kehou_register_settings() for spec in answer}
     assert {"plugins.enabled", "admission.notice_working_days"} <= keys
 
