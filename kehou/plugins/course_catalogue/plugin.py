@@ -53,8 +53,10 @@ def kehou_register_settings() -> list[SettingSpec]:
 def kehou_register_routes() -> list[Any]:
     from kehou.plugins.course_catalogue.api import API_ROUTES
     from kehou.plugins.course_catalogue.views import HTML_ROUTES
+    from kehou.plugins.course_catalogue.views_attendance import ATTENDANCE_ROUTES
+    from kehou.plugins.course_catalogue.views_roster import ROSTER_ROUTES
 
-    return [*API_ROUTES, *HTML_ROUTES]
+    return [*API_ROUTES, *HTML_ROUTES, *ATTENDANCE_ROUTES, *ROSTER_ROUTES]
 
 
 @hookimpl

@@ -17,5 +17,6 @@ def kehou_register_payment_providers() -> list[Any]:
 @hookimpl
 def kehou_register_routes() -> list[Any]:
     from kehou.plugins.payments_offline.api import API_ROUTES
+    from kehou.plugins.payments_offline.views import HTML_ROUTES
 
-    return [*API_ROUTES]
+    return [*API_ROUTES, *HTML_ROUTES]
