@@ -72,6 +72,13 @@ def kehou_register_job_tables() -> list[Any]:
     raise NotImplementedError
 
 
+@hookspec
+def kehou_register_audit_vocabulary() -> list[Any]:
+    """Return :class:`kehou.pluginapi.AuditVocabulary` entries: Chinese names of the plugin's audit actions,
+    objects and fields, and namers for its objects, for the audit log page and its export."""
+    raise NotImplementedError
+
+
 # --- resolution (one answer) -------------------------------------------------
 
 

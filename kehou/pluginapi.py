@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -295,3 +295,19 @@ class JobTable:
 
     kind: str
     model: Any
+
+
+@dataclass(frozen=True)
+class AuditVocabulary:
+    """The words a plugin's audit entries are read in (``kehou_register_audit_vocabulary``): Chinese names of
+    its ``actions`` (``"menu.publish": "发布课程超市"``), of its ``entities`` (``"course_menu": "课程超市"``) and of the
+    ``fields`` of their old/new values; ``names`` maps an entity type to a namer ``(session, ids) -> {id: name}``
+    that names objects of that type on the audit page in one query; ``values`` maps ``"entity_type.field"`` to the
+    Chinese names of that field's coded values (``"course_menu.status": {"published": "已发布"}``)."""
+
+    actions: Mapping[str, str] = field(default_factory=dict)
+    entities: Mapping[str, str] = field(default_factory=dict)
+    fields: Mapping[str, str] = field(default_factory=dict)
+    names: Mapping[str, Callable[[Any, list[int]], dict[int, str]]] = field(default_factory=dict)
+    values: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+

@@ -29,6 +29,7 @@ STAFF_GET = {
     "/desk": {"reviewer1", "decider", "police", "admin", "other_reviewer"},  # each sees its own county
     "/desk/settings": {"reviewer1", "decider", "other_reviewer"},
     "/desk/audit": {"decider"},
+    "/desk/audit/export.xlsx": {"decider"},  # the filtered log as Excel: tests/test_audit_page.py
     "/desk/blacklist": {"reviewer1", "decider", "other_reviewer"},  # each its own county's list
     "/desk/applications/{app}": {"reviewer1", "decider", "police", "admin"},
     "/provider": {"provider", "other_provider"},  # each sees its own organisation

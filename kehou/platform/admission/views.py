@@ -29,7 +29,7 @@ from kehou.web.deps import DB, Ctx, Who
 from kehou.web.pages import column, done, field, render, values
 
 TEXT = {
-    "title": "准入申请", "desk": "审核工作台", "calendar": "前往节假日日历", "queue": "待办与全部申请",
+    "title": "准入申请", "audit_link": "审计记录", "desk": "审核工作台", "calendar": "前往节假日日历", "queue": "待办与全部申请",
     "provider": "机构", "county": "区县",
     "status": "状态", "categories": "服务类别", "statement": "机构简介与服务方案", "returned": "退回意见",
     "notice": "公示期", "decision": "决定意见", "reviews": "专家评分", "signoffs": "部门会签", "objections": "异议",

@@ -83,3 +83,10 @@ def kehou_register_commands() -> list[CliCommand]:
     from kehou.plugins.billing_cap.reconcile import COMMAND
 
     return [COMMAND]
+
+
+@hookimpl
+def kehou_register_audit_vocabulary() -> list[Any]:
+    from kehou.plugins.billing_cap.audit_words import VOCABULARY
+
+    return [VOCABULARY]

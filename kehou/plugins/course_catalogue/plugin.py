@@ -74,3 +74,10 @@ def kehou_provider_exited(provider_id: int, county_code: str, effective: dt.date
 
     enqueue("kehou.catalogue.provider_exited", provider_id=provider_id, county_code=county_code,
             effective=effective.isoformat())
+
+
+@hookimpl
+def kehou_register_audit_vocabulary() -> list[Any]:
+    from kehou.plugins.course_catalogue.audit_words import VOCABULARY
+
+    return [VOCABULARY]

@@ -40,3 +40,10 @@ def kehou_render_report(report: str, fmt: str, data: Any) -> bytes | None:
     from kehou.plugins.outcome_reporting.exports import render
 
     return render(report, fmt, data)
+
+
+@hookimpl
+def kehou_register_audit_vocabulary() -> list[Any]:
+    from kehou.plugins.outcome_reporting.audit_words import VOCABULARY
+
+    return [VOCABULARY]

@@ -20,3 +20,10 @@ def kehou_register_routes() -> list[Any]:
     from kehou.plugins.payments_offline.views import HTML_ROUTES
 
     return [*API_ROUTES, *HTML_ROUTES]
+
+
+@hookimpl
+def kehou_register_audit_vocabulary() -> list[Any]:
+    from kehou.plugins.payments_offline.audit_words import VOCABULARY
+
+    return [VOCABULARY]
