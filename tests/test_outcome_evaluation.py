@@ -219,6 +219,29 @@ def test_a_provider_with_nothing_to_score_is_not_failed(world: World, term: Term
     a, b = got[world.provider_ids["provider"]], got[world.provider_ids["other_provider"]]
     assert (a["total"], a["passed"], a["failures"]) == (7000, False, ["min:parent_satisfaction"])  # 70 ≥ the pass score 60
     assert (b["total"], b["passed"], b["failures"], b["parent_satisfaction"]["score"]) == (0, True, [], None)
+    assert (a["rank"], b["rank"]) == (1, 0)  # not rated: never ranked
+
+
+def test_conducts_default_score_alone_never_ranks_a_provider_above_an_observed_one(world: World, term: Term) -> None:
+    with world.ctx.db.write_session() as s:  # patrols and conduct; the other provider was never patrolled
+        policy.put(s, world.ctx.registry, ADMIN, scope=COUNTY, key="outcome.indicators",
+                   value=[{"code": "content_quality", "weight": 50}, {"code": "conduct", "weight": 50}],
+                   effective_from=dt.date(2026, 1, 1), reason="巡课与规范")
+    got = compute(world, term)
+    a, b = got[world.provider_ids["provider"]], got[world.provider_ids["other_provider"]]
+    assert b["conduct"]["score"] == 10000 and b["content_quality"]["score"] is None  # 100 by default, nothing seen
+    assert (b["rank"], b["total"], b["passed"], b["failures"]) == (0, 0, True, [])  # 未评价, apart
+    assert a["rank"] == 1 and a["total"] < 10000  # the observed provider ranks first, though it lost points
+    with world.ctx.db.write_session() as s:
+        run = evaluation.publish(world.ctx, s, world.actor("decider"), a["run_id"])
+        from kehou.plugins.outcome_reporting.evaluation_api import run_out
+
+        shown = {sc["provider_id"]: sc for sc in run_out(s, run, with_scores=True)["scores"]}
+    assert shown[world.provider_ids["other_provider"]]["rated"] is False
+    assert shown[world.provider_ids["other_provider"]]["rank"] is None
+    with world.ctx.db.read_session() as s:
+        titles = set(s.scalars(select(Notification.title)))
+    assert f"{term.name}机构评价结果：未评价" in titles
 
 
 def test_who_may_compute_and_publish(world: World, term: Term) -> None:

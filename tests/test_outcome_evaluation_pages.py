@@ -47,7 +47,7 @@ def test_compute_read_and_publish_through_the_forms(ctx, world: World) -> None: 
                        value=[{"code": "parent_satisfaction", "weight": 100}], effective_from=run.computed_at.date(),
                        reason="只评家长满意度")
         page = post(dec, "/county/evaluations", "/county/evaluations", {"term_name": term}).text
-        assert "无可计分指标，不评定" in page
+        assert "未评价的机构（1）" in page and 'id="unrated"' in page
         with ctx.db.read_session() as s:
             run = s.scalars(select(EvaluationRun).order_by(EvaluationRun.id.desc())).first()
         url = f"/county/evaluations/{run.id}"

@@ -4,7 +4,9 @@ explained; published to the providers; a provider below ``outcome.pass_score`` o
 indicator's ``min`` is proposed for exit (``kehou_exit_proposed``) with the evidence.
 
 An indicator with nothing to score (no patrol, too few answers) is left out and the others' weights
-are scaled up to 100, which the explanation says. A run keeps the configuration it used, so a later
+are scaled up to 100, which the explanation says. A provider with nothing observed at all (no patrol,
+no lesson due, no answers, no complaint or incident) is not rated (未评价): never ranked, never failed,
+shown apart (rank 0). A run keeps the configuration it used, so a later
 change of the county's settings does not change a published result.
 """
 
@@ -43,13 +45,16 @@ def _staff(actor: Actor, county_code: str, *, decide: bool = False) -> None:
 
 def score_providers(session: Session, scope: Scope, indicators: Sequence[Mapping[str, Any]],
                     pass_score: int) -> list[dict[str, Any]]:
-    """One result per provider: total (hundredths), passed, failures and the breakdown, ranked."""
+    """One result per provider: total (hundredths), passed, failures and the breakdown, ranked; a provider with
+    nothing observed gets rank 0 (not rated) and comes last."""
     measured = {ind["code"]: MEASURES[ind["code"]](session, scope) for ind in indicators}
     results: list[dict[str, Any]] = []
     for pid in scope.provider_ids:
         got = {ind["code"]: measured[ind["code"]].get(pid) or Measure(None, NOTHING.get(ind["code"], "不计分"), {})
                for ind in indicators}
         scored = [ind for ind in indicators if got[ind["code"]].score is not None]
+        if not any(got[ind["code"]].observed for ind in scored):
+            scored = []  # conduct's default 100 alone is not an evaluation
         weights = sum(ind["weight"] for ind in scored)
         total = (2 * sum(got[i["code"]].score * i["weight"] for i in scored) + weights) // (2 * weights) if weights else 0
         # nothing to score (e.g. only satisfaction counts and too few answered): not rated, never failed
@@ -67,10 +72,10 @@ def score_providers(session: Session, scope: Scope, indicators: Sequence[Mapping
                               "effective_weight": share, "score": m.score, "lost": lost, "min": low, "below_min": below,
                               "why": m.why, "evidence": m.evidence})
         results.append({"provider_id": pid, "total": total, "passed": not failures, "failures": failures,
-                        "breakdown": breakdown})
-    results.sort(key=lambda r: (-r["total"], r["provider_id"]))
+                        "breakdown": breakdown, "rated": bool(weights)})
+    results.sort(key=lambda r: (not r["rated"], -r["total"], r["provider_id"]))
     for rank, r in enumerate(results, start=1):
-        r["rank"] = rank
+        r["rank"] = rank if r["rated"] else 0
     return results
 
 
@@ -146,13 +151,19 @@ def publish(ctx: Context, session: Session, actor: Actor, run_id: int) -> Evalua
         old.status = "superseded"
     run.status, run.published_by, run.published_at = "published", actor.user_id, utcnow()
     scores = scores_of(session, run.id)
+    ranked = sum(1 for sc in scores if sc.rank)
     names = dict(session.execute(
         select(Provider.id, Provider.name).where(Provider.id.in_([s.provider_id for s in scores]))).all())
     proposals = []
     for sc in scores:
+        if not sc.rank:
+            notify_provider_users(session, sc.provider_id, f"{run.term_name}机构评价结果：未评价",
+                                  "本学期没有巡课、应上课次、问卷或投诉处理等记录，暂不评价、不参加排名。",
+                                  "/provider/evaluations")
+            continue
         verdict = "合格" if sc.passed else "不合格"
         notify_provider_users(session, sc.provider_id, f"{run.term_name}机构评价结果：{points(sc.total)}分（{verdict}）",
-                              f"贵机构在本区县{len(scores)}家机构中排名第{sc.rank}。各项得分与失分原因请查看评价详情。",
+                              f"贵机构在本区县{ranked}家参评机构中排名第{sc.rank}。各项得分与失分原因请查看评价详情。",
                               "/provider/evaluations")
         if not sc.passed:
             sc.proposal_key = f"evaluation:{run.county_code}:{run.term_name}:{sc.provider_id}"
@@ -187,16 +198,17 @@ def runs(session: Session, actor: Actor, county_code: str) -> list[EvaluationRun
 
 
 def scores_of(session: Session, run_id: int) -> list[EvaluationScore]:
+    """Ranked providers in rank order, then the providers not rated (rank 0)."""
     return list(session.scalars(select(EvaluationScore).where(EvaluationScore.run_id == run_id)
-                                .order_by(EvaluationScore.rank)))
+                                .order_by(EvaluationScore.rank == 0, EvaluationScore.rank, EvaluationScore.provider_id)))
 
 
 def own_scores(session: Session, actor: Actor) -> list[tuple[EvaluationRun, EvaluationScore, int]]:
-    """The provider's published results: run, its score, and how many providers were ranked."""
+    """The provider's published results: run, its score, and how many providers were ranked (rated)."""
     actor.require("provider")
     rows = session.execute(select(EvaluationRun, EvaluationScore)
                            .join(EvaluationScore, EvaluationScore.run_id == EvaluationRun.id)
                            .where(EvaluationScore.provider_id == actor.provider_id, EvaluationRun.status == "published")
                            .order_by(EvaluationRun.id.desc())).all()
-    counts = {run.id: len(scores_of(session, run.id)) for run, _ in rows}
+    counts = {run.id: sum(1 for sc in scores_of(session, run.id) if sc.rank) for run, _ in rows}
     return [(run, sc, counts[run.id]) for run, sc in rows]

@@ -26,7 +26,8 @@ class ComputeBody(msgspec.Struct):
 
 def score_out(sc: EvaluationScore, name: str = "") -> dict[str, Any]:
     return {"provider_id": sc.provider_id, "provider_name": name, "total": points(sc.total), "total_hundredths": sc.total,
-            "rank": sc.rank, "passed": sc.passed, "failures": sc.failures, "proposal_key": sc.proposal_key,
+            "rank": sc.rank or None, "rated": bool(sc.rank), "passed": sc.passed, "failures": sc.failures,
+            "proposal_key": sc.proposal_key,
             "breakdown": [b | {"score": None if b["score"] is None else points(b["score"]), "lost": points(b["lost"]),
                                "effective_weight": points(b["effective_weight"])} for b in sc.breakdown]}
 

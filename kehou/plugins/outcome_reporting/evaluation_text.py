@@ -12,7 +12,9 @@ TEXT = {
     "rank": "排名", "provider": "机构", "total": "总分", "verdict": "结论", "passed": "合格", "failed": "不合格",
     "indicator": "指标", "weight": "权重", "effective_weight": "折算权重", "score": "得分", "lost": "失分",
     "min": "单项最低分", "why": "说明", "not_scored": "不计分", "config": "评价设置", "pass_score": "合格分",
-    "proposal": "已提请退出", "not_rated": "无可计分指标，不评定", "done": "已完成，记入审计日志。", "back": "返回评价列表",
+    "proposal": "已提请退出", "not_rated": "未评价",
+    "not_rated_why": "本学期没有巡课、应上课次、问卷或投诉处理等记录：不评分、不排名、不判定合格与否。",
+    "unrated_heading": "未评价的机构", "done": "已完成，记入审计日志。", "back": "返回评价列表",
     "own_intro": "本机构在各区县已发布的考核评价结果。家长问卷为匿名汇总，机构看不到填写人。",
 }
 STATUS = {"draft": "草稿", "published": "已发布", "superseded": "已被新结果取代"}

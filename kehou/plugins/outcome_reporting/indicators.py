@@ -41,6 +41,7 @@ class Measure:
     score: int | None  # hundredths, 0..10000; None: not scored
     why: str
     evidence: dict[str, Any]
+    observed: bool = True  # False: a score by default, with nothing seen (conduct without complaints or incidents)
 
 
 def ratio(num: int, den: int) -> int:
@@ -114,7 +115,8 @@ def conduct(session: Session, scope: Scope) -> dict[int, Measure]:
         score = max(0, 100 - deducted) * 100
         why = "；".join(f"{labels.get(k, k)}{n}件，每件扣{pen}分" for k, n, pen in parts) or "本学期无查实投诉和安全事件"
         out[pid] = Measure(score, why + f"，得分 {points(score)}",
-                           {"complaints": dict(findings[pid]), "incidents": dict(incidents[pid]), "deducted": deducted})
+                           {"complaints": dict(findings[pid]), "incidents": dict(incidents[pid]), "deducted": deducted},
+                           observed=bool(parts))
     return out
 
 
