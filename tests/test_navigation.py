@@ -68,3 +68,36 @@ def test_a_child_page_with_two_terms_labels_each_course_with_its_term(ctx: Conte
     cards = re.findall(r'<article class="card course".*?</h3>', page, re.S)
     labels = [t for card in cards for t in terms if f'<span class="status term">{t}</span>' in card]
     assert sorted(labels) == sorted([terms[0], terms[0], terms[1]]), labels  # two courses this term, one next
+
+
+def test_term_pickers_start_on_the_term_running_today() -> None:
+    import datetime as dt
+    from dataclasses import dataclass
+
+    from kehou.plugins.course_catalogue.public import current
+
+    @dataclass
+    class T:
+        term_name: str
+        term_start: dt.date
+        term_end: dt.date
+
+    autumn = T("2026-2027学年第一学期", dt.date(2026, 9, 1), dt.date(2027, 1, 31))
+    spring = T("2026-2027学年第二学期", dt.date(2027, 2, 1), dt.date(2027, 7, 10))
+    spring_before = T("2025-2026学年第二学期", dt.date(2026, 2, 1), dt.date(2026, 7, 10))
+    assert current([autumn, spring], dt.date(2026, 12, 3)) is autumn  # next term's menu is out: still this term
+    assert current([spring, autumn], dt.date(2027, 3, 1)) is spring
+    assert current([spring_before, autumn], dt.date(2026, 8, 1)) is spring_before  # summer: the latest started
+    assert current([spring], dt.date(2026, 12, 3)) is spring  # nothing started: the first planned
+    assert current([], dt.date(2026, 12, 3)) is None
+
+
+def test_the_evaluation_term_picker_selects_the_running_term(ctx: Context, world: World) -> None:
+    cat = cs.ready(world)
+    with ctx.db.read_session() as s:
+        from kehou.plugins.course_catalogue.models import Menu
+
+        term = s.get(Menu, cat.menu_id).term_name
+    with browser(ctx, "reviewer1") as c:
+        page = c.get("/county/evaluations").text
+    assert f'<option value="{term}" selected>' in page

@@ -24,7 +24,7 @@ def test_compute_read_and_publish_through_the_forms(ctx, world: World) -> None: 
     term = bs.term_name(world, cat.menu_id)
     with browser(ctx, "reviewer1") as rev:
         page = rev.get("/county/evaluations").text
-        assert "机构考核评价" in page and f'<option value="{term}">' in page
+        assert "机构考核评价" in page and f'<option value="{term}" selected>' in page  # the running term, chosen
         resp = post(rev, "/county/evaluations", "/county/evaluations", {"term_name": term, "as_of": "2026-13-01"})
         assert "计课截至日期格式应为" in resp.text
         resp = post(rev, "/county/evaluations", "/county/evaluations", {"term_name": "2030-2031学年第一学期"})

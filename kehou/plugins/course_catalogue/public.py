@@ -7,7 +7,9 @@ declared interface: other plugins import this and nothing else from the catalogu
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -223,6 +225,26 @@ class TermRecord:
     term_name: str
     term_start: dt.date  # the earliest menu start of the term in the county
     term_end: dt.date
+
+
+class _Termed(Protocol):
+    @property
+    def term_start(self) -> dt.date: ...
+    @property
+    def term_end(self) -> dt.date: ...
+
+
+T = TypeVar("T", bound=_Termed)
+
+
+def current(records: Sequence[T], today: dt.date) -> T | None:
+    """What a term picker starts on: the term running today, else the latest that has started, else the
+    first planned (never next term's while this one runs)."""
+    running = [r for r in records if r.term_start <= today <= r.term_end]
+    started = [r for r in records if r.term_start <= today]
+    if running or started:
+        return max(running or started, key=lambda r: r.term_start)
+    return min(records, key=lambda r: r.term_start) if records else None
 
 
 def terms(session: Session, county_code: str) -> list[TermRecord]:

@@ -14,6 +14,7 @@ from kehou.plugins.course_catalogue import public as catalogue
 from kehou.plugins.outcome_reporting import evaluation
 from kehou.plugins.outcome_reporting.evaluation_api import run_out, score_out
 from kehou.plugins.outcome_reporting.evaluation_text import FAILURES, STATUS, TEXT
+from kehou.timeutil import clock
 from kehou.web.deps import DB, Ctx, Who
 from kehou.web.pages import done, field, render
 
@@ -28,8 +29,11 @@ class EvaluationPages(Controller):
         actor.require("county_staff")
         code = str(actor.county_code)
         runs = [run_out(db, r) for r in evaluation.runs(db, actor, code)]
-        terms = sorted({m.term_name for m in catalogue.menus(db, county_code=code) if m.status == "published"}, reverse=True)
-        return render(request, "outcome/evaluation_list.html", actor, TEXT, runs=runs, terms=terms, labels=LABELS)
+        published = [m for m in catalogue.menus(db, county_code=code) if m.status == "published"]
+        terms = sorted({m.term_name for m in published}, reverse=True)
+        now = catalogue.current(published, clock.today_local())
+        return render(request, "outcome/evaluation_list.html", actor, TEXT, runs=runs, terms=terms, labels=LABELS,
+                      current=now.term_name if now else "")
 
     @post("/county/evaluations", sync_to_thread=True)
     def compute(self, request: Request[Any, Any, Any], data: URLEncodedBody[dict[str, Any]], db: DB, ctx: Ctx,

@@ -279,10 +279,9 @@ def terms_of(session: Session, county_code: str) -> list[str]:
 
 
 def default_term(session: Session, county_code: str) -> str | None:
-    """The latest term that has started (else the first one planned)."""
-    terms = catalogue.terms(session, county_code)
-    started = [t for t in terms if t.term_start <= clock.today_local()]
-    return (started or terms)[-1].term_name if terms else None
+    """The term running today (else the latest that has started, else the first one planned)."""
+    term = catalogue.current(catalogue.terms(session, county_code), clock.today_local())
+    return term.term_name if term else None
 
 
 def require_county_staff(ctx: Context, session: Session, actor: Actor, county_code: str) -> None:

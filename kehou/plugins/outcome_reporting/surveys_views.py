@@ -27,7 +27,7 @@ from kehou.plugins.course_catalogue import public as catalogue
 from kehou.plugins.outcome_reporting import access, showcase, surveys
 from kehou.plugins.outcome_reporting import surveys_text as T
 from kehou.plugins.outcome_reporting.models.surveys import Survey
-from kehou.timeutil import fmt_local
+from kehou.timeutil import clock, fmt_local
 from kehou.web.deps import DB, Ctx, Who
 from kehou.web.pages import done, field, integer, render
 
@@ -164,11 +164,13 @@ class CountySurveyPages(Controller):
         county = str(actor.county_code)
         on = enabled(ctx, db, county)
         rounds = surveys.rounds_of_county(ctx, db, actor, county) if on else []
-        terms = sorted({m.term_name for m in catalogue.menus(db, county_code=county) if m.status == "published"})
+        published = [m for m in catalogue.menus(db, county_code=county) if m.status == "published"]
+        terms = sorted({m.term_name for m in published})
+        now = catalogue.current(published, clock.today_local())
         chosen = next((r for r in rounds if r.id == survey), rounds[0] if rounds else None)
         result = surveys.summary(ctx, db, actor, chosen.id) if chosen else None
         return page(request, "surveys_county.html", actor, T.COUNTY, enabled=on, rounds=rounds, terms=terms, chosen=chosen,
-                    result=result)
+                    result=result, current=now.term_name if now else "")
 
     @post("/", sync_to_thread=True)
     def open_round(self, request: Req, data: Form, db: DB, ctx: Ctx, actor: Who) -> Redirect:
