@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from jinja2 import Environment
 
 from kehou.platform.accounts.models import DEPARTMENTS, ROLE_LABELS
@@ -12,8 +14,16 @@ from kehou.vetting.types import VERDICT_LABELS
 from kehou.web.text import COMMON
 
 
+def tel(number: str) -> str:
+    """The dialable part of a phone number for a ``tel:`` link: digits, a leading +, and the - of an area code;
+    "0571-87654321（工作日 9:00-17:00）" → "0571-87654321"."""
+    match = re.search(r"\+?\d[\d\- ]{2,}\d", number or "")
+    return re.sub(r"[ ]", "", match.group(0)) if match else ""
+
+
 def install(env: Environment) -> None:
     env.filters["local"] = fmt_local
+    env.filters["tel"] = tel
     env.filters["local_date"] = lambda v: fmt_local(v, with_time=False)
     env.globals.update(
         c=COMMON,

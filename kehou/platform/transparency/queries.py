@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from kehou.errors import NotFound
 from kehou.platform.admission.models import Application, WhitelistEntry
 from kehou.platform.admission.models import AppStatus as S
-from kehou.platform.counties.models import Region
+from kehou.platform.counties.models import Region, School
 from kehou.platform.providers.models import ORG_TYPE_LABELS, Provider
 from kehou.timeutil import clock, fmt_local
 
@@ -98,3 +98,10 @@ def decisions(session: Session, code: str, limit: int = 200) -> list[dict[str, A
     )
     return [_provider(p) | {"application_id": a.id, "approved": a.status == S.approved, "categories": a.categories,
                             "decided_at": fmt_local(a.decided_at, with_time=False)} for a, p in rows]
+
+
+def schools(session: Session, county_code: str) -> list[tuple[int, str]]:
+    """The county's schools (id, name) for the public pages, in name order."""
+    return [(i, n) for i, n in session.execute(select(School.id, School.name).where(School.county_code == county_code)
+                                               .order_by(School.name))]
+

@@ -29,6 +29,7 @@ COUNTY = {
     "since": "暂停日期", "exited": "已退出的机构", "exit_date": "退出日期", "exit_kind": "退出方式", "grounds": "事由",
     "barred_until": "禁止再次申请至", "supervision": "监督投诉",
     "complain": "投诉课后服务机构（可匿名）", "track": "凭受理编号查询办理进度",
+    "fees": "各校课后服务收费公示", "fees_intro": "收费项目、标准、依据、减免政策与监督电话，按学校公示。", "school": "学校",
 }
 NOTICE = {
     "title": "准入公示", "intro": "公示期内，任何单位和个人均可实名提出异议，并提供联系方式和证据。",
@@ -53,8 +54,12 @@ class PublicPages(Controller):
     def county(self, request: Request[Any, Any, Any], code: FromPath[str], db: DB, ctx: Ctx, actor: Who) -> Template:
         region = queries.county(db, code)
         # complaints are taken by the outcome-reporting plugin, where the county has switched it on
-        complaints = "outcome_reporting" in (policy.get(db, ctx.registry, code, "plugins.enabled") or [])
+        enabled = policy.get(db, ctx.registry, code, "plugins.enabled") or []
+        complaints = "outcome_reporting" in enabled
+        # fee publicity (收费公示) is published per school by the billing plugin, where the county uses it
+        fee_schools = queries.schools(db, code) if "billing_cap" in enabled else []
         return render(request, "public_county.html", actor, COUNTY, region=region, whitelist=queries.whitelist(db, code),
+                      fee_schools=fee_schools,
                       suspended=queries.suspended(db, code), exits=queries.exits(db, code), complaints=complaints,
                       notices=queries.notices(db, code), decisions=queries.decisions(db, code))
 

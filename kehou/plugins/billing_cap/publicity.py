@@ -46,11 +46,11 @@ def page(ctx: Context, session: Session, school_id: int, term_name: str | None) 
     menus = [m for m in published if term_name is None or m.term_name == term_name]
     if not menus:
         raise NotFound("该校该学期尚未公布课后服务收费标准。", code="fees_not_published")
-    menu = menus[-1]
+    menu = catalogue.current(menus, clock.today_local()) or menus[-1]  # the term running today, not next term's
     policy = FeePolicy.from_settings(values)
     courses = [{"title": e.title, "provider": e.provider_name, "category": e.category, "fee_fen": e.fee_fen,
                 "fee_yuan": yuan(e.fee_fen), "lessons": e.lessons,
-                "per_lesson_yuan": yuan(e.fee_fen // e.lessons) if e.lessons else None,
+                "per_lesson_yuan": yuan((2 * e.fee_fen + e.lessons) // (2 * e.lessons)) if e.lessons else None,  # rounded
                 "materials_fee_fen": e.materials_fee_fen, "materials": [{"item": i, "fen": f} for i, f in e.materials]}
                for e in catalogue.entries(session, menu_id=menu.menu_id) if e.status == "open"]
     out: dict[str, Any] = {
