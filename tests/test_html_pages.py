@@ -30,6 +30,8 @@ STAFF_GET = {
     "/desk/settings": {"reviewer1", "decider", "other_reviewer"},
     "/desk/audit": {"decider"},
     "/desk/audit/export.xlsx": {"decider"},  # the filtered log as Excel: tests/test_audit_page.py
+    "/desk/applications.xlsx": {"reviewer1", "decider", "police", "admin", "other_reviewer"},  # tests/test_lists.py
+    "/county/exits.xlsx": {"reviewer1", "decider", "other_reviewer"},  # each its own county: tests/test_lists.py
     "/desk/blacklist": {"reviewer1", "decider", "other_reviewer"},  # each its own county's list
     "/desk/applications/{app}": {"reviewer1", "decider", "police", "admin"},
     "/provider": {"provider", "other_provider"},  # each sees its own organisation
@@ -73,7 +75,8 @@ PLACEHOLDERS = {"{app}": "{app_id:int}", "{menu}": "{menu_id:int}", "{child}": "
 POSTS = {"/login", "/logout", "/register", "/provider/staff", "/provider/applications", "/desk/settings",
          "/provider/applications/{app_id:int}/{action:str}", "/desk/applications/{app_id:int}/{action:str}",
          "/desk/objections/{objection_id:int}/answer", "/public/notices/{app_id:int}/objections",
-         "/provider/documents", "/desk/documents/{document_id:int}/review", "/desk/applications/{app_id:int}/vetting",
+         "/provider/documents", "/desk/documents/{document_id:int}/review", "/desk/documents/bulk-accept",
+         "/desk/applications/{app_id:int}/vetting",
          "/desk/applications/{app_id:int}/vetting/override", "/desk/blacklist/import",
          "/desk/blacklist/{entry_id:int}/remove",
          "/provider/offerings", "/provider/offerings/{offering_id:int}/withdraw", "/provider/lessons/{lesson_id:int}/check-in",

@@ -2,6 +2,9 @@
 
 COMMON = {
     "site": "课后服务第三方机构管理平台",
+    # lists (kehou/web/templates/_listing.html)
+    "search": "搜索", "search_go": "搜索", "search_clear": "清除搜索", "export_xlsx": "导出 Excel",
+    "total_rows": "共 {n} 条", "page_of": "第 {page}/{pages} 页", "prev_page": "上一页", "next_page": "下一页",
     "home": "首页",
     "login": "登录",
     "logout": "退出",

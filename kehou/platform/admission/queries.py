@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from kehou.errors import ValidationFailed
@@ -15,9 +15,10 @@ from kehou.platform.counties.models import Region
 from kehou.platform.providers.models import Provider
 
 
-def list_for(
-    session: Session, actor: Actor, *, status: str | None = None, county_code: str | None = None
-) -> list[tuple[Application, Provider]]:
+def visible_stmt(actor: Actor, *, status: str | None = None, county_code: str | None = None,
+                 like: str | None = None) -> Select[Application, Provider] | None:
+    """The applications the actor may list, newest change first (``None``: none at all); ``like`` searches the
+    provider's name and credit code (an ``ilike`` pattern with ``\\`` as escape)."""
     actor.require()
     stmt = select(Application, Provider).join(Provider, Provider.id == Application.provider_id)
     if actor.role == "provider":
@@ -25,14 +26,23 @@ def list_for(
     elif actor.role in ("county_staff", "department"):
         stmt = stmt.where(Application.county_code == actor.county_code)
     elif actor.role != "platform_admin":
-        return []
+        return None
     if status:
         if status not in STATUS_LABELS:
             raise ValidationFailed("未知的申请状态。", code="status_invalid", field="status")
         stmt = stmt.where(Application.status == status)
     if county_code:
         stmt = stmt.where(Application.county_code == county_code)
-    return [(a, p) for a, p in session.execute(stmt.order_by(Application.updated_at.desc(), Application.id.desc()).limit(500))]
+    if like:
+        stmt = stmt.where(or_(Provider.name.ilike(like, escape="\\"), Provider.uscc.ilike(like, escape="\\")))
+    return stmt.order_by(Application.updated_at.desc(), Application.id.desc())
+
+
+def list_for(
+    session: Session, actor: Actor, *, status: str | None = None, county_code: str | None = None
+) -> list[tuple[Application, Provider]]:
+    stmt = visible_stmt(actor, status=status, county_code=county_code)
+    return [] if stmt is None else [(a, p) for a, p in session.execute(stmt.limit(500))]
 
 
 def summary(app: Application, provider: Provider, county: Region | None = None) -> dict[str, Any]:

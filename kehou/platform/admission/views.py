@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlalchemy import select
@@ -24,12 +24,16 @@ from kehou.platform.context import Context
 from kehou.platform.counties.models import Region
 from kehou.platform.policy import services as policy
 from kehou.platform.providers.models import Provider, Staff
-from kehou.timeutil import clock
+from kehou.timeutil import clock, fmt_local
 from kehou.web.deps import DB, Ctx, Who
+from kehou.web.listing import EXPORT_MAX, Listing, xlsx
 from kehou.web.pages import column, done, field, render, values
 
 TEXT = {
-    "title": "准入申请", "audit_link": "审计记录", "desk": "审核工作台", "calendar": "前往节假日日历", "queue": "待办与全部申请",
+    "title": "准入申请", "audit_link": "审计记录", "uscc": "统一社会信用代码", "updated": "最近更新",
+    "search_hint": "机构名称或统一社会信用代码", "pick_doc": "选中此证件",
+    "accept_picked": "通过所勾选的证件", "accept_picked_hint": "只列出待审核的证件；退回须逐份说明原因。",
+    "desk": "审核工作台", "calendar": "前往节假日日历", "queue": "待办与全部申请",
     "provider": "机构", "county": "区县",
     "status": "状态", "categories": "服务类别", "statement": "机构简介与服务方案", "returned": "退回意见",
     "notice": "公示期", "decision": "决定意见", "reviews": "专家评分", "signoffs": "部门会签", "objections": "异议",
@@ -132,10 +136,25 @@ class AdmissionPages(Controller):
     def desk(self, request: Request[Any, Any, Any], db: DB, actor: Who) -> Template:
         actor.require("county_staff", "department", "platform_admin")
         status = request.query_params.get("status") or None
-        rows = queries.list_for(db, actor, status=status)
+        listing = Listing.parse(request.query_params, keep=("status",))
+        stmt = queries.visible_stmt(actor, status=status, like=listing.like if listing.q else None)
+        rows, total = listing.fetch(db, stmt) if stmt is not None else ([], 0)
         warnings = calendar.warnings(db, clock.today_local()) if actor.role != "department" else []
-        return render(request, "desk.html", actor, TEXT, rows=rows, status=status, statuses=STATUS_LABELS,
-                      calendar_warnings=warnings)
+        return render(request, "desk.html", actor, TEXT, rows=[(a, p) for a, p in rows], status=status,
+                      statuses=STATUS_LABELS, calendar_warnings=warnings, listing=listing, total=total)
+
+    @get("/desk/applications.xlsx", sync_to_thread=True)
+    def desk_export(self, request: Request[Any, Any, Any], db: DB, actor: Who) -> Response[bytes]:
+        actor.require("county_staff", "department", "platform_admin")
+        listing = Listing.parse(request.query_params, keep=("status",))
+        stmt = queries.visible_stmt(actor, status=request.query_params.get("status") or None,
+                                    like=listing.like if listing.q else None)
+        rows: list[Any] = list(db.execute(stmt.limit(EXPORT_MAX))) if stmt is not None else []
+        return xlsx(TEXT["queue"], [TEXT[k] for k in ("provider", "uscc", "county", "categories", "status", "notice",
+                                                      "updated")],
+                    ([p.name, p.uscc, a.county_code, "、".join(a.categories), STATUS_LABELS[a.status],
+                      f"{a.notice_start} 至 {a.notice_end}" if a.notice_end else "", fmt_local(a.updated_at)]
+                     for a, p in rows), "applications")
 
     @post("/provider/applications", sync_to_thread=True)
     def create(self, request: Request[Any, Any, Any], data: URLEncodedBody[dict[str, Any]], db: DB, ctx: Ctx,

@@ -152,6 +152,23 @@ def download_url(ctx: Context, session: Session, actor: Actor, document_id: int)
                                     expires=LINK_TTL)
 
 
+def accept_many(ctx: Context, session: Session, actor: Actor, document_ids: list[int]) -> list[Document]:
+    """Accept several documents at once (the reviewer ticked them): every one is checked first — visible to
+    this reviewer and not replaced — so a bad pick accepts none; then each is accepted and audited as one review."""
+    actor.require("county_staff")
+    if not actor.can_review:
+        raise PermissionDenied("您没有审核权限。", code="review_right_required")
+    ids = list(dict.fromkeys(document_ids))
+    if not ids:
+        raise ValidationFailed("请先勾选要通过的证件。", code="documents_required", field="document_id")
+    if len(ids) > 200:
+        raise ValidationFailed("一次最多批量通过200份证件。", code="too_many_documents", field="document_id")
+    for doc in (visible(session, actor, i) for i in ids):
+        if doc.status not in ("pending", "accepted", "rejected"):
+            raise Conflict(f"证件 {doc.original_name} 已被新证件替换，未做任何改动。", code="document_replaced")
+    return [review(ctx, session, actor, i, accepted=True) for i in ids]
+
+
 def review(ctx: Context, session: Session, actor: Actor, document_id: int, *, accepted: bool, note: str = "") -> Document:
     """A county reviewer accepts or rejects a document. Accepting one replaces older documents
     of the same type and owner."""

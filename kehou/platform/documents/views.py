@@ -9,13 +9,14 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, MultipartBody, URLEncodedBody
 from litestar.response import Redirect
 
+from kehou.errors import ValidationFailed
 from kehou.platform.documents import services
 from kehou.platform.documents.api import UploadForm, save_upload
 from kehou.web.deps import DB, Ctx, Who
-from kehou.web.pages import done, field
+from kehou.web.pages import done, field, values
 
 TEXT = {"uploaded": "证件已上传，等待教育局审核。", "duplicate": "该文件此前已上传，未重复保存。",
-        "accepted": "证件已审核通过。", "rejected": "证件已退回。"}
+        "accepted": "证件已审核通过。", "rejected": "证件已退回。", "accepted_many": "已批量通过{n}份证件。"}
 
 
 class DocumentPages(Controller):
@@ -38,3 +39,13 @@ class DocumentPages(Controller):
         services.review(ctx, db, actor, document_id, accepted=accepted, note=field(data, "note"))
         back = request.headers.get("referer") or "/desk"
         return done(request, back, TEXT["accepted"] if accepted else TEXT["rejected"])
+
+    @post("/desk/documents/bulk-accept", sync_to_thread=True)
+    def accept_many(self, request: Request[Any, Any, Any], data: URLEncodedBody[dict[str, Any]], db: DB, ctx: Ctx,
+                    actor: Who) -> Redirect:
+        raw = values(data, "document_id")
+        if not all(v.isdigit() and len(v) < 10 for v in raw):
+            raise ValidationFailed("证件编号无效。", code="document_id_invalid", field="document_id")
+        docs = services.accept_many(ctx, db, actor, [int(v) for v in raw])
+        back = request.headers.get("referer") or "/desk"
+        return done(request, back, TEXT["accepted_many"].format(n=len(docs)))

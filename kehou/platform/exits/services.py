@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -21,7 +21,7 @@ from kehou.platform.admission.models import WhitelistEntry
 from kehou.platform.context import Context
 from kehou.platform.exits import effects
 from kehou.platform.exits.models import ExitCase, ExitStep
-from kehou.platform.exits.workflow import GROUNDS, OPEN, TRIGGERS, step
+from kehou.platform.exits.workflow import GROUNDS, OPEN, STATUS_LABELS, TRIGGERS, step
 from kehou.platform.policy import services as policy
 from kehou.timeutil import clock, utcnow
 
@@ -275,6 +275,22 @@ def finalise_due(ctx: Context, session: Session) -> list[int]:
         except Conflict:
             session.rollback()
     return done
+
+
+def county_stmt(actor: Actor, county_code: str, *, status: str = "", like: str = "") -> Select[ExitCase]:
+    """The county's cases, newest first, for its list: by status, and by the provider's name (an ``ilike`` pattern)."""
+    actor.require("county_staff", "platform_admin")
+    actor.require_county(county_code)
+    stmt = select(ExitCase).where(ExitCase.county_code == county_code)
+    if status:
+        if status not in STATUS_LABELS:
+            raise ValidationFailed("未知的案件状态。", code="status_invalid", field="status")
+        stmt = stmt.where(ExitCase.status == status)
+    if like:
+        from kehou.platform.providers.models import Provider
+
+        stmt = stmt.where(ExitCase.provider_id.in_(select(Provider.id).where(Provider.name.ilike(like, escape="\\"))))
+    return stmt.order_by(ExitCase.created_at.desc(), ExitCase.id.desc())
 
 
 def list_for(session: Session, actor: Actor, *, county_code: str | None = None,

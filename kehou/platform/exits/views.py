@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlalchemy import select
@@ -18,6 +18,7 @@ from kehou.platform.exits.api import case_out
 from kehou.platform.exits.workflow import GROUNDS, STATUS_LABELS, TRIGGERS
 from kehou.platform.providers.models import Provider
 from kehou.web.deps import DB, Ctx, Who
+from kehou.web.listing import EXPORT_MAX, Listing, xlsx
 from kehou.web.pages import done, field, integer, render, values
 
 TEXT = {
@@ -38,6 +39,7 @@ TEXT = {
     "respond": "提交答复", "do_appeal": "提出申诉", "withdraw": "撤回主动退出",
     "notice": "申请主动退出", "county": "区县代码", "notice_date": "退出生效日期", "reason": "退出原因",
     "done": "已办理，记入审计日志。", "back": "返回列表",
+    "search_hint": "机构名称", "all_statuses": "全部状态", "filter": "筛选", "grounds_col": "事由",
 }
 LABELS = {"grounds": GROUNDS, "triggers": TRIGGERS, "statuses": STATUS_LABELS}
 ACTIONS = {"warn", "suspend", "close", "decide", "grant", "reject", "finalise", "respond", "appeal"}
@@ -59,9 +61,24 @@ class ExitPages(Controller):
     @get("/county/exits", sync_to_thread=True)
     def county(self, request: Request[Any, Any, Any], db: DB, actor: Who) -> Template:
         actor.require("county_staff")
-        cases = [case_out(db, c) for c in exits.list_for(db, actor, county_code=str(actor.county_code))]
-        return render(request, "exits.html", actor, TEXT, cases=cases, labels=LABELS,
-                      providers=_admitted(db, str(actor.county_code)))
+        listing = Listing.parse(request.query_params, keep=("status",))
+        status = request.query_params.get("status") or ""
+        stmt = exits.county_stmt(actor, str(actor.county_code), status=status, like=listing.like if listing.q else "")
+        rows, total = listing.fetch(db, stmt)
+        return render(request, "exits.html", actor, TEXT, cases=[case_out(db, c) for c, in rows], labels=LABELS,
+                      providers=_admitted(db, str(actor.county_code)), listing=listing, total=total, status=status)
+
+    @get("/county/exits.xlsx", sync_to_thread=True)
+    def county_export(self, request: Request[Any, Any, Any], db: DB, actor: Who) -> Response[bytes]:
+        actor.require("county_staff")
+        listing = Listing.parse(request.query_params, keep=("status",))
+        stmt = exits.county_stmt(actor, str(actor.county_code), status=request.query_params.get("status") or "",
+                                 like=listing.like if listing.q else "")
+        cases = [case_out(db, c) for c in db.scalars(stmt.limit(EXPORT_MAX))]
+        return xlsx(TEXT["cases"], [TEXT[k] for k in ("provider", "trigger", "grounds_col", "status", "created",
+                                                      "effective_on", "summary")],
+                    ([c["provider_name"], c["trigger_label"], "、".join(c["ground_labels"]), c["status_label"],
+                      c["created_at"], str(c["effective_on"] or ""), c["summary"]] for c in cases), "exit-cases")
 
     @post("/county/exits", sync_to_thread=True)
     def propose(self, request: Request[Any, Any, Any], data: URLEncodedBody[dict[str, Any]], db: DB, ctx: Ctx,
