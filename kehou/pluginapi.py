@@ -41,6 +41,7 @@ __all__ = [
     "PeriodicTask",
     "PermissionDenied",
     "Refusal",
+    "SettingColumn",
     "SettingSpec",
     "Term",
     "ValidationFailed",
@@ -63,9 +64,43 @@ class SettingSpec:
     default: Any
     label: str
     help: str = ""
-    choices: tuple[str, ...] = ()
+    #: the allowed values of a ``str`` setting, or of the items of a ``list`` one; a mapping gives each its
+    #: Chinese label for the settings page (``{"school": "学校课后服务专户", ...}``)
+    choices: tuple[str, ...] | Mapping[str, str] = ()
     #: extra check of a value of the right type: returns a Chinese message when the value is refused
     check: Callable[[Any], str | None] | None = None
+    #: what an ``int`` counts, for the settings page: ``"fen"`` (money, typed and shown in yuan with two
+    #: decimals, stored in fen), ``"minutes"``, ``"hours"``, ``"days"``, ``"working_days"``, ``"months"``,
+    #: ``"years"``, ``"percent"``, ``"points"``, ``"people"``, ``"bytes"`` … (``None``: a plain number)
+    unit: str | None = None
+    #: ``(low, high)`` in stored units: a new value outside it is saved only after the person confirms it
+    #: (e.g. a term cap under 10 yuan, which is usually fen typed as yuan)
+    plausible: tuple[int, int] | None = None
+    #: for a ``list`` of objects: the fields of each object (the settings page edits it as a table, one row per
+    #: object); for a ``dict``: its fixed keys, or, with a column keyed ``"*"``, one row per entry (see
+    #: :class:`SettingColumn`). Without columns such a setting is edited as JSON.
+    columns: tuple[SettingColumn, ...] = ()
+
+
+@dataclass(frozen=True)
+class SettingColumn:
+    """One field of the objects in a ``list`` setting (a column of the table that edits it) or of a ``dict`` setting.
+
+    In a ``dict`` setting's columns, the key ``"*"`` stands for the entry's own key: each row is one entry, whose
+    value is the other column's value, or, with several other columns, the list of their values in order
+    (``{"体育": [20000, 40000]}`` from the columns ``*``, ``low``, ``high``)."""
+
+    key: str
+    label: str
+    #: ``str``, ``int``, ``bool``, ``datetime.date`` (stored as ``YYYY-MM-DD`` text) or ``list`` (of strings:
+    #: checkboxes when there are ``choices``, else typed separated by 、; of objects when there are ``columns``)
+    type: type = str
+    unit: str | None = None
+    choices: tuple[str, ...] | Mapping[str, str] = ()
+    #: a blank cell leaves the key out of the object (otherwise it must be filled in)
+    optional: bool = False
+    #: for ``type=list``: the fields of the objects it holds, edited as a small table inside the cell
+    columns: tuple[SettingColumn, ...] = ()
 
 
 def at_least(minimum: int) -> Callable[[Any], str | None]:
@@ -93,6 +128,9 @@ class Refusal:
     code: str
     message: str
     field: str | None = None
+    #: a warning, not a refusal: the offering is accepted and the message shown to the provider and the reviewer
+    #: (``kehou_validate_course_offering`` only)
+    warning: bool = False
 
 
 @dataclass(frozen=True)

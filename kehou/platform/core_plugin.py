@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from kehou.platform.accounts.models import DEPARTMENTS
+from kehou.platform.providers.models import ORG_TYPE_LABELS
 from kehou.pluginapi import (
     ApplicationDecided,
     ExitProposal,
     JobTable,
     PeriodicTask,
+    SettingColumn,
     SettingSpec,
     Term,
     at_least,
@@ -27,24 +30,27 @@ DEFAULT_CRITERIA = [
 ]
 
 CORE_SETTINGS = [
-    SettingSpec("admission.notice_working_days", int, 3, "公示期（工作日）", "按中国法定节假日及调休计算", check=between(1, 30)),
-    SettingSpec("admission.min_reviewers", int, 2, "每份申请至少专家评审人数", check=between(1, 20)),
-    SettingSpec("admission.pass_score", int, 60, "专家评审平均分合格线", check=at_least(0)),
-    SettingSpec("admission.review_criteria", list, DEFAULT_CRITERIA, "评审指标（key、名称、满分）",
+    SettingSpec("admission.notice_working_days", int, 3, "公示期", "按中国法定节假日及调休计算", check=between(1, 30),
+                unit="working_days"),
+    SettingSpec("admission.min_reviewers", int, 2, "每份申请至少专家评审人数", check=between(1, 20), unit="people"),
+    SettingSpec("admission.pass_score", int, 60, "专家评审平均分合格线", check=at_least(0), unit="points"),
+    SettingSpec("admission.review_criteria", list, DEFAULT_CRITERIA, "评审指标",
                 check=lambda v: (None if v else "至少需要一项。") or dict_items("key", "label", "max")(v)
                 or next((f"「{c['label']}」的满分须为正整数。" for c in v
-                         if not isinstance(c["max"], int) or c["max"] < 1), None)),
-    SettingSpec("admission.joint_departments", list, [], "需联审会签的部门", "如 public_security、culture_sports"),
-    SettingSpec("admission.barred_org_types", list, [], "不得参与课后服务的机构类型", "如 enterprise"),
-    SettingSpec("admission.validity_months", int, 12, "准入有效期（月）", check=between(1, 60)),
-    SettingSpec("admission.renewal_window_days", int, 60, "到期前多少天提醒留库审查", check=at_least(0)),
+                         if not isinstance(c["max"], int) or c["max"] < 1), None),
+                columns=(SettingColumn("key", "代码（英文）"), SettingColumn("label", "名称"),
+                         SettingColumn("max", "满分", int, unit="points"))),
+    SettingSpec("admission.joint_departments", list, [], "需联审会签的部门", choices=DEPARTMENTS),
+    SettingSpec("admission.barred_org_types", list, [], "不得参与课后服务的机构类型", choices=ORG_TYPE_LABELS),
+    SettingSpec("admission.validity_months", int, 12, "准入有效期", check=between(1, 60), unit="months"),
+    SettingSpec("admission.renewal_window_days", int, 60, "到期前多少天提醒留库审查", check=at_least(0), unit="days"),
     SettingSpec("catalogue.categories", list, DEFAULT_CATEGORIES, "课程类别"),
-    SettingSpec("plugins.enabled", list, [], "本区县启用的插件"),
-    SettingSpec("exits.rectify_days", int, 30, "警告后的整改期限（天）", check=between(1, 365)),
-    SettingSpec("exits.appeal_days", int, 15, "清退决定的申诉期（天）", check=between(1, 90)),
-    SettingSpec("exits.appeal_decision_days", int, 30, "申诉处理期限（天）", check=between(1, 180)),
-    SettingSpec("exits.blacklist_years", int, 3, "清退后列入黑名单的年限", "0 表示不列入", check=between(0, 20)),
-    SettingSpec("exits.voluntary_notice_days", int, 30, "主动退出须提前告知的天数", check=between(0, 180)),
+    SettingSpec("plugins.enabled", list, [], "本区县启用的插件", "插件名称，如 course_catalogue、billing_cap"),
+    SettingSpec("exits.rectify_days", int, 30, "警告后的整改期限", check=between(1, 365), unit="days"),
+    SettingSpec("exits.appeal_days", int, 15, "清退决定的申诉期", check=between(1, 90), unit="days"),
+    SettingSpec("exits.appeal_decision_days", int, 30, "申诉处理期限", check=between(1, 180), unit="days"),
+    SettingSpec("exits.blacklist_years", int, 3, "清退后列入黑名单的年限", "0 表示不列入", check=between(0, 20), unit="years"),
+    SettingSpec("exits.voluntary_notice_days", int, 30, "主动退出须提前告知的天数", check=between(0, 180), unit="days"),
 ]
 
 

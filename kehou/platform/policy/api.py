@@ -24,10 +24,11 @@ class PolicyApi(Controller):
     path = "/api/v1/counties/{code:str}/settings"
     tags = ["policy"]
 
-    @get("/", sync_to_thread=True, summary="The county's settings in force (public: policy is published)")
+    @get("/", sync_to_thread=True, summary="The county's settings in force (public: policy is published); "
+         "money settings (unit \"fen\") are in fen")
     def index(self, code: FromPath[str], db: DB, ctx: Ctx) -> list[dict[str, Any]]:
         return [
-            {"key": spec.key, "label": spec.label, "help": spec.help, "default": spec.default,
+            {"key": spec.key, "label": spec.label, "help": spec.help, "default": spec.default, "unit": spec.unit,
              "value": services.get(db, ctx.registry, code, spec.key)}
             for spec in ctx.registry.specs.values()
         ]

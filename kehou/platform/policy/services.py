@@ -120,10 +120,21 @@ def _coerce_type(spec: SettingSpec, value: Any) -> Any:
     elif spec.type is str:
         if isinstance(value, str):
             if spec.choices and value not in spec.choices:
-                raise ValidationFailed(f"「{spec.label}」只能取：{'、'.join(spec.choices)}。", code="setting_choice",
+                allowed = spec.choices.values() if isinstance(spec.choices, Mapping) else spec.choices
+                raise ValidationFailed(f"「{spec.label}」只能取：{'、'.join(allowed)}。", code="setting_choice",
                                        field="value")
             return value
     raise ValidationFailed(f"「{spec.label}」的值类型不正确。", code="setting_type", field="value")
+
+
+def require_may_change(actor: Actor, scope: str) -> None:
+    """Only the platform admin, or county staff with the decide right for their own county, change settings."""
+    if actor.role == "county_staff":
+        actor.require_county(scope)
+        if not actor.can_decide:
+            raise PermissionDenied("只有有决定权限的教育局工作人员可以修改区县政策。")
+    elif actor.role != "platform_admin":
+        raise PermissionDenied("您的角色无权修改区县政策。")
 
 
 def put(
@@ -139,12 +150,7 @@ def put(
 ) -> SettingValue:
     """Store a value for a scope from a date. County staff may set only their own county."""
     spec = registry.spec(key)
-    if actor.role == "county_staff":
-        actor.require_county(scope)
-        if not actor.can_decide:
-            raise PermissionDenied("只有有决定权限的教育局工作人员可以修改区县政策。")
-    elif actor.role != "platform_admin":
-        raise PermissionDenied("您的角色无权修改区县政策。")
+    require_may_change(actor, scope)
     if scope and (len(scope) not in (2, 4, 6) or not scope.isdigit()):
         raise ValidationFailed("范围应为2、4或6位行政区划代码前缀，或留空表示全平台。", code="setting_scope", field="scope")
     if len(scope) == 6:

@@ -1,4 +1,10 @@
-"""HTML: the county's policy settings; decision-makers change them from a date, with a reason."""
+"""HTML: the county's policy settings, grouped by area, each shown in words with the date it took effect, and the
+changes waiting for their date. A decision-maker edits one setting in a form made for its kind (forms.py), sees
+old → new in words with its effective date, confirms, and the change is saved and audited.
+
+``POST /desk/settings`` with ``step=preview`` reads the form and shows the preview; without ``step`` (or
+``step=confirm``) it saves ``value`` given as JSON, as the preview's confirm button and the raw mode send it. A value
+outside the setting's plausible range is saved only with ``plausible_ok=yes`` (otherwise the preview asks)."""
 
 from __future__ import annotations
 
@@ -7,20 +13,21 @@ import json
 from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.params import URLEncodedBody
+from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from kehou.errors import ValidationFailed
-from kehou.platform.policy import services
+from kehou.platform.policy import changes, forms, services
+from kehou.platform.policy.editors import editor
+from kehou.platform.policy.text import AREAS, ERRORS, OTHER_AREA, TEXT
+from kehou.platform.policy.words import diff, number, words
+from kehou.pluginapi import SettingSpec
 from kehou.timeutil import clock
 from kehou.web.deps import DB, Ctx, Who
 from kehou.web.pages import done, field, render
 
-TEXT = {
-    "title": "区县政策设置", "key": "设置项", "value": "当前值", "default": "默认值", "change": "修改",
-    "new_value": "新值（JSON，如 5、[\"enterprise\"]）", "effective_from": "生效日期", "reason": "修改理由",
-    "done": "设置已保存，并已记入审计日志。", "readonly": "只有有决定权限的人员可以修改。",
-}
+PAGE = "/desk/settings"
+SCOPES = {6: TEXT["scope_county"], 4: TEXT["scope_city"], 2: TEXT["scope_province"], 0: TEXT["scope_platform"]}
 
 
 def _county(actor: Any) -> str:
@@ -28,29 +35,113 @@ def _county(actor: Any) -> str:
     return str(actor.county_code)
 
 
+def area_of(key: str) -> str:
+    return AREAS.get(key.split(".", 1)[0], OTHER_AREA)
+
+
+def _scope_words(scope: str | None) -> str:
+    return SCOPES.get(len(scope), "") if scope is not None else TEXT["default_marker"]
+
+
+def _matches(spec: SettingSpec, q: str) -> bool:
+    q = q.strip().lower()
+    return not q or q in spec.label.lower() or q in spec.key.lower() or q in spec.help.lower()
+
+
+def implausible(spec: SettingSpec, old: Any, new: Any) -> tuple[str, str] | None:
+    """The plausible range in words when ``new`` falls outside it (and is a change), else None."""
+    if spec.plausible is None or not isinstance(new, int) or isinstance(new, bool) or new == old:
+        return None
+    low, high = spec.plausible
+    return None if low <= new <= high else (number(spec, low), number(spec, high))
+
+
+def _effective(data: dict[str, Any]) -> dt.date:
+    try:
+        return dt.date.fromisoformat(field(data, "effective_from"))
+    except ValueError:
+        raise ValidationFailed(ERRORS["effective_from"], code="date_invalid", field="effective_from") from None
+
+
+def _checked(spec: SettingSpec, value: Any, name: str) -> Any:
+    """The value typed and checked by the setting's rules; a problem is shown beside ``name``."""
+    try:
+        return services.coerce(spec, value)
+    except ValidationFailed as err:
+        raise ValidationFailed(err.message, code=err.code, field=name if err.field == "value" else err.field) from None
+
+
 class PolicyPages(Controller):
-    path = "/desk/settings"
+    path = PAGE
     include_in_schema = False
 
     @get("/", sync_to_thread=True)
-    def index(self, request: Request[Any, Any, Any], db: DB, ctx: Ctx, actor: Who) -> Template:
+    def index(self, request: Request[Any, Any, Any], db: DB, ctx: Ctx, actor: Who, q: FromQuery[str] = "",
+              edit: FromQuery[str] = "") -> Template:
         county = _county(actor)
-        rows = [(spec, services.get(db, ctx.registry, county, spec.key)) for spec in ctx.registry.specs.values()]
-        return render(request, "settings.html", actor, TEXT, rows=rows, today=clock.today_local(),
-                      dumps=lambda v: json.dumps(v, ensure_ascii=False))
+        today = clock.today_local()
+        if edit:
+            return self._edit(request, db, ctx, actor, county, ctx.registry.spec(edit))
+        current = changes.in_force(db, ctx.registry, county, today)
+        upcoming = changes.upcoming(db, ctx.registry, county, today)
+        pending = {c.key for c in upcoming}
+        groups: dict[str, list[dict[str, Any]]] = {heading: [] for heading in [*AREAS.values(), OTHER_AREA]}
+        shown = 0
+        for spec in ctx.registry.specs.values():
+            if not _matches(spec, q):
+                continue
+            now = current[spec.key]
+            groups[area_of(spec.key)].append({"spec": spec, "words": words(spec, now.value), "since": now.since,
+                                              "scope": _scope_words(now.scope), "pending": spec.key in pending})
+            shown += 1
+        scheduled = [{"spec": ctx.registry.specs[c.key], "change": c, "scope": _scope_words(c.scope),
+                      "old": words(ctx.registry.specs[c.key], c.old), "new": words(ctx.registry.specs[c.key], c.new)}
+                     for c in upcoming]
+        return render(request, "settings.html", actor, TEXT, groups=[(h, rows) for h, rows in groups.items() if rows],
+                      scheduled=scheduled, q=q, shown=shown, today=today)
+
+    def _edit(self, request: Request[Any, Any, Any], db: DB, ctx: Ctx, actor: Any, county: str, spec: SettingSpec,
+              preview: dict[str, Any] | None = None, form_value: Any = None) -> Template:
+        today = clock.today_local()
+        now = changes.in_force(db, ctx.registry, county, today)[spec.key]
+        upcoming = [{"change": c, "old": words(spec, c.old), "new": words(spec, c.new)}
+                    for c in changes.upcoming(db, ctx.registry, county, today) if c.key == spec.key]
+        value = now.value if preview is None else form_value
+        return render(request, "settings_edit.html", actor, TEXT, spec=spec, area=area_of(spec.key),
+                      current=words(spec, now.value), since=now.since, scope=_scope_words(now.scope), upcoming=upcoming,
+                      editor=editor(spec, value), json_value=json.dumps(value, ensure_ascii=False, indent=1),
+                      kind=forms.kind_of(spec), today=today, preview=preview, action=f"{PAGE}?edit={spec.key}")
 
     @post("/", sync_to_thread=True)
     def change(self, request: Request[Any, Any, Any], data: URLEncodedBody[dict[str, Any]], db: DB, ctx: Ctx,
-               actor: Who) -> Redirect:
+               actor: Who) -> Template | Redirect:
         county = _county(actor)
-        try:
-            value = json.loads(field(data, "value"))
-        except ValueError:
-            raise ValidationFailed("新值须为合法的 JSON。", code="setting_json_invalid", field="value") from None
-        try:
-            effective = dt.date.fromisoformat(field(data, "effective_from"))
-        except ValueError:
-            raise ValidationFailed("请填写生效日期（年-月-日）。", code="date_invalid", field="effective_from") from None
-        services.put(db, ctx.registry, actor, scope=county, key=field(data, "key"), value=value, effective_from=effective,
+        spec = ctx.registry.spec(field(data, "key"))
+        services.require_may_change(actor, county)
+        if field(data, "step") == "preview":
+            if field(data, "mode") == "json":
+                value = _checked(spec, forms.parse_json(field(data, "json")), "json")
+            else:
+                value = _checked(spec, forms.parse(spec, data), forms.first_input(spec))
+            effective = _effective(data)
+            if not field(data, "reason"):
+                raise ValidationFailed(ERRORS["reason"], code="reason_required", field="reason")
+            return self._preview(request, db, ctx, actor, county, spec, value, effective, field(data, "reason"))
+        value = _checked(spec, forms.parse_json(field(data, "value"), "value"), "value")
+        effective = _effective(data)
+        old = services.get(db, ctx.registry, county, spec.key, effective)
+        if implausible(spec, old, value) and field(data, "plausible_ok") != "yes" and field(data, "reason"):
+            return self._preview(request, db, ctx, actor, county, spec, value, effective, field(data, "reason"), asked=True)
+        services.put(db, ctx.registry, actor, scope=county, key=spec.key, value=value, effective_from=effective,
                      reason=field(data, "reason"))
-        return done(request, "/desk/settings", TEXT["done"])
+        return done(request, f"{PAGE}?edit={spec.key}", TEXT["done"])
+
+    def _preview(self, request: Request[Any, Any, Any], db: DB, ctx: Ctx, actor: Any, county: str, spec: SettingSpec,
+                 value: Any, effective: dt.date, reason: str, asked: bool = False) -> Template:
+        old = services.get(db, ctx.registry, county, spec.key, effective)
+        value = old if forms.same(spec, old, value) else value
+        before, after = diff(spec, old, value)
+        preview = {"before": before, "after": after, "effective": effective, "reason": reason, "unchanged": old == value,
+                   "value": json.dumps(value, ensure_ascii=False), "plausible": implausible(spec, old, value),
+                   "asked": asked, "new_words": "；".join(words(spec, value))}
+        return self._edit(request, db, ctx, actor, county, spec, preview=preview, form_value=value)

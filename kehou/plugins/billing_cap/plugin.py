@@ -46,11 +46,17 @@ def kehou_validate_enrollment(enrollment: Any, policy: Mapping[str, Any]) -> lis
 
 @hookimpl
 def kehou_validate_course_offering(offering: Any, policy: Mapping[str, Any]) -> list[Refusal]:
+    """A fee outside the category's band is refused; a fee over the per-student term cap is accepted with a
+    warning (no child could choose the course while the cap stands)."""
     ranges = policy.get("billing.category_price_ranges") or {}
     band = ranges.get(offering.category)
     if band and not band[0] <= offering.fee_fen <= band[1]:
         return [Refusal("fee_out_of_range", f"「{offering.category}」类课程收费须在{yuan(band[0])}元至{yuan(band[1])}元之间"
                                             f"（本课程{yuan(offering.fee_fen)}元）。", "fee_fen")]
+    cap = policy.get("billing.term_cap_fen") or 0
+    if cap and offering.fee_fen > cap:
+        return [Refusal("fee_over_term_cap", f"本课程收费{yuan(offering.fee_fen)}元，超过本区县每生每学期收费上限"
+                                             f"{yuan(cap)}元，学生将无法选择此课程。", "fee_fen", warning=True)]
     return []
 
 

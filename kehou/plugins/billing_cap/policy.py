@@ -7,10 +7,11 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from kehou.pluginapi import SettingSpec, at_least, between
+from kehou.pluginapi import SettingColumn, SettingSpec, at_least, between
 
 PLUGIN = "billing_cap"
 REFUND_KINDS = ("absence", "quit", "undelivered")
+REFUND_KIND_LABELS = {"absence": "连续缺课", "quit": "退课", "undelivered": "未上课次（取消或退出）"}
 
 
 def _tiers(value: Any) -> str | None:
@@ -59,24 +60,34 @@ DEFAULT_REFUNDS = [
 ]
 
 SETTINGS = [
-    SettingSpec("billing.term_cap_fen", int, 60000, "每生每学期个性化课程收费上限（分，不含材料费）",
-                "002 篇2：每生每学期不超过600元；0 表示不设上限", check=at_least(0)),
-    SettingSpec("billing.lesson_cap_fen", int, 0, "每课时收费上限（分/人）", "003 方案7：每人每课时3元；0 表示不设",
-                check=at_least(0)),
-    SettingSpec("billing.category_price_ranges", dict, {}, "各类别课程价格区间（分/学期）",
-                "如 {\"体育\": [20000, 40000]}；未列出的类别不限", check=_ranges),
+    SettingSpec("billing.term_cap_fen", int, 60000, "每生每学期个性化课程收费上限（不含材料费）",
+                "002 篇2：每生每学期不超过600元；0 表示不设上限", check=at_least(0), unit="fen",
+                plausible=(1_000, 1_000_000)),
+    SettingSpec("billing.lesson_cap_fen", int, 0, "每课时收费上限（每人）", "003 方案7：每人每课时3元；0 表示不设",
+                check=at_least(0), unit="fen", plausible=(100, 10_000)),
+    SettingSpec("billing.category_price_ranges", dict, {}, "各类别课程价格区间（每学期）",
+                "每个类别一行：最低价与最高价；未列出的类别不限", check=_ranges,
+                columns=(SettingColumn("*", "课程类别"), SettingColumn("low", "最低", int, unit="fen"),
+                         SettingColumn("high", "最高", int, unit="fen"))),
     SettingSpec("billing.collector", str, "school", "收费主体", "2024年起第三方机构不得直接向家长收费；默认学校专户",
-                choices=("school", "county")),
-    SettingSpec("billing.waiver_tiers", list, DEFAULT_TIERS, "减免档次（code、label、percent、evidence）",
-                "经济困难家庭减免或免费（002 篇1、003 方案1）", check=_tiers),
+                choices={"school": "学校课后服务专户", "county": "教育局课后服务专户"}),
+    SettingSpec("billing.waiver_tiers", list, DEFAULT_TIERS, "减免档次",
+                "经济困难家庭减免或免费（002 篇1、003 方案1）", check=_tiers,
+                columns=(SettingColumn("code", "代码（英文）"), SettingColumn("label", "名称"),
+                         SettingColumn("percent", "减免比例", int, unit="percent"), SettingColumn("evidence", "所需证明"))),
     SettingSpec("billing.refund_rules", list, DEFAULT_REFUNDS, "退费规则（可组合）",
-                "absence：连续缺课超过 min_days 天后所缺课次按比例退；quit：按退课时距开学天数退未上课次的 percent%；"
-                "undelivered：课程取消或机构退出时未上课次全额退", check=_refund_rules),
-    SettingSpec("billing.materials_via", str, "provider", "材料费",
-                "provider：经机构统一购买并列入账单；parents：家长自购，不列入账单", choices=("provider", "parents")),
-    SettingSpec("billing.due_days", int, 14, "账单缴费期限（天）", check=between(1, 90)),
+                "连续缺课：连续缺课超过所填天数后所缺课次按比例退；退课：按退课时距开学天数退未上课次的相应比例；"
+                "未上课次：课程取消或机构退出时未上课次全额退", check=_refund_rules,
+                columns=(SettingColumn("kind", "规则", choices=REFUND_KIND_LABELS),
+                         SettingColumn("min_days", "连续缺课超过", int, unit="days", optional=True),
+                         SettingColumn("schedule", "退课退费档次", list, optional=True, columns=(
+                             SettingColumn("within_days", "开学后", int, unit="days"),
+                             SettingColumn("percent", "以内退还", int, unit="percent"))))),
+    SettingSpec("billing.materials_via", str, "provider", "材料费", "是否经机构统一购买并列入账单",
+                choices={"provider": "经机构统一购买并列入账单", "parents": "家长自购，不列入账单"}),
+    SettingSpec("billing.due_days", int, 14, "账单缴费期限", check=between(1, 90), unit="days"),
     SettingSpec("billing.allow_supplement", bool, False, "允许学期中补充收费", "默认不允许：学期中的变动在期末一次性多退少补"),
-    SettingSpec("billing.settlement_period", str, "month", "机构结算周期", choices=("month", "term")),
+    SettingSpec("billing.settlement_period", str, "month", "机构结算周期", choices={"month": "按月", "term": "按学期"}),
     SettingSpec("billing.settlement_county_approval", bool, True, "机构结算单须经教育局审批"),
     SettingSpec("billing.fee_basis", str, "", "收费依据（文件名称与文号）"),
     SettingSpec("billing.complaint_hotline", str, "", "收费投诉电话"),

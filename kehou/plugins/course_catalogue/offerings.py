@@ -67,13 +67,13 @@ def _check_fields(d: OfferingInput) -> None:
         name, fen = item.get("item") if isinstance(item, dict) else None, item.get("fen") if isinstance(item, dict) else None
         if (not isinstance(name, str) or not name.strip() or not isinstance(fen, int) or isinstance(fen, bool)
                 or not 0 <= fen <= MAX_FEE_FEN):
-            raise _bad("materials_invalid", "materials", f"耗材清单第{i}项须有名称和金额（分，0到1000000的整数）。")
+            raise _bad("materials_invalid", "materials", f"材料清单第{i}项须有名称和金额（分，0到1000000的整数）。")
         total += fen
     if not 0 <= d.materials_fee_fen <= MAX_FEE_FEN:
-        raise _bad("materials_fee_invalid", "materials_fee_fen", "耗材费须为0到10000元（以分计的整数）。")
+        raise _bad("materials_fee_invalid", "materials_fee_fen", "材料费须为0到10000元（以分计的整数）。")
     if d.materials_fee_fen != total:
         raise _bad("materials_fee_mismatch", "materials_fee_fen",
-                   f"耗材费（{d.materials_fee_fen / 100:.2f}元）须等于耗材清单合计（{total / 100:.2f}元）。")
+                   f"材料费（{d.materials_fee_fen / 100:.2f}元）须等于材料清单合计（{total / 100:.2f}元）。")
 
 
 def snapshot(provider_id: int, d: OfferingInput) -> CourseOffering:
@@ -115,7 +115,9 @@ def _validate(ctx: Context, session: Session, provider_id: int, d: OfferingInput
                    "授课教师须为本机构在职人员，且资格证书和无犯罪记录证明已审核通过、在有效期内。")
     warnings = vet_content(ctx, session, provider_id, d)
     hook = ctx.county_hook(session, d.county_code, "kehou_validate_course_offering")
-    refusals = [r for answer in hook(offering=snapshot(provider_id, d), policy=settings) for r in answer or []]
+    answers = [r for answer in hook(offering=snapshot(provider_id, d), policy=settings) for r in answer or []]
+    refusals = [r for r in answers if not r.warning]
+    warnings += [{"code": r.code, "message": r.message} for r in answers if r.warning]
     if refusals:
         raise ValidationFailed("；".join(r.message for r in refusals), code=refusals[0].code, field=refusals[0].field)
     return warnings

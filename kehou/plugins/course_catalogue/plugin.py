@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from kehou.pluginapi import PeriodicTask, SettingSpec, at_least, between, dict_items, hookimpl
+from kehou.pluginapi import PeriodicTask, SettingColumn, SettingSpec, at_least, between, dict_items, hookimpl
 
 
 def _clock(value: Any) -> str | None:
@@ -21,26 +21,32 @@ def _clock(value: Any) -> str | None:
 SETTINGS = [
     SettingSpec("catalogue.offering_approval", bool, True, "课程须经教育局审核后方可进入课程超市"),
     SettingSpec("catalogue.min_class_size", int, 30, "开班最低人数", "不足者在选课结束后提示学校跨年级合并或取消（003 方案7）",
-                check=at_least(1)),
+                check=at_least(1), unit="people"),
     SettingSpec("catalogue.primary_end", str, "18:00", "小学课后服务最晚结束时刻", "002 篇1", check=_clock),
     SettingSpec("catalogue.junior_end", str, "18:30", "初中课后服务最晚结束时刻", "002 篇1", check=_clock),
-    SettingSpec("catalogue.min_daily_minutes", int, 120, "每天课后服务不少于（分钟）", "“5+2”模式，每天至少2小时（001、003）",
-                check=between(0, 600)),
-    SettingSpec("catalogue.class_period_minutes", int, 45, "一课时（分钟）：作业辅导不超过一课时", "002 篇1",
-                check=between(20, 60)),
-    SettingSpec("catalogue.priority_head_start_hours", int, 24, "优先保障群体提前选课（小时）",
-                "残疾、留守、随迁、经济困难学生可提前选课；0 表示不提前", check=between(0, 720)),
+    SettingSpec("catalogue.min_daily_minutes", int, 120, "每天课后服务不少于", "“5+2”模式，每天至少2小时（001、003）",
+                check=between(0, 600), unit="minutes"),
+    SettingSpec("catalogue.class_period_minutes", int, 45, "一课时的长度：作业辅导不超过一课时", "002 篇1",
+                check=between(20, 60), unit="minutes"),
+    SettingSpec("catalogue.priority_head_start_hours", int, 24, "优先保障群体提前选课",
+                "残疾、留守、随迁、经济困难学生可提前选课；0 表示不提前", check=between(0, 720), unit="hours"),
     SettingSpec("catalogue.allow_midterm_join", bool, True, "学期中允许插班选课"),
-    SettingSpec("catalogue.max_courses_per_student", int, 5, "每生每学期最多选课门数", check=between(1, 20)),
-    SettingSpec("catalogue.term_calendar", list, [], "学期校历（name、start、end）",
-                "未设置时按默认学期：9月1日至次年1月31日、2月1日至8月31日", check=dict_items("name", "start", "end")),
-    SettingSpec("catalogue.no_lesson_dates", list, [], "停课日期（YYYY-MM-DD，如考试周）", "法定节假日已按国务院安排自动排除"),
-    SettingSpec("catalogue.makeup_days", list, [], "调休上班日按周几课表上课（date、weekday 0-4）",
-                "未列出的周末调休日不排课", check=dict_items("date", "weekday")),
+    SettingSpec("catalogue.max_courses_per_student", int, 5, "每生每学期最多选课门数", check=between(1, 20), unit="courses"),
+    SettingSpec("catalogue.term_calendar", list, [], "学期校历",
+                "未设置时按默认学期：9月1日至次年1月31日、2月1日至8月31日", check=dict_items("name", "start", "end"),
+                columns=(SettingColumn("name", "学期名称"), SettingColumn("start", "开始日期", dt.date),
+                         SettingColumn("end", "结束日期", dt.date))),
+    SettingSpec("catalogue.no_lesson_dates", list, [], "停课日期（如考试周）",
+                "每行一个日期，如 2026-11-12；法定节假日已按国务院安排自动排除"),
+    SettingSpec("catalogue.makeup_days", list, [], "调休上班日按周几课表上课",
+                "未列出的周末调休日不排课", check=dict_items("date", "weekday"),
+                columns=(SettingColumn("date", "调休上班日", dt.date),
+                         SettingColumn("weekday", "按此日课表", int,
+                                       choices={"0": "周一", "1": "周二", "2": "周三", "3": "周四", "4": "周五"}))),
     SettingSpec("catalogue.waiting_room", bool, True, "选课开始时排队候场",
                 "开始前到达的家长取号，开始时随机排序，按放行速度依次进入选课；开始后到达的排在队尾"),
     SettingSpec("catalogue.queue_per_minute", int, 600, "候场每分钟放行人数",
-                "按服务器可承受的选课速度设置（见部署文档的选课压测）", check=between(10, 100_000)),
+                "按服务器可承受的选课速度设置（见部署文档的选课压测）", check=between(10, 100_000), unit="people_per_minute"),
 ]
 
 

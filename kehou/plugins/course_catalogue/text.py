@@ -15,13 +15,13 @@ NAV = {
 OFFERINGS = {
     "title": "我的课程", "intro": "在已准入的区县发布课程；经教育局审核通过后，学校可将课程排入本校课程超市。",
     "list": "已发布的课程", "course": "课程", "county": "区县", "category": "类别", "grades": "适用年级",
-    "schedule": "课时", "capacity": "班额上限", "fee": "每学期课程费", "materials_fee": "耗材费", "status": "状态",
-    "reason": "审核意见", "withdraw": "撤下", "withdraw_reason": "撤下原因（可不填）",
+    "schedule": "课时", "capacity": "班额上限", "fee": "每学期课程费", "materials_fee": "材料费", "status": "状态",
+    "reason": "审核意见", "auto_reason": "系统自动提示（非教育局意见）", "withdraw": "撤下", "withdraw_reason": "撤下原因（可不填）",
     "new": "发布新课程", "not_admitted": "贵机构尚未在任何区县准入（或准入已暂停、到期），暂不能发布课程。",
     "choose_county": "选择区县", "choose": "选择", "name": "课程名称 *",
     "description": "课程简介（不得含学科类培训或商业推广内容）",
     "sessions": "每周课次 *（1-5）", "minutes": "每次时长（分钟）*（20-120）", "capacity_in": "班额上限（人）*",
-    "fee_in": "每学期课程费（元）*，不含耗材", "materials": "耗材清单（选填；耗材费按清单合计）", "item": "耗材名称",
+    "fee_in": "每学期课程费（元）*，不含材料费", "materials": "材料清单（选填；材料费按清单合计）", "item": "材料名称",
     "item_fee": "金额（元）", "instructor": "授课教师 *", "instructor_hint": "须为资格证书和无犯罪记录证明已审核通过的在职人员。",
     "requirements": "对学校的要求（场地、设备等）", "create": "提交课程", "per_week": "每周{n}次 × {m}分钟",
     "no_staff": "请先在“本机构”页面登记授课人员并上传证件。",
@@ -39,7 +39,7 @@ DESK = {
     "pending": "待审核课程", "provider": "机构", "course": "课程", "instructor": "授课教师",
     "warnings": "自动核查提示", "approve": "通过", "reject": "不通过", "reason": "理由（不通过时必填）",
     "empty": "没有待审核的课程。", "submitted": "提交时间", "per_week": "每周{n}次 × {m}分钟", "capacity": "班额{n}人",
-    "fee": "每学期课程费", "materials": "耗材费", "requirements": "对学校的要求",
+    "fee": "每学期课程费", "materials": "材料费", "requirements": "对学校的要求",
 }
 
 MENUS = {
@@ -64,7 +64,7 @@ BUILDER = {
     "remove": "移除",
     "offerings": "可选课程（教育局已审核）", "search": "搜索课程名称", "search_button": "搜索", "clear": "清除",
     "instructor": "授课教师", "per_week": "每周{n}次 × {m}分钟", "capacity_max": "班额上限",
-    "materials_fee": "耗材费", "requirements": "对学校的要求", "place": "排入课程超市", "weekday": "上课日",
+    "materials_fee": "材料费", "requirements": "对学校的要求", "place": "排入课程超市", "weekday": "上课日",
     "start": "开始时刻", "session": "第{n}次", "venue_in": "上课地点 *", "capacity_in": "本校班额 *",
     "grades_in": "开放年级（不选为本校适用的全部年级）", "no_offerings": "没有符合条件的课程。",
 }
@@ -73,7 +73,7 @@ ENTRY_STATUS = {"open": "开放", "cancelled": "已取消", "merged": "已合并
 PRINT = {
     "title": "课程超市", "heading": "{school} {term} 课后服务课程超市", "window": "选课时间", "service": "课后服务时段",
     "course": "课程", "provider": "授课机构", "instructor": "教师", "grades": "年级", "slots": "上课时间", "venue": "地点",
-    "capacity": "名额", "fee": "课程费（元/学期）", "materials_fee": "耗材费（元）", "materials": "耗材清单",
+    "capacity": "名额", "fee": "课程费（元/学期）", "materials_fee": "材料费（元）", "materials": "材料清单",
     "print": "打印", "back": "返回", "by_day": "按星期",
     "how": "请家长登录平台，在选课时间内为孩子选课；名额已满的课程可加入候补。",
     "notice": "课后服务坚持家长自愿原则；课程均由经教育局审核准入的机构提供，收费标准以本表为准。",
@@ -98,7 +98,7 @@ CHILD = {
     "title": "选课", "window": "选课时间", "no_menu": "学校尚未发布本学期的课程超市。",
     "courses": "可选课程", "search": "搜索课程", "search_button": "搜索", "clear": "全部课程", "no_courses": "没有可选的课程。",
     "provider": "机构", "teacher": "教师", "slots": "上课时间", "venue": "地点", "fee": "课程费",
-    "per_term": "元/学期", "materials_fee": "耗材费", "seats": "剩余名额", "full": "已满",
+    "per_term": "元/学期", "materials_fee": "材料费", "seats": "剩余名额", "full": "已满",
     "enrol": "选课", "waitlist": "加入候补", "quit": "退课", "quit_waitlist": "退出候补",
     "quit_confirm": "确定退出这门课程吗？", "timetable": "一人一课表", "no_timetable": "还没有选课。",
     "waitlisted": "（候补）", "contracts": "三方协议", "contracts_intro": "学校、家长和服务机构三方签署后，选课方为最终确认。",
@@ -124,7 +124,8 @@ QUEUE = {
 #: flash messages after an action
 DONE = {
     "queue_admitted": "轮到您了，请选课。", "queue_joined": "已取号。",
-    "offering_created": "课程已提交，等待教育局审核。", "offering_approved_at_once": "课程已发布（本区县无需审核）。",
+    "offering_created": "课程已提交，等待教育局审核。",
+    "offering_warnings": "系统自动提示（并非教育局审核意见）：{warnings}", "offering_approved_at_once": "课程已发布（本区县无需审核）。",
     "offering_withdrawn": "课程已撤下。", "checked_in": "已签到。", "approved": "课程已审核通过。",
     "rejected": "课程未通过审核。", "menu_created": "课程超市已建立，请从下方选择课程排课。", "placed": "课程已排入课程超市。",
     "published": "课程超市已发布，家长可在选课时间内选课。", "cancelled": "已取消开班，已通知家长重新选课。",
@@ -139,6 +140,6 @@ ERRORS = {
     "yuan": "「{label}」须为金额（元），最多两位小数，如 300 或 12.50。",
     "datetime": "「{label}」须为日期和时刻，如 2026-03-02 08:00。",
     "date": "「{label}」须为日期，如 2026-03-02。",
-    "material": "耗材清单第{n}项须同时填写名称和金额。",
+    "material": "材料清单第{n}项须同时填写名称和金额。",
     "not_found": "课程不存在，或没有这个操作。",
 }

@@ -145,6 +145,8 @@ class ProviderCataloguePages(Controller):
             materials_fee_fen=sum(m["fen"] for m in materials), school_requirements=field(data, "school_requirements"))
         o = offerings.create(ctx, db, actor, d)
         message = T.DONE["offering_created"] if o.status == "pending" else T.DONE["offering_approved_at_once"]
+        if o.review_reason:
+            flash(request, "error", T.DONE["offering_warnings"].format(warnings=o.review_reason))
         return done(request, f"/provider/offerings?county={o.county_code}", message)
 
     @post("/offerings/{offering_id:int}/withdraw", sync_to_thread=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kehou.pluginapi import SettingSpec, at_least, between
+from kehou.pluginapi import SettingColumn, SettingSpec, at_least, between
 
 PLUGIN = "outcome_reporting"
 
@@ -63,21 +63,28 @@ def _penalties(*keys: str) -> Any:
 
 
 SETTINGS = [
-    SettingSpec("outcome.indicators", list, DEFAULT_INDICATORS, "机构评价指标（code、weight 权重、可选 min 单项最低分）",
-                "权重之和为100；单项低于 min 即不合格，如家长满意度低于80%", check=_indicators),
+    SettingSpec("outcome.indicators", list, DEFAULT_INDICATORS, "机构评价指标（权重、可选单项最低分）",
+                "权重之和为100；单项低于最低分即不合格，如家长满意度低于80%", check=_indicators,
+                columns=(SettingColumn("code", "指标", choices=INDICATORS), SettingColumn("weight", "权重", int),
+                         SettingColumn("min", "单项最低分", int, unit="points", optional=True))),
     SettingSpec("outcome.pass_score", int, 60, "机构评价合格分（总分，0到100）", "低于合格分或任一单项低于最低分的机构提请退出",
-                check=between(0, 100)),
+                check=between(0, 100), unit="points"),
     SettingSpec("outcome.min_responses", int, 10, "计入满意度的最少问卷数", "问卷少于此数时该项不计分、按其余指标折算",
-                check=at_least(1)),
-    SettingSpec("outcome.complaint_assign_days", int, 1, "投诉受理后指派期限（工作日）", check=between(1, 30)),
-    SettingSpec("outcome.complaint_resolve_days", int, 15, "投诉办结期限（工作日）", "自收到投诉起计算", check=between(1, 90)),
-    SettingSpec("outcome.survey_days", int, 14, "满意度问卷开放天数", check=between(1, 60)),
+                check=at_least(1), unit="responses"),
+    SettingSpec("outcome.complaint_assign_days", int, 1, "投诉受理后指派期限", check=between(1, 30), unit="working_days"),
+    SettingSpec("outcome.complaint_resolve_days", int, 15, "投诉办结期限", "自收到投诉起计算", check=between(1, 90),
+                unit="working_days"),
+    SettingSpec("outcome.survey_days", int, 14, "满意度问卷开放天数", check=between(1, 60), unit="days"),
     SettingSpec("outcome.student_survey_min_grade", int, 4, "学生本人填写问卷的最低年级", "低于此年级只请家长填写",
-                check=between(1, 10)),
+                check=between(1, 10), unit="grade"),
     SettingSpec("outcome.incident_penalty", dict, {"minor": 10, "serious": 40, "major": 100},
-                "安全事件扣分（规范与安全指标，每起）", "按严重程度：minor 一般、serious 较大、major 重大",
-                check=_penalties("minor", "serious", "major")),
+                "安全事件扣分（规范与安全指标，每起）", "按严重程度：一般、较大、重大",
+                check=_penalties("minor", "serious", "major"),
+                columns=(SettingColumn("minor", "一般", int, unit="points"), SettingColumn("serious", "较大", int, unit="points"),
+                         SettingColumn("major", "重大", int, unit="points"))),
     SettingSpec("outcome.complaint_penalty", dict, {"substantiated": 20, "partly": 10},
-                "投诉扣分（规范与安全指标，每件）", "仅计查实（substantiated）与部分查实（partly）的投诉",
-                check=_penalties("substantiated", "partly")),
+                "投诉扣分（规范与安全指标，每件）", "仅计查实与部分查实的投诉",
+                check=_penalties("substantiated", "partly"),
+                columns=(SettingColumn("substantiated", "查实", int, unit="points"),
+                         SettingColumn("partly", "部分查实", int, unit="points"))),
 ]
