@@ -12,8 +12,10 @@ import pytest
 
 from kehou.errors import ValidationFailed
 from kehou.platform.context import Context
+from kehou.platform.policy import services as policy
+from kehou.timeutil import clock
 from tests import catalogue_setup as cs
-from tests.factories import World
+from tests.factories import ADMIN, COUNTY, World
 from tests.test_browser_catalogue import send
 from tests.test_html_pages import browser, csrf
 
@@ -77,3 +79,35 @@ def test_a_sign_off_is_never_chosen_for_the_signer(form: dict[str, str]) -> None
     with pytest.raises(ValidationFailed) as exc:
         views._agreed(form)
     assert (exc.value.code, exc.value.field) == ("signoff_choice_required", "agreed")
+
+
+def _staff_form() -> dict[str, str]:
+    return {"name": "李老师", "id_number": "330106199001011234", "qualification_type": "professional_certificate",
+            "qualification_number": "ZY-1", "criminal_record_issued_on": "2026-10-01"}
+
+
+def test_each_form_family_comes_back_with_its_values_and_the_error_beside_its_field(ctx: Context, world: World) -> None:
+    """Staff, a school's new menu, an exit proposal, a public complaint: one bad field each, the rest kept."""
+    cs.admit(world, "provider")  # an admitted provider to propose an exit for
+    with ctx.db.write_session() as s:  # complaints are taken where the county uses outcome reporting
+        policy.put(s, ctx.registry, ADMIN, scope=COUNTY, key="plugins.enabled", value=["course_catalogue", "outcome_reporting"],
+                   effective_from=clock.today_local(), reason="测试")
+    cases = [
+        ("provider", "/provider", "/provider/staff", _staff_form() | {"id_number": "12345"}, "id_number"),
+        ("school_admin", "/school/menus", "/school/menus",
+         {"term_day": "2026-12-10", "opens_at": "2026-12-20T18:00", "closes_at": "2026-12-10T18:00",
+          "service_start": "15:30", "service_end": "17:40"}, "closes_at"),
+        ("reviewer1", "/county/exits", "/county/exits",
+         {"provider_id": str(world.provider_ids["provider"]), "trigger": "violation", "grounds": "other", "summary": "",
+          "evidence": "巡查记录"}, "summary"),
+        (None, f"/public/{COUNTY}/complaints/new", f"/public/{COUNTY}/complaints",
+         {"category": "fees", "text": "短", "contact_name": "王某", "contact_phone": "13800000000"}, "text"),
+    ]
+    for who, page, action, form, bad in cases:
+        with browser(ctx, who) as c:
+            resp = send(c, action, page, form)
+            data = refill(resp.text)
+            assert data is not None, (action, resp.status_code, resp.text[:300])
+            assert data["field"] == bad, (action, data)
+            kept = {k: v for k, v in form.items() if k != bad and v}
+            assert {k: data["values"].get(k) for k in kept} == kept, action
