@@ -9,7 +9,7 @@ from kehou.platform.agreements.models import Agreement
 from kehou.platform.audit import services as audit
 from kehou.platform.context import Context
 from kehou.platform.exits.models import ExitCase
-from kehou.plugins.billing_cap.models import Bill
+from kehou.plugins.billing_cap.models import Bill, Settlement
 from kehou.plugins.outcome_reporting.models import Complaint, EvaluationRun, Incident, SchoolRating, SurveyResponse
 
 
@@ -17,7 +17,10 @@ def test_demo_loads_once_with_every_part(ctx: Context) -> None:
     assert demo.load(ctx) is True
     assert demo.load(ctx) is False  # only into an empty database
     with ctx.db.read_session() as s:
-        assert s.scalar(select(func.count()).select_from(Bill)) == 20
+        # parent02's twenty, then parent01's two after the weeks held; the provider's settlement of those weeks
+        assert s.scalar(select(func.count()).select_from(Bill)) == 22
+        settled = s.scalars(select(Settlement)).one()
+        assert settled.status == "draft" and settled.lessons == 3 and settled.amount_fen > 0
         services = s.scalars(select(Agreement).where(Agreement.kind == "service")).all()
         assert len(services) == 4 and [a.status for a in services].count("signed") == 1
         case = s.scalars(select(ExitCase)).one()

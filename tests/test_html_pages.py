@@ -12,17 +12,19 @@ from contextlib import contextmanager
 
 import pytest
 from litestar.testing import TestClient
+from sqlalchemy import select
 
 from kehou.platform.admission import services as admission
 from kehou.platform.audit.models import AuditEntry
 from kehou.platform.policy import services as policy
+from kehou.plugins.course_catalogue.models import Lesson
 from tests import catalogue_setup as cs
 from tests import outcome_rows
 from tests.apps import app_for
 from tests.factories import COUNTY, PASSWORD, World
 
 USERS = ["parent", "school_admin", "other_provider", "other_reviewer", "provider", "reviewer1", "decider", "police", "admin"]
-PUBLIC_GET = ["/", "/public", f"/public/{COUNTY}", "/login", "/register"]
+PUBLIC_GET = ["/", "/public", f"/public/{COUNTY}", "/login", "/register", "/activate"]
 OUTCOME_GET = outcome_rows.HTML_GET  # outcome reporting's pages: tests/outcome_rows/
 # path -> roles that may open it (everyone else is refused)
 STAFF_GET = {
@@ -45,6 +47,21 @@ STAFF_GET = {
     "/school/menus/{menu}": {"school_admin"},
     "/school/menus/{menu}/print": {"school_admin"},
     "/school/students": {"school_admin"},
+    # the roster: one child, Excel export, import (errors per row) and activation slips: tests/test_roster_import.py
+    "/school/students.xlsx": {"school_admin"},
+    "/school/students/{child}": {"school_admin"},
+    "/school/students/import": {"school_admin"},
+    "/school/students/import-template.xlsx": {"school_admin"},
+    "/school/students/import-sample.xlsx": {"school_admin"},
+    "/school/students/slips": {"school_admin"},
+    # attendance: a class marked in one form, parents confirm or dispute: tests/test_attendance_pages.py
+    "/school/attendance": {"school_admin"},
+    "/school/entries/{entry}": {"school_admin"},
+    "/school/lessons/{lesson}": {"school_admin"},
+    "/parent/attendance": {"parent"},
+    # school finance: bank statement import, matching by hand, receipts: tests/test_offline_payment_pages.py
+    "/school/payments": {"school_admin"},
+    "/school/payments/sample": {"school_admin"},
     "/parent": {"parent"},
     "/parent/children/{child}": {"parent"},
     "/parent/queue/{menu}": {"parent"},  # the waiting room (forms: tests/test_waiting_room.py)
@@ -69,6 +86,7 @@ STAFF_GET = {
 } | OUTCOME_GET
 #: placeholder in STAFF_GET -> the route's path parameter
 PLACEHOLDERS = {"{app}": "{app_id:int}", "{menu}": "{menu_id:int}", "{child}": "{student_id:int}", "{bill}": "{bill_id:int}",
+                "{entry}": "{entry_id:int}", "{lesson}": "{lesson_id:int}",
                 "{settlement}": "{settlement_id:int}", "{xlsx}": "{file_name:str}",
                 "{case}": "{case_id:int}", "{year}": "{year:int}"} | outcome_rows.PLACEHOLDERS
 # POST routes, each checked below, in test_browser_admission.py, test_browser_catalogue.py or test_billing_pages.py
@@ -91,7 +109,10 @@ POSTS = {"/login", "/logout", "/register", "/provider/staff", "/provider/applica
          "/agreements/{agreement_id:int}/renew", "/county/agreement-templates",
          "/county/exits", "/provider/exits/notice", "/exits/{case_id:int}/{action:str}", "/agreements/sign-pending",
          "/parent/children/{student_id:int}/agreement", "/calendar/{year:int}", "/calendar/{year:int}/local",
-         "/parent/queue/{menu_id:int}"} | outcome_rows.HTML_POSTS
+         "/parent/queue/{menu_id:int}", "/activate", "/school/students/import", "/school/students/slips",
+         "/school/lessons/{lesson_id:int}", "/parent/attendance/{lesson_id:int}/{student_id:int}",
+         "/school/payments/statements", "/school/payments/receipts", "/school/payments/lines/{line_id:int}/match",
+         "/county/settlements/{settlement_id:int}/paid"} | outcome_rows.HTML_POSTS
 
 
 def csrf(client: TestClient, path: str) -> str:
@@ -151,9 +172,13 @@ def test_pages_refuse_everyone_else(ctx, world: World, app_id: int, path: str) -
     url = path.replace("{app}", str(app_id)).replace("{year}", "2027")
     for name, value in outcome_rows.page_values(world, path).items():
         url = url.replace("{" + name + "}", value)
-    if "{menu}" in url or "{child}" in url:
+    if any(k in url for k in ("{menu}", "{child}", "{entry}", "{lesson}")):
         cat = cs.ready(world)
+        entry = cat.entries["calligraphy"]
+        with ctx.db.read_session() as s:
+            lesson = s.scalar(select(Lesson.id).where(Lesson.entry_id == entry).order_by(Lesson.day, Lesson.id))
         url = url.replace("{menu}", str(cat.menu_id)).replace("{child}", str(cat.students["xiaoming"]))
+        url = url.replace("{entry}", str(entry)).replace("{lesson}", str(lesson))
     if "{bill}" in url or "{settlement}" in url or "{xlsx}" in url:
         from tests.test_permissions import billing_in
 

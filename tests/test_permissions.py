@@ -112,6 +112,7 @@ NOT_A_PARENT_OF_THE_SCHOOL = refuse(*DENIED, "school_admin", "provider", "review
 NOT_THE_PARENT = refuse(*DENIED, "school_admin", "provider", "reviewer1") + refuse(404, "student_not_found", "other_parent")
 BILL_404 = (404, "bill_not_found")
 BANK_CSV = "交易流水号,交易日期,金额,付款人,附言\r\nCCB-0001,2026-11-20,10.00,王女士,学费\r\n".encode()
+ROSTER_CSV = "学号,姓名,年级,班级,监护人姓名,关系,监护人手机号\r\nG2026-0101,王小雨,3,1班,王大山,父亲,13957100101\r\n".encode()
 # Actors refused by the school's billing steps: not its administrator (county staff may look, not act).
 NOT_A_SCHOOL_COLLECTOR = refuse(*DENIED, "parent", "provider", "police") + refuse(404, "school_not_found", "other_school_admin",
                                                                                    "reviewer1", "other_reviewer")
@@ -276,6 +277,11 @@ CASES: list[Case] = [
          ok_status=201, state="catalogue", body={"username": "parent", "relation": "父亲"}),
     Case("PUT", "/api/v1/students/{student_id:int}/priority", ANON + NOT_THIS_SCHOOL_STUDENT, allowed=("school_admin",),
          state="catalogue", body={"priority_group": "migrant", "reason": "随迁子女，居住证已核验"}),
+    # the roster import and parents' activation slips: the school's own administrator only (not the platform admin)
+    Case("POST", "/api/v1/schools/{school_id:int}/roster-imports", ANON + NOT_THIS_SCHOOL + refuse(*DENIED, "admin", "decider"),
+         allowed=("school_admin",), ok_status=201, state="catalogue", multipart={"file": ("名册.csv", ROSTER_CSV, "text/csv")}),
+    Case("POST", "/api/v1/schools/{school_id:int}/activation-slips", ANON + NOT_THIS_SCHOOL + refuse(*DENIED, "admin", "decider"),
+         allowed=("school_admin",), ok_status=201, state="catalogue", body={"class_name": "1班"}),
     Case("GET", "/api/v1/me/children", ANON + refuse(*DENIED, "school_admin", "provider", "reviewer1"),
          allowed=("parent", "other_parent"), state="catalogue"),
     # course catalogue: providers' offerings, reviewed by the county

@@ -1,22 +1,31 @@
 """Demo data of the course catalogue: 西湖区 switches it on, four admitted providers offer courses,
 西湖区第1小学 publishes its course supermarket with the selection window open, and parent01's two
-children (grades 3 and 5) can choose. Everything goes through the real services."""
+children (grades 3 and 5) can choose. Everything goes through the real services.
+
+Attendance (last, so that the bills and surveys of the other demo parts count only parent02's twenty): parent01's
+children also join the football class, which has held its lessons of the last three weeks (the instructor checked
+in, school01 marked them) and has one today for school01 to mark; parent01 has confirmed one record and has the
+others to confirm or dispute."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import select
 
 from kehou.platform.accounts import services as accounts
 from kehou.platform.accounts.models import User
 from kehou.platform.actor import Actor
+from kehou.platform.calendar.services import load as load_calendar
 from kehou.platform.context import Context
 from kehou.platform.policy import services as policy
 from kehou.platform.providers.models import Provider, Staff
 from kehou.platform.students import services as students
-from kehou.plugins.course_catalogue import enrolment, menus, offerings
-from kehou.timeutil import clock, utcnow
+from kehou.plugins.course_catalogue import enrolment, lessons, menus, offerings, terms
+from kehou.plugins.course_catalogue.models import Enrolment, EnrolmentStatus, Entry, Lesson, Menu, Slot
+from kehou.timeutil import SHANGHAI, clock, utcnow
 
 MAIN = "330106"
 #: provider name, staff index, title, category, grades, fee (yuan), materials [(item, yuan)], weekday, start
@@ -96,3 +105,70 @@ def load(ctx: Context) -> None:
     from kehou.cli import demo_outcome
 
     demo_outcome.load(ctx, school_admin, menu.term_name)
+    attendance(ctx, school_admin, football)
+
+
+#: parent01's children's marks, lesson by lesson from the oldest (the classmates are present but for one)
+MARKS = {"王小明": [("present", ""), ("leave", "发烧，家长电话请假"), ("present", "")],
+         "王小红": [("present", ""), ("present", ""), ("absent", "")]}
+WEEKS_HELD = 3
+
+
+@contextmanager
+def at(day: dt.date, hh: int, mm: int) -> Iterator[None]:
+    """The clock on ``day`` at hh:mm Beijing time for the services inside, then back."""
+    delta = dt.datetime.combine(day, dt.time(hh, mm), SHANGHAI) - clock.now()
+    clock.advance(delta)
+    try:
+        yield
+    finally:
+        clock.advance(-delta)
+
+
+def attendance(ctx: Context, school_admin: Actor, football: int) -> None:
+    with ctx.db.read_session() as s:
+        parent = accounts.actor_for(s.scalars(select(User).where(User.username == "parent01")).one())
+        kids = {k.name: k.id for k in students.children_of(s, parent)}
+        entry = s.get(Entry, football)
+        assert entry is not None
+        org_user = s.scalars(select(User).where(User.provider_id == entry.provider_id).order_by(User.id)).first()
+        assert org_user is not None
+        org = accounts.actor_for(org_user)
+    for kid in kids.values():
+        with ctx.db.write_session() as s:
+            enrolment.enroll(ctx, s, parent, kid, football)
+    today = clock.today_local()
+    with ctx.db.write_session() as s:  # the weeks before the platform: lessons as the term calendar had them
+        menu = s.get(Menu, entry.menu_id)
+        slot = s.scalars(select(Slot).where(Slot.entry_id == football)).one()
+        assert menu is not None
+        settings = policy.resolve_all(s, ctx.registry, MAIN)
+        held = terms.lesson_days(settings, load_calendar(s, MAIN), max(menu.term_start, today - dt.timedelta(weeks=WEEKS_HELD)),
+                                 today - dt.timedelta(days=1), slot.weekday)
+        for day in held:
+            s.add(Lesson(entry_id=football, day=day, start_min=slot.start_min, end_min=slot.end_min, status="scheduled"))
+        # and the children on the course since the first of those weeks (chosen on paper before the platform)
+        since = dt.datetime.combine(held[0] if held else today, dt.time(8, 0), SHANGHAI).astimezone(dt.UTC)
+        for e in s.scalars(select(Enrolment).where(Enrolment.entry_id == football, Enrolment.enrolled_at.is_not(None))):
+            e.enrolled_at = e.requested_at = since
+        if s.scalars(select(Lesson).where(Lesson.entry_id == football, Lesson.day == today)).first() is None:
+            s.add(Lesson(entry_id=football, day=today, start_min=slot.start_min, end_min=slot.end_min,  # a make-up lesson
+                         status="scheduled"))
+        s.commit()
+        past = list(s.scalars(select(Lesson).where(Lesson.entry_id == football, Lesson.day < today).order_by(Lesson.day)))
+        roster = [e.student_id for e in s.scalars(select(Enrolment).where(
+            Enrolment.entry_id == football, Enrolment.status == EnrolmentStatus.enrolled).order_by(Enrolment.id))]
+    for n, lesson in enumerate(past[-WEEKS_HELD:]):
+        with at(lesson.day, 15, 55), ctx.db.write_session() as s:
+            lessons.check_in(s, org, lesson.id, entry.instructor_id)
+        marks = [lessons.Mark(sid, "absent" if i == n + 3 else "present") for i, sid in enumerate(roster)
+                 if sid not in kids.values()]
+        marks += [lessons.Mark(kids[name], *MARKS[name][n]) for name in kids]
+        with at(lesson.day, 17, 5), ctx.db.write_session() as s:
+            lessons.mark(s, school_admin, lesson.id, marks)
+    if past:
+        with ctx.db.write_session() as s:
+            lessons.respond(s, parent, past[-WEEKS_HELD:][0].id, kids["王小明"], confirm=True)
+        from kehou.cli import demo_billing
+
+        demo_billing.after_lessons(ctx, school_admin, menu.term_name, past[-WEEKS_HELD:][0].day)

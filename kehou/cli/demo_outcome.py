@@ -56,6 +56,8 @@ def load(ctx: Context, school_admin: Actor, term_name: str) -> None:
             contact_name="李家长", contact_phone="13900000002"))
     with ctx.db.write_session() as s:
         complaints.assign(ctx, s, decider, filed.id, reviewer.user_id or 0, note="请核实放学交接情况")
+    with ctx.db.write_session() as s:  # the club sees the complaint about it (never who made it) and can answer
+        complaints.set_visibility(ctx, s, decider, filed.id, True, note="请机构说明放学交接安排")
     with ctx.db.write_session() as s:
         incidents.report(ctx, s, school_admin, incidents.IncidentInput(
             entry_id=football.entry_id, severity="minor", occurred_at=utcnow() - dt.timedelta(hours=2),

@@ -32,6 +32,8 @@ DEFAULT_CRITERIA = [
 CORE_SETTINGS = [
     SettingSpec("admission.notice_working_days", int, 3, "公示期", "按中国法定节假日及调休计算", check=between(1, 30),
                 unit="working_days"),
+    SettingSpec("accounts.activation_code_days", int, 30, "家长激活码有效期",
+                "学校打印激活单后，激活码在此天数内有效，只能使用一次", check=between(1, 180), unit="days"),
     SettingSpec("admission.min_reviewers", int, 2, "每份申请至少专家评审人数", check=between(1, 20), unit="people"),
     SettingSpec("admission.pass_score", int, 60, "专家评审平均分合格线", check=at_least(0), unit="points"),
     SettingSpec("admission.review_criteria", list, DEFAULT_CRITERIA, "评审指标",

@@ -76,3 +76,19 @@ class LoginAttempt(Base):
     ip: Mapped[str] = mapped_column(String(64), index=True)
     succeeded: Mapped[bool] = mapped_column(Boolean)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class ActivationCode(Base):
+    """A one-time code with which a parent account created by the school (no usable password yet) sets its first
+    password at ``/activate``. Only an argon2 hash is kept; issuing a new code for the account revokes the unused
+    ones, so the latest printed slip is the only one that works (kehou/platform/accounts/activation.py)."""
+
+    __tablename__ = "activation_code"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(200))
+    issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -50,9 +50,24 @@ def hash_password(password: str) -> str:
     return _state.hasher.hash(password)
 
 
+#: how a password hash starts when the account has no usable password yet (a parent account made by the school,
+#: waiting for its activation code): no password verifies against it
+UNUSABLE_PREFIX = "!"
+
+
+def unusable_password() -> str:
+    """The stored value of an account nobody can log in to with a password (until it is activated)."""
+    return UNUSABLE_PREFIX + secrets.token_hex(16)
+
+
+def has_usable_password(stored: str) -> bool:
+    return not stored.startswith(UNUSABLE_PREFIX)
+
+
 def verify_password(stored: str | None, password: str) -> bool:
-    try:
-        return _state.hasher.verify(stored or _state.dummy, password) and stored is not None
+    usable = stored is not None and has_usable_password(stored)
+    try:  # an unknown user or an unusable password is checked against the dummy hash: the same time either way
+        return _state.hasher.verify(stored if usable and stored else _state.dummy, password) and usable
     except (VerificationError, InvalidHashError):
         return False
 

@@ -16,6 +16,7 @@ from kehou.platform.accounts.security import (
     needs_rehash,
     new_token,
     token_digest,
+    unusable_password,
     verify_password,
 )
 from kehou.platform.actor import Actor
@@ -51,12 +52,13 @@ def check_password_strength(password: str) -> None:
         raise ValidationFailed("密码需同时包含字母和数字或符号。", code="password_too_simple", field="password")
 
 
-def _check_new_user(session: Session, username: str, display_name: str, password: str) -> None:
+def _check_new_user(session: Session, username: str, display_name: str, password: str | None) -> None:
     if not USERNAME_RE.match(username):
         raise ValidationFailed("用户名须为3-64位字母、数字或 _ . @ -。", code="username_invalid", field="username")
     if not display_name.strip():
         raise ValidationFailed("请填写姓名或显示名称。", code="display_name_required", field="display_name")
-    check_password_strength(password)
+    if password is not None:
+        check_password_strength(password)
     if session.scalar(select(func.count()).where(User.username == username)):
         raise ValidationFailed("该用户名已被使用。", code="username_taken", field="username")
 
@@ -67,7 +69,7 @@ def create_user(
     *,
     username: str,
     display_name: str,
-    password: str,
+    password: str | None,
     role: str,
     county_code: str | None = None,
     provider_id: int | None = None,
@@ -82,6 +84,9 @@ def create_user(
     platform admin: anyone; county staff with decide rights: staff, departments
     and school admins of their county; provider users: more users of their own
     provider; school admins: parents of their school.
+
+    ``password=None`` makes an account without a usable password: a parent account made by the school, which
+    the parent activates with a one-time code (:mod:`kehou.platform.accounts.activation`).
     """
     try:
         role = Role(role)
@@ -100,7 +105,7 @@ def create_user(
     user = User(
         username=username,
         display_name=display_name.strip(),
-        password_hash=hash_password(password),
+        password_hash=unusable_password() if password is None else hash_password(password),
         role=role.value,
         county_code=county_code,
         provider_id=provider_id if role == Role.provider else None,
@@ -127,7 +132,7 @@ def create_user(
             "department": user.department,
             "can_review": user.can_review,
             "can_decide": user.can_decide,
-        },
+        } | ({"activation": "pending"} if password is None else {}),
     )
     if commit:
         session.commit()
@@ -154,7 +159,7 @@ def _authorise_create(
     raise PermissionDenied("您无权创建该类账号。", code="user_create_denied")
 
 
-def _recent_failures(session: Session, column: InstrumentedAttribute[str], value: str, since: dt.datetime) -> int:
+def recent_failures(session: Session, column: InstrumentedAttribute[str], value: str, since: dt.datetime) -> int:
     return session.scalar(
         select(func.count()).where(column == value, LoginAttempt.succeeded.is_(False), LoginAttempt.at >= since)
     ) or 0
@@ -165,8 +170,8 @@ def login(session: Session, sec: SecuritySettings, *, username: str, password: s
     now = utcnow()
     since = now - dt.timedelta(seconds=sec.login_window_s)
     if (
-        _recent_failures(session, LoginAttempt.username, username, since) >= sec.login_max_failures
-        or _recent_failures(session, LoginAttempt.ip, ip, since) >= sec.login_ip_max_failures
+        recent_failures(session, LoginAttempt.username, username, since) >= sec.login_max_failures
+        or recent_failures(session, LoginAttempt.ip, ip, since) >= sec.login_ip_max_failures
     ):
         minutes = sec.login_window_s // 60
         raise TooManyRequests(f"登录失败次数过多，请{minutes}分钟后再试。", code="login_throttled")

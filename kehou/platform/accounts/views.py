@@ -1,4 +1,4 @@
-"""HTML: log in and out, provider sign-up, notifications."""
+"""HTML: log in and out, a parent's first activation, provider sign-up, notifications."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from litestar.params import URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlalchemy import select
 
-from kehou.platform.accounts import services
+from kehou.platform.accounts import activation, services
 from kehou.platform.notifications.models import Notification
 from kehou.platform.providers import services as providers
 from kehou.platform.providers.models import ORG_TYPE_LABELS
@@ -17,7 +17,15 @@ from kehou.timeutil import utcnow
 from kehou.web.deps import DB, Ctx, Who, client_ip
 from kehou.web.pages import done, field, render
 
-LOGIN = {"title": "登录", "username": "用户名", "password": "密码", "submit": "登录"}
+LOGIN = {"title": "登录", "username": "用户名", "password": "密码", "submit": "登录", "activate": "首次登录？激活账户"}
+ACTIVATE = {
+    "title": "激活家长账户",
+    "intro": "学校为您建立了家长账户，并发给您一张激活单。请输入激活单上的用户名和激活码，设置您自己的登录密码。",
+    "username": "用户名（或学校登记的手机号）", "code": "激活码（8位，不区分大小写）",
+    "password": "新密码（至少10位，含字母和数字）", "password2": "再次输入新密码", "submit": "激活并登录",
+    "help": "激活码只能使用一次，有效期见激活单。激活码遗失、过期或已作废，请联系孩子的班主任重新打印激活单。",
+    "login": "已激活？直接登录", "done": "账户已激活，欢迎使用。以后请用用户名 {username} 和新密码登录。",
+}
 REGISTER = {
     "title": "第三方机构注册", "intro": "注册后即可向各区县教育局提交准入申请。带 * 的为必填项。",
     "org": "机构信息", "name": "机构名称 *", "uscc": "统一社会信用代码 *（18位）", "org_type": "机构类型 *",
@@ -53,6 +61,21 @@ class AccountPages(Controller):
         home = {"provider": "/provider", "county_staff": "/desk", "department": "/desk", "platform_admin": "/desk",
                 "school_admin": "/school/menus", "parent": "/parent"}
         return Redirect(path=_safe_next(field(data, "next")) or home.get(user.role, "/notifications"), status_code=303)
+
+    @get("/activate", sync_to_thread=False)
+    def activate_form(self, request: Request[Any, Any, Any], actor: Who) -> Template:
+        return render(request, "activate.html", actor, ACTIVATE, username=request.query_params.get("username", "")[:64])
+
+    @post("/activate", sync_to_thread=True)
+    def activate(self, request: Request[Any, Any, Any], data: URLEncodedBody[dict[str, Any]], db: DB, ctx: Ctx) -> Redirect:
+        """The code spent and the password set, the parent is logged in (a failure goes back to the form, the
+        name and code kept, never the passwords: kehou/web/errors.py)."""
+        user = activation.activate(ctx, db, identifier=field(data, "username"), code=field(data, "code"),
+                                   password=str(data.get("password") or ""), password2=str(data.get("password2") or ""),
+                                   ip=client_ip(request))
+        request.clear_session()
+        request.set_session({"uid": user.id, "sv": user.session_version})
+        return done(request, "/parent", ACTIVATE["done"].format(username=user.username))
 
     @post("/logout", sync_to_thread=False)
     def logout(self, request: Request[Any, Any, Any]) -> Redirect:

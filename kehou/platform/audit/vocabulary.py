@@ -42,6 +42,8 @@ CORE = AuditVocabulary(
         "vetting.request": "发起自动核验", "vetting.override": "人工改判核验结果",
         "whitelist.admit": "列入白名单", "whitelist.expire": "白名单到期", "whitelist.reinstate": "恢复白名单",
         "whitelist.suspend": "暂停白名单", "whitelist.exited": "移出白名单",
+        "roster.import": "导入学生名册", "student.update": "修改学生信息", "activation.issue": "发放激活码",
+        "activation.slips": "打印家长激活单", "user.activate": "激活账户",
     },
     entities={
         "application": "准入申请", "provider": "服务机构", "school": "学校", "student": "学生", "user": "账户",
@@ -57,6 +59,10 @@ CORE = AuditVocabulary(
         "student_id": "学生", "bill_id": "账单", "amount_fen": "金额（分）", "fee_fen": "收费（分）",
         "grade": "年级", "class_name": "班级", "priority_group": "优先保障群体", "doc_type": "材料类型",
         "decision": "结论", "opinion": "意见", "count": "数量", "key": "设置项", "kind": "类型", "courses": "拟开设课程",
+        "file": "文件", "lines": "行数", "students_created": "新增学生", "students_updated": "更新学生",
+        "students_unchanged": "未变学生", "guardians_created": "新建家长账户", "links_created": "新增监护关系",
+        "relation": "关系", "expires_at": "失效时间", "revoked": "作废", "reissue": "重新发放", "activated": "已激活",
+        "activation": "激活", "user_id": "账户",
     },
 )
 

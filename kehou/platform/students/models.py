@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kehou.db import Base, UTCDateTime
@@ -23,6 +23,9 @@ PRIORITY_LABELS = {"disabled": "残疾儿童", "left_behind": "留守儿童", "m
 
 GRADE_LABELS = {1: "一年级", 2: "二年级", 3: "三年级", 4: "四年级", 5: "五年级", 6: "六年级",
                 7: "七年级", 8: "八年级", 9: "九年级"}
+
+#: the grades a school of each kind teaches (kehou.platform.counties.models.SchoolKind)
+KIND_GRADES = {"primary": range(1, 7), "junior": range(7, 10), "nine_year": range(1, 10)}
 
 
 class Student(Base):
@@ -50,4 +53,22 @@ class Guardian(Base):
     student_id: Mapped[int] = mapped_column(ForeignKey("student.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
     relation: Mapped[str] = mapped_column(String(20), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class GuardianContact(Base):
+    """A guardian's mobile number at one school, and the parent account made for it: one account per number per
+    school, so siblings share it. The number is sealed like an ID number (kehou/platform/pii.py): encrypted,
+    found by its keyed hash, shown by its last four digits."""
+
+    __tablename__ = "guardian_contact"
+    __table_args__ = (UniqueConstraint("school_id", "phone_hash", name="uq_guardian_contact_school_phone"),
+                      UniqueConstraint("user_id", name="uq_guardian_contact_user"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    phone_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    phone_hash: Mapped[str] = mapped_column(String(64), index=True)
+    phone_last4: Mapped[str] = mapped_column(String(4))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

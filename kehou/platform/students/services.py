@@ -103,16 +103,30 @@ def link_guardian(session: Session, actor: Actor, student_id: int, username: str
     user = session.scalars(select(User).where(User.username == username)).first()
     if user is None or user.role != Role.parent or user.county_code not in (None, student.county_code):
         raise NotFound("本区县没有该家长账号。", code="parent_not_found", field="username")
+    guardian, _ = link(session, actor, student, user, relation)
+    session.commit()
+    return guardian
+
+
+def link(session: Session, actor: Actor, student: Student, user: User, relation: str) -> tuple[Guardian, bool]:
+    """Link a parent account to a student (the caller checked both); a new relation replaces the old one.
+    (link, changed); audited when it changed; the caller commits."""
+    relation = relation.strip()[:20]
     existing = session.scalars(select(Guardian).where(Guardian.student_id == student.id, Guardian.user_id == user.id)).first()
     if existing is not None:
-        return existing
-    link = Guardian(student_id=student.id, user_id=user.id, relation=relation.strip()[:20], created_at=utcnow())
-    session.add(link)
+        if not relation or relation == existing.relation:
+            return existing, False
+        old, existing.relation = existing.relation, relation
+        audit.record(session, actor, county_code=student.county_code, action="guardian.link", entity_type="student",
+                     entity_id=student.id, old={"user_id": user.id, "relation": old},
+                     new={"user_id": user.id, "relation": relation})
+        return existing, True
+    new = Guardian(student_id=student.id, user_id=user.id, relation=relation, created_at=utcnow())
+    session.add(new)
     session.flush()
     audit.record(session, actor, county_code=student.county_code, action="guardian.link", entity_type="student",
-                 entity_id=student.id, new={"user_id": user.id, "relation": link.relation})
-    session.commit()
-    return link
+                 entity_id=student.id, new={"user_id": user.id, "relation": new.relation})
+    return new, True
 
 
 def children_of(session: Session, actor: Actor) -> list[Student]:

@@ -14,16 +14,18 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from kehou.errors import PermissionDenied
 from kehou.platform.actor import Actor
 from kehou.platform.context import Context
 from kehou.pluginapi import BillSnapshot, GatewayRecord, PaymentSnapshot
-from kehou.plugins.billing_cap import access
+from kehou.plugins.billing_cap import access, ledger
+from kehou.plugins.billing_cap.bills import receivable
 from kehou.plugins.billing_cap.models import Bill, GatewayEvent, Payment, PaymentRefund
 from kehou.plugins.billing_cap.payments import find_bill, payment_snapshot, record_payment, refund_failed, snapshot
 from kehou.timeutil import utcnow
 
-__all__ = ["announce", "bill_snapshot", "event_seen", "lock_bill", "may_record", "payments", "receive", "refund_failed",
-           "refunds", "remember_event", "term_fees"]
+__all__ = ["announce", "bill_snapshot", "bills_of_payments", "bills_to_collect", "event_seen", "lock_bill", "may_record",
+           "payments", "receive", "refund_failed", "refunds", "remember_event", "term_fees"]
 
 
 def lock_bill(session: Session, *, bill_id: int | None = None, reference: str | None = None) -> BillSnapshot:
@@ -91,6 +93,43 @@ def refunds(session: Session, payment_ids: list[int]) -> list[GatewayRecord]:
         rows = session.scalars(select(PaymentRefund).where(PaymentRefund.payment_id.in_(payment_ids[i:i + 500]))
                                .order_by(PaymentRefund.id))
         out.extend(GatewayRecord(r.external_id, "refund", r.amount_fen, r.status) for r in rows)
+    return out
+
+
+def bills_to_collect(session: Session, actor: Actor, school_id: int) -> list[BillSnapshot]:
+    """The school's bills the actor's office collects that still have money owed, oldest first: for the school's
+    finance page (the school's administrator; county staff for a county-collected bill; others see none)."""
+    school = access.school_for_staff(session, actor, school_id)
+    bills = list(session.scalars(select(Bill).where(Bill.school_id == school.id, Bill.status == "open").order_by(Bill.id)))
+    if not bills:
+        return []
+    balances = _receivables(session, school.county_code)
+    out: list[BillSnapshot] = []
+    for bill in bills:
+        try:
+            access.require_collector_staff(actor, bill)
+        except PermissionDenied:
+            continue
+        owed = balances.get(receivable(bill), 0)
+        if owed > 0:
+            out.append(BillSnapshot(bill.id, bill.reference, bill.county_code, bill.school_id, bill.student_id,
+                                    bill.term_name, bill.total_fen, bill.paid_fen, owed))
+    return out
+
+
+def _receivables(session: Session, county_code: str) -> dict[str, int]:
+    """What is owed on every bill of the county, by ledger account code (one GROUP BY query)."""
+    return ledger.balances(session, county_code, prefix="receivable:bill:")
+
+
+def bills_of_payments(session: Session, payment_ids: list[int]) -> dict[int, BillSnapshot]:
+    """The bill each payment was recorded on (payment id -> bill), for a list of payments already shown."""
+    out: dict[int, BillSnapshot] = {}
+    for i in range(0, len(payment_ids), 500):
+        rows = session.execute(select(Payment.id, Bill).join(Bill, Bill.id == Payment.bill_id)
+                               .where(Payment.id.in_(payment_ids[i:i + 500])))
+        for payment_id, bill in rows:
+            out[payment_id] = snapshot(session, bill)
     return out
 
 

@@ -40,6 +40,7 @@ BILLS = {
     "credit": "待退", "due": "缴费期限", "status": "状态", "open": "查看并缴费", "view": "查看", "lines": "费用明细",
     "none": "暂无账单。学校在选课结束后生成账单，届时会通知您。",
     "no_children": "学校尚未为您的账号关联孩子，请联系孩子所在学校。",
+    "cancelled": "已取消开班（期末结算时多退少补）",
 }
 
 BILL = {
@@ -53,6 +54,13 @@ BILL = {
     "intent": "支付单号",
     "stripe_note": "支付单已创建。请在学校提供的支付页面完成支付；支付成功后账单状态会自动更新（可能有几分钟延迟）。",
     "keep_receipt": "请保留缴费凭证。",
+    "account": "转账收款账户", "account_name": "户名", "account_bank": "开户银行", "account_number": "账号",
+    "account_note": "通过银行转账或非税缴款渠道缴费时，请转入以上账户，并在转账附言（用途、备注）中填写账单编号",
+    "no_account": "收款账户以学校通知为准；转账附言（用途、备注）请填写账单编号",
+    "cancelled": "已取消开班",
+    "cancelled_refund": "学校已取消该课程。该项仍计入本账单，未上课次的费用将在期末结算时全额退还（多退少补）。",
+    "cancelled_rules": "学校已取消该课程。该项仍计入本账单，期末结算时按本账单的退费规则处理（多退少补）。",
+    "cancelled_materials": "学校已取消该课程。该项仍计入本账单；课程未开课的，材料费在期末结算时一并退还（多退少补）。",
 }
 
 SCHOOL = {
@@ -79,7 +87,7 @@ SCHOOL = {
     "no_statements": "尚未进行期末结算。",
     "settlements": "机构结算单", "provider": "机构", "period": "结算期间", "lessons": "课次", "amount": "金额（元）",
     "approve": "审核通过", "paid_reference": "付款凭证号 *", "mark_paid": "登记已付款", "excel": "下载 Excel",
-    "no_settlements": "暂无结算单。", "county_pays": "由教育局专户付款",
+    "no_settlements": "暂无结算单。", "county_pays": "由教育局专户付款", "record_receipt": "登记到账",
 }
 
 COUNTY = {
@@ -93,6 +101,13 @@ COUNTY = {
     "reconcile": "对账", "balanced": "借贷平衡，账单与收款记录一致（共{n}笔分录）。",
     "unbalanced": "对账发现{n}处问题：", "subtotal": "小计", "bills_n": "{n}张账单合计",
     "county_account": "教育局专户",
+    "to_pay": "待教育局专户付款的结算单",
+    "to_pay_hint": "由教育局专户收费的，结算单审批后由教育局向机构付款，付款后在此登记付款凭证号；学校专户收费的由学校登记。",
+    "approved_at": "审批时间", "paid_reference": "付款凭证号 *", "mark_paid": "登记已付款",
+    "confirm_paid": "确定已从教育局专户向该机构付款吗？登记后不能撤销。", "nothing_to_pay": "没有待教育局付款的结算单。",
+    "not_payer": "只有有决定权限的人员可以登记付款。",
+    "all": "全部结算单（最近100份）", "payer": "付款方", "payer_county": "教育局专户", "payer_school": "学校专户",
+    "status": "状态", "no_settlements": "暂无结算单。", "more": "另有{n}份更早的结算单未列出。",
 }
 
 PROVIDER = {

@@ -24,8 +24,18 @@ from kehou.platform.students.models import Student
 from kehou.plugins.billing_cap import access, bills, payments, publicity, settlement
 from kehou.plugins.billing_cap import text as T
 from kehou.plugins.billing_cap.api import XLSX
+from kehou.plugins.billing_cap.models import Bill
 from kehou.plugins.billing_cap.policy import FeePolicy
-from kehou.plugins.billing_cap.views_school import CountyBillingPages, Form, Req, SchoolBillingPages, bill_status, names_of, page
+from kehou.plugins.billing_cap.views_school import (
+    CountyBillingPages,
+    Form,
+    Req,
+    SchoolBillingPages,
+    bill_status,
+    billing_on,
+    names_of,
+    page,
+)
 from kehou.plugins.course_catalogue import public as catalogue
 from kehou.web.deps import DB, Ctx, Who
 from kehou.web.pages import field
@@ -50,19 +60,53 @@ class FeePublicityPages(Controller):
 # --- parents --------------------------------------------------------------------------------------
 
 
+ACCOUNT_FIELDS = ("name", "bank", "number")
+
+
+def collecting_account(ctx: Ctx, db: DB, bill: Bill, school: School | None) -> dict[str, str] | None:
+    """The account the family transfers the fee to: the collector's special account as the county set it in the
+    offline gateway's settings (``payments_offline.school_accounts`` by school name, or
+    ``payments_offline.county_account`` when the county collects). None while it is not set (or the offline
+    gateway is not installed): the page then says to follow the school's notice."""
+    values = billing_on(ctx, db, bill.county_code) or {}
+    if bill.collector.startswith("county:"):
+        row = values.get("payments_offline.county_account") or {}
+        given = [row.get(k) for k in ACCOUNT_FIELDS] if isinstance(row, dict) else []
+    else:
+        given = (values.get("payments_offline.school_accounts") or {}).get(school.name if school else "") or []
+    if isinstance(given, list) and len(given) == 3 and all(isinstance(v, str) and v.strip() for v in given):
+        return dict(zip(ACCOUNT_FIELDS, given, strict=True))
+    return None
+
+
+def cancelled_enrolments(db: DB, bills_: list[Bill]) -> set[int]:
+    """Enrolments of these bills' lines whose course the school cancelled after the bill was issued. Billing charged
+    them when the bill was made and does not change the bill for it: the lessons not delivered come back at the
+    term-end statement (多退少补), so the line stays in the total and is shown as cancelled, with that note."""
+    out: set[int] = set()
+    for key in {(b.student_id, b.term_name) for b in bills_}:
+        out |= {r.enrolment_id for r in catalogue.enrolments(db, student_id=key[0], term_name=key[1]) if r.status == "cancelled"}
+    return out
+
+
 def bill_detail(request: Req, db: DB, ctx: Ctx, actor: Who, bill_id: int,
                 started: dict[str, Any] | None = None) -> Template:
     actor.require("parent")
     bill = access.bill_for(db, actor, bill_id)  # another family's bill: not found
     outstanding = bills.outstanding(db, bill)
     gateways = payments.gateways(ctx)
+    payable = outstanding > 0 and bill.status != "settled"
+    school = db.get(School, bill.school_id)
+    policy = FeePolicy.from_json(bill.policy)
     return page(request, "parent_bill.html", actor, T.BILL, bill=bill, outstanding=outstanding,
-                status=bill_status(bill, outstanding), kid=db.get(Student, bill.student_id),
-                school=db.get(School, bill.school_id),
-                lines=bills.lines_of(db, bill), paid_in=payments.payments_of(db, bill),
-                gateways=list(gateways.values()) if outstanding > 0 and bill.status != "settled" else [],
+                status=bill_status(bill, outstanding), kid=db.get(Student, bill.student_id), school=school,
+                lines=bills.lines_of(db, bill), cancelled=cancelled_enrolments(db, [bill]),
+                refund_undelivered=policy.rule("undelivered") is not None, paid_in=payments.payments_of(db, bill),
+                gateways=list(gateways.values()) if payable else [],
+                account=collecting_account(ctx, db, bill, school) if payable and "offline" in gateways else None,
+                transfer=payable and "offline" in gateways,
                 gateway_labels={g.name: g.label for g in gateways.values()},
-                refund_rules=publicity.refund_sentences(FeePolicy.from_json(bill.policy)), started=started,
+                refund_rules=publicity.refund_sentences(policy), started=started,
                 bill_status=T.BILL_STATUS, bill_kinds=T.BILL_KINDS, line_kinds=T.LINE_KINDS)
 
 
@@ -81,7 +125,7 @@ class ParentBillingPages(Controller):
                              "status": bill_status(b, outstanding)})
         rows.sort(key=lambda r: (r["bill"].issued_at, r["bill"].id), reverse=True)
         return page(request, "parent_bills.html", actor, T.BILLS, kids=kids, rows=rows, bill_status=T.BILL_STATUS,
-                    line_kinds=T.LINE_KINDS)
+                    line_kinds=T.LINE_KINDS, cancelled=cancelled_enrolments(db, [r["bill"] for r in rows]))
 
     @get("/{bill_id:int}", sync_to_thread=True)
     def one(self, request: Req, bill_id: FromPath[int], db: DB, ctx: Ctx, actor: Who) -> Template:

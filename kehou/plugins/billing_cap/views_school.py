@@ -228,6 +228,7 @@ class SchoolBillingPages(Controller):
 
 
 OWNERS = {"school": School, "provider": Provider}
+RECENT = 100  # settlements listed on the county page (the Excel of each, and the API, give the rest)
 
 
 def ledger_by_kind(db: Session, county_code: str) -> list[tuple[str, int, list[tuple[str, int]]]]:
@@ -265,12 +266,17 @@ class CountyBillingPages(Controller):
     def billing(self, request: Req, db: DB, ctx: Ctx, actor: Who) -> Template:
         actor.require("county_staff")
         county = actor.county_code or ""
-        rows = settlement.listing(db, actor, "school_approved")
+        every = settlement.listing(db, actor)  # the county's, newest first
+        rows = [s for s in every if s.status == "school_approved"]
+        to_pay = [s for s in every if s.status == "approved" and s.collector == f"county:{county}"]
         report = reconcile.run(ctx, db, county, check_gateways=False)  # the gateways: `kehou billing reconcile`
-        return page(request, "county_billing.html", actor, T.COUNTY, rows=rows, enabled=billing_on(ctx, db, county) is not None,
-                    school_names=names_of(db, School, {s.school_id for s in rows}),
-                    provider_names=names_of(db, Provider, {s.provider_id for s in rows}),
-                    groups=ledger_by_kind(db, county), report=report, kinds=T.ACCOUNT_KINDS)
+        return page(request, "county_billing.html", actor, T.COUNTY, rows=rows, to_pay=to_pay, recent=every[:RECENT],
+                    recent_more=max(0, len(every) - RECENT), enabled=billing_on(ctx, db, county) is not None,
+                    county_account=f"county:{county}",
+                    school_names=names_of(db, School, {s.school_id for s in every}),
+                    provider_names=names_of(db, Provider, {s.provider_id for s in every}),
+                    groups=ledger_by_kind(db, county), report=report, kinds=T.ACCOUNT_KINDS,
+                    settlement_status=T.SETTLEMENT_STATUS)
 
     @post("/settlements/{settlement_id:int}/approve", sync_to_thread=True)
     def approve(self, request: Req, settlement_id: FromPath[int], data: Form, db: DB, actor: Who) -> Redirect:
@@ -281,4 +287,16 @@ class CountyBillingPages(Controller):
             settlement.approve(db, actor, settlement_id, field(data, "reason"))
             return T.DONE["approved_final"]
 
-        return attempt(request, "/county/billing", run)
+        return attempt(request, "/county/billing#pending", run)
+
+    @post("/settlements/{settlement_id:int}/paid", sync_to_thread=True)
+    def paid(self, request: Req, settlement_id: FromPath[int], data: Form, db: DB, actor: Who) -> Redirect:
+        """The bureau paid the provider from its special account (a county that collects the fees itself)."""
+        actor.require("county_staff")
+        settlement.get(db, actor, settlement_id)  # another county's: not found
+
+        def run() -> str:
+            settlement.mark_paid(db, actor, settlement_id, field(data, "reference"))
+            return T.DONE["paid"]
+
+        return attempt(request, "/county/billing#to-pay", run)

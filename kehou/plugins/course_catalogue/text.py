@@ -81,15 +81,6 @@ PRINT = {
     "draft": "草稿，尚未发布",
 }
 
-STUDENTS = {
-    "title": "学生名册", "intro": "学生由学校登记，家长账号由学校关联；优先保障群体信息仅学校工作人员可见。",
-    "roster": "学生", "student_no": "学籍号", "name": "姓名", "grade": "年级", "class_name": "班级",
-    "priority": "优先保障群体", "guardians": "已关联家长", "link": "关联家长", "username": "家长账号（用户名）",
-    "relation": "关系（如 母亲）", "set_priority": "更新", "priority_reason": "认定依据 *", "not_priority": "（不属于）",
-    "add": "登记学生", "student_no_in": "学籍号 *", "name_in": "姓名 *", "grade_in": "年级 *", "class_in": "班级",
-    "priority_in": "优先保障群体（可提前选课）",
-}
-
 PARENT = {
     "title": "我的孩子", "intro": "选择孩子，查看本学期可选的课后服务课程和课表。", "choose": "选课和课表",
     "none": "学校尚未为您的账号关联孩子，请联系孩子所在学校。",
@@ -131,8 +122,8 @@ DONE = {
     "offering_withdrawn": "课程已撤下。", "checked_in": "已签到。", "approved": "课程已审核通过。",
     "rejected": "课程未通过审核。", "menu_created": "课程超市已建立，请从下方选择课程排课。", "placed": "课程已排入课程超市。",
     "published": "课程超市已发布，家长可在选课时间内选课。", "cancelled": "已取消开班，已通知家长重新选课。",
-    "merged": "班级已合并，已通知家长。", "removed": "课程已从课程超市移除。", "student_added": "学生已登记。",
-    "guardian_linked": "家长账号已关联。", "priority_set": "优先保障群体已更新。", "enrolled": "已选上「{title}」。",
+    "merged": "班级已合并，已通知家长。", "removed": "课程已从课程超市移除。",
+    "enrolled": "已选上「{title}」。",
     "waitlisted": "「{title}」已加入候补，有空位时将按顺序自动转为正式选上。", "already": "已经选过「{title}」。",
     "quit": "已退出「{title}」。",
 }

@@ -1,5 +1,5 @@
 """Chinese web pages of the course catalogue: a provider's offerings and today's lessons, the
-county's review, the school's course supermarket (课程超市) and roster, a parent's selection and
+county's review, the school's course supermarket (课程超市), a parent's selection and
 timetable (一人一课表).
 
 Thin on purpose: each handler turns form fields into a service call. The services check roles and
@@ -19,15 +19,14 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kehou.errors import NotFound, PermissionDenied, ValidationFailed
-from kehou.platform.accounts.models import User
+from kehou.errors import NotFound, ValidationFailed
 from kehou.platform.actor import Actor
 from kehou.platform.admission.models import WhitelistEntry
 from kehou.platform.counties.models import Region, School
 from kehou.platform.providers import services as providers
 from kehou.platform.providers.models import Provider, Staff
 from kehou.platform.students import services as students
-from kehou.platform.students.models import GRADE_LABELS, PRIORITY_LABELS, Guardian
+from kehou.platform.students.models import GRADE_LABELS
 from kehou.plugins.course_catalogue import agreements as contracts
 from kehou.plugins.course_catalogue import classes, enrolment, lessons, menus, offerings, queries, waitingroom
 from kehou.plugins.course_catalogue import text as T
@@ -298,44 +297,6 @@ class SchoolCataloguePages(Controller):
         menu_id = entry.menu_id
         handler(db, actor, entry_id, data)
         return done(request, f"/school/menus/{menu_id}#entries", T.DONE[ENTRY_DONE[action]])
-
-    @get("/students", sync_to_thread=True)
-    def roster(self, request: Req, db: DB, actor: Who) -> Template:
-        school = own_school(db, actor)
-        rows = students.list_for_school(db, actor, school.id)
-        guardians: dict[int, list[str]] = {}
-        for sid, name, relation in db.execute(select(Guardian.student_id, User.display_name, Guardian.relation)
-                                              .join(User, User.id == Guardian.user_id)
-                                              .where(Guardian.student_id.in_([s.id for s in rows])).order_by(Guardian.id)):
-            guardians.setdefault(sid, []).append(f"{name}（{relation}）" if relation else name)
-        return page(request, "school_students.html", actor, T.STUDENTS, school=school, rows=rows, guardians=guardians,
-                    priority_labels=PRIORITY_LABELS, grades=sorted(GRADE_LABELS.items()))
-
-    @post("/students", sync_to_thread=True)
-    def add_student(self, request: Req, data: Form, db: DB, actor: Who) -> Redirect:
-        school = own_school(db, actor)
-        students.add_student(db, actor, school.id, students.StudentInput(
-            student_no=field(data, "student_no"), name=field(data, "name"), grade=integer(data, "grade", T.STUDENTS["grade"]),
-            class_name=field(data, "class_name"), priority_group=field(data, "priority_group") or None))
-        return done(request, "/school/students", T.DONE["student_added"])
-
-    @post("/students/{student_id:int}/guardians", sync_to_thread=True)
-    def link_guardian(self, request: Req, student_id: FromPath[int], data: Form, db: DB, actor: Who) -> Redirect:
-        actor.require("school_admin")
-        try:
-            students.link_guardian(db, actor, student_id, field(data, "username"), field(data, "relation"))
-        except (NotFound, PermissionDenied) as err:
-            if err.field != "username":
-                raise
-            flash(request, "error", err.message)  # a mistyped account: back to the form, not the error page
-            return Redirect(path="/school/students", status_code=303)
-        return done(request, "/school/students", T.DONE["guardian_linked"])
-
-    @post("/students/{student_id:int}/priority", sync_to_thread=True)
-    def priority(self, request: Req, student_id: FromPath[int], data: Form, db: DB, actor: Who) -> Redirect:
-        actor.require("school_admin")
-        students.set_priority(db, actor, student_id, field(data, "priority_group") or None, reason=field(data, "reason"))
-        return done(request, "/school/students", T.DONE["priority_set"])
 
 
 # --- parents --------------------------------------------------------------------------------------
