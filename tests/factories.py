@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
+
 from kehou.platform.accounts import services as accounts
 from kehou.platform.accounts.models import User
 from kehou.platform.actor import Actor
@@ -87,6 +89,20 @@ def add_documents(world: World, key: str, *, valid_to: dt.date | None = None, ac
             for doc_id in ids:
                 documents.review(ctx, s, world.actor("reviewer1"), doc_id, accepted=True)
     return ids
+
+
+def review_documents(world: World, key: str, reviewer: str = "reviewer1") -> int:
+    """The reviewer accepts every pending document of the provider (the materials are accepted only after that:
+    ``admission.accept_materials``). Returns how many were accepted."""
+    from kehou.platform.documents.models import Document
+
+    with world.ctx.db.write_session() as s:
+        ids = list(s.scalars(select(Document.id).where(Document.provider_id == world.provider_ids[key],
+                                                       Document.status == "pending").order_by(Document.id)))
+        if ids:
+            documents.accept_many(world.ctx, s, world.actor(reviewer), ids)
+            s.commit()
+    return len(ids)
 
 
 def add_provider(world: World, key: str, *, body: str, name: str, org_type: str = "private_non_enterprise",

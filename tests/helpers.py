@@ -24,3 +24,12 @@ def err(resp: Any, status: int, code: str) -> dict[str, Any]:
     assert body["code"] == code, body
     assert body["message"], body
     return body
+
+
+def review_all(client: Any, headers: dict[str, str], provider_id: int, *, some: bool = True) -> None:
+    """The reviewer accepts each pending document of the provider through the API (``some``: there must be one)."""
+    docs = ok(client.get(f"/api/v1/providers/{provider_id}/documents", headers=headers))
+    assert not some or any(d["status"] == "pending" for d in docs)
+    for doc in docs:
+        if doc["status"] == "pending":
+            ok(client.post(f"/api/v1/documents/{doc['id']}/review", headers=headers, json={"accepted": True}))

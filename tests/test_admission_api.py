@@ -7,7 +7,7 @@ import datetime as dt
 from kehou.platform.calendar import services as calendar
 from kehou.timeutil import clock
 from tests.factories import COUNTY, World, add_provider
-from tests.helpers import err, ok, token_headers
+from tests.helpers import err, ok, review_all, token_headers
 
 SCORES_GOOD = {"qualification": 22, "curriculum": 26, "staff": 20, "safety": 18}
 SCORES_BAD = {"qualification": 10, "curriculum": 10, "staff": 10, "safety": 10}
@@ -38,6 +38,10 @@ def test_full_flow_return_objection_approve_and_reject(client, world: World, ctx
     ok(client.put(f"/api/v1/applications/{aid}", headers=prov, json={
         "categories": ["体育艺术", "优秀传统文化"], "statement": "少儿书法与国画；场地安全说明见附件"}))
     assert ok(client.post(f"/api/v1/applications/{aid}/resubmit", headers=prov, json={"note": "已补充"}))["status"] == "submitted"
+    # the materials are accepted only once every document has been reviewed
+    pending = err(client.post(f"/api/v1/applications/{aid}/accept", headers=rev1, json={}), 409, "documents_pending")
+    assert "份证件未审核" in pending["message"]
+    review_all(client, rev1, pid)
     assert ok(client.post(f"/api/v1/applications/{aid}/accept", headers=rev1, json={}))["status"] == "expert_review"
 
     # two experts score; one internal note is for reviewers only
@@ -92,6 +96,7 @@ def test_full_flow_return_objection_approve_and_reject(client, world: World, ctx
     p2 = token_headers(client, "provider2")
     aid2 = ok(client.post("/api/v1/applications", headers=p2, json={"county_code": COUNTY, "categories": ["科普"]}), 201)["id"]
     ok(client.post(f"/api/v1/applications/{aid2}/submit", headers=p2))
+    review_all(client, rev1, world.provider_ids["provider2"])
     ok(client.post(f"/api/v1/applications/{aid2}/accept", headers=rev1, json={}))
     ok(client.post(f"/api/v1/applications/{aid2}/scores", headers=rev1, json={"scores": SCORES_BAD}))
     ok(client.post(f"/api/v1/applications/{aid2}/scores", headers=rev2, json={"scores": SCORES_BAD}))
@@ -130,6 +135,7 @@ def test_joint_signoff_required_by_county(client, world: World, ctx) -> None:
     police = token_headers(client, "police")
     aid = ok(client.post("/api/v1/applications", headers=prov, json={"county_code": COUNTY, "categories": ["阅读"]}), 201)["id"]
     ok(client.post(f"/api/v1/applications/{aid}/submit", headers=prov))
+    review_all(client, rev1, world.provider_ids["provider"])
     ok(client.post(f"/api/v1/applications/{aid}/accept", headers=rev1, json={}))
     for h in (rev1, rev2):
         ok(client.post(f"/api/v1/applications/{aid}/scores", headers=h, json={"scores": SCORES_GOOD}))

@@ -13,7 +13,7 @@ from kehou.platform.admission.models import AppKind, WhitelistEntry
 from kehou.platform.calendar import services as calendar
 from kehou.platform.policy import services as policy
 from kehou.timeutil import clock
-from tests.factories import ADMIN, COUNTY, OTHER_COUNTY, World, add_provider
+from tests.factories import ADMIN, COUNTY, OTHER_COUNTY, World, add_provider, review_documents
 
 GOOD = {"qualification": 22, "curriculum": 26, "staff": 20, "safety": 18}
 
@@ -35,16 +35,18 @@ def test_notice_period_counts_chinese_working_days(ctx, start: dt.date, days: in
 
 def _approve(ctx, world: World, provider_key: str, county: str = COUNTY) -> int:  # type: ignore[no-untyped-def]
     with ctx.db.write_session() as s:
-        app = services.create(ctx, s, world.actor(provider_key), county_code=county, categories=["阅读"], statement="")
-        services.submit(s, world.actor(provider_key), app.id)
-        services.accept_materials(s, world.actor("reviewer1"), app.id)
+        app_id = services.create(ctx, s, world.actor(provider_key), county_code=county, categories=["阅读"], statement="").id
+        services.submit(s, world.actor(provider_key), app_id)
+    review_documents(world, provider_key)
+    with ctx.db.write_session() as s:
+        services.accept_materials(s, world.actor("reviewer1"), app_id)
         for r in ("reviewer1", "reviewer2"):
-            review.score(ctx, s, world.actor(r), app.id, scores=GOOD)
-        review.finish_review(ctx, s, world.actor("reviewer1"), app.id)
+            review.score(ctx, s, world.actor(r), app_id, scores=GOOD)
+        review.finish_review(ctx, s, world.actor("reviewer1"), app_id)
         clock.advance(dt.timedelta(days=14))
-        notice.close_notice(s, world.actor("reviewer1"), app.id)
-        decision.approve(ctx, s, world.actor("decider"), app.id, reason="ok")
-        return app.id
+        notice.close_notice(s, world.actor("reviewer1"), app_id)
+        decision.approve(ctx, s, world.actor("decider"), app_id, reason="ok")
+        return app_id
 
 
 def test_county_may_bar_an_organisation_type(ctx, world: World) -> None:

@@ -27,7 +27,7 @@ from kehou.platform.audit.models import AuditEntry, AuditHead
 from kehou.platform.context import Context
 from kehou.settings import Settings
 from tests.conftest import PG_URL
-from tests.factories import COUNTY, OTHER_COUNTY, World
+from tests.factories import COUNTY, OTHER_COUNTY, World, review_documents
 
 CLERK = Actor(user_id=7, username="clerk", display_name="经办人", role="county_staff", county_code=COUNTY, ip="10.0.0.7")
 COLUMNS = [c.name for c in AuditEntry.__table__.columns if c.name != "id"]
@@ -254,6 +254,8 @@ def test_verify_ok_after_the_real_workflow(ctx: Context, world: World, cli) -> N
     with ctx.db.write_session() as s:
         aid = admission.create(ctx, s, world.actor("provider"), county_code=COUNTY, categories=["阅读"], statement="读书会").id
         admission.submit(s, world.actor("provider"), aid)
+    review_documents(world, "provider")
+    with ctx.db.write_session() as s:
         admission.accept_materials(s, world.actor("reviewer1"), aid)
     with ctx.db.read_session() as s:
         total = s.query(AuditEntry).count()

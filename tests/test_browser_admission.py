@@ -150,6 +150,16 @@ def test_admission_through_the_web_ui(ctx, world: World, tmp_path: Path) -> None
 
         # two reviewers score, the review finishes, the notice opens
         rev1.goto(f"{base}/desk/applications/{app_id}")
+        do(rev1, "accept")  # refused while documents are pending; they are accepted together, ticked
+        assert "份证件未审核" in rev1.inner_text("body") and status(rev1) == "材料审核中"
+        boxes = rev1.locator("input[name=document_id]")
+        assert boxes.count() >= 2
+        for box in boxes.all():
+            box.check()
+        rev1.click("button:has-text('通过所勾选的证件')")
+        rev1.wait_for_load_state()
+        rev1.goto(f"{base}/desk/applications/{app_id}")
+        assert rev1.locator("input[name=document_id]").count() == 0
         do(rev1, "accept")
         for page in (rev1, login(browser, base, "reviewer2")):
             page.goto(f"{base}/desk/applications/{app_id}")

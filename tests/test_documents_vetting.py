@@ -42,7 +42,7 @@ from kehou.vetting import monitor
 from kehou.vetting.models import VettingFinding, VettingOverride, VettingRun
 from tests.celery_support import worker
 from tests.factories import COUNTY, PASSWORD, SCOPE, World, add_documents, add_provider, pdf
-from tests.helpers import err, ok, token_headers
+from tests.helpers import err, ok, review_all, token_headers
 
 SCORES = {"qualification": 22, "curriculum": 26, "staff": 20, "safety": 18}
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 48 + b"This program cannot be run in DOS mode."
@@ -117,6 +117,8 @@ def move_to(day: dt.date) -> None:
 def to_awaiting_decision(client: TestClient, aid: int) -> None:
     """Submitted application → materials accepted → two scores → notice → closed (awaiting decision)."""
     rev1, rev2 = token_headers(client, "reviewer1"), token_headers(client, "reviewer2")
+    provider_id = ok(client.get(f"/api/v1/applications/{aid}", headers=rev1))["provider_id"]
+    review_all(client, rev1, provider_id, some=False)
     ok(client.post(f"/api/v1/applications/{aid}/accept", headers=rev1, json={}))
     for h in (rev1, rev2):
         ok(client.post(f"/api/v1/applications/{aid}/scores", headers=h, json={"scores": SCORES}))

@@ -45,7 +45,7 @@ from kehou.vetting import blacklist
 from kehou.vetting import services as vetting
 from kehou.vetting.models import BlacklistEntry
 from kehou.vetting.types import Verdict
-from tests.factories import ADMIN, COUNTY, OTHER_COUNTY, PASSWORD, SYSTEM, World, pdf, resident_id, uscc
+from tests.factories import ADMIN, COUNTY, OTHER_COUNTY, PASSWORD, SYSTEM, World, pdf, resident_id, review_documents, uscc
 from tests.helpers import err, ok
 from tests.outcome_rows import CASES as OUTCOME_CASES
 from tests.outcome_rows import PUBLIC as OUTCOME_PUBLIC
@@ -168,7 +168,7 @@ CASES: list[Case] = [
     Case("POST", "/api/v1/applications/{app_id:int}/return", ANON + NOT_A_COUNTY_REVIEWER, allowed=("reviewer1",),
          state="submitted", body={"message": "请补充场地安全说明"}),
     Case("POST", "/api/v1/applications/{app_id:int}/accept", ANON + NOT_A_COUNTY_REVIEWER, allowed=("reviewer1",),
-         state="submitted", body={}),
+         state="documents_reviewed", body={}),
     Case("POST", "/api/v1/applications/{app_id:int}/scores", ANON + NOT_A_COUNTY_REVIEWER, allowed=("reviewer2",),
          state="expert_review", body={"scores": SCORES}),
     Case("POST", "/api/v1/applications/{app_id:int}/finish-review", ANON + NOT_A_COUNTY_REVIEWER, allowed=("reviewer1",),
@@ -561,6 +561,9 @@ def application_in(world: World, state: str, scorers: tuple[str, str] = ("review
         ids["fingerprint"] = step(lambda s: blocking_finding(world, s, app_id))
     if state in ("submitted", "returned", "blocked"):
         return ids
+    review_documents(world, "provider")
+    if state == "documents_reviewed":  # the materials may be accepted now
+        return ids
     step(lambda s: admission.accept_materials(s, who("reviewer1"), app_id))
     if state == "expert_review":
         return ids
@@ -779,7 +782,7 @@ def prepare(world: World, state: str | None, route: str = "") -> dict[str, Any]:
         with world.ctx.db.read_session() as s:
             status = s.get(Application, values["app_id"]).status
         expected = {"scored": "expert_review", "notice_ended": "public_notice", "objection": "public_notice",
-                    "blocked": "submitted"}
+                    "blocked": "submitted", "documents_reviewed": "submitted"}
         assert status == expected.get(state, state)
     if "{document_id:" in route:  # the provider's insurance policy, as uploaded
         with world.ctx.db.read_session() as s:

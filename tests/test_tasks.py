@@ -31,7 +31,7 @@ from kehou.settings import Settings
 from kehou.tasks import jobs
 from kehou.timeutil import SHANGHAI, clock, end_of_local_day_utc
 from tests.celery_support import worker
-from tests.factories import ADMIN, COUNTY, PASSWORD, World, add_provider
+from tests.factories import ADMIN, COUNTY, PASSWORD, World, add_provider, review_documents
 
 SCORES = {"qualification": 22, "curriculum": 26, "staff": 20, "safety": 18}
 TIMEOUT = 30.0
@@ -63,6 +63,7 @@ def in_public_notice(ctx: Context, world: World, provider: str = "provider") -> 
         aid = admission.create(ctx, s, prov, county_code=COUNTY, categories=["体育艺术"], statement="少儿书法").id
     with ctx.db.write_session() as s:
         admission.submit(s, prov, aid)
+    review_documents(world, provider)
     with ctx.db.write_session() as s:
         admission.accept_materials(s, rev1, aid)
     for who in (rev1, rev2):

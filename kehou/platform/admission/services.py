@@ -207,8 +207,17 @@ def return_for_info(session: Session, actor: Actor, application_id: int, *, mess
 
 
 def accept_materials(session: Session, actor: Actor, application_id: int, *, note: str = "") -> Application:
+    """The reviewer accepts the materials as complete: only once every document of the provider has been reviewed."""
+    from kehou.platform.documents.models import DOCUMENT_TYPES, Document
+
     app = visible(session, actor, application_id, lock=True)
     require_reviewer(actor, app)
+    pending = list(session.scalars(select(Document.doc_type).where(Document.provider_id == app.provider_id,
+                                                                   Document.status == "pending")))
+    if pending:
+        kinds = "、".join(dict.fromkeys(DOCUMENT_TYPES.get(t, t) for t in pending))
+        raise Conflict(f"还有{len(pending)}份证件未审核（{kinds}），请先审核全部证件（可勾选后批量通过），再受理材料。",
+                       code="documents_pending", extra={"pending": len(pending)})
     app.return_message = None
     transition(session, app, "accept_materials", actor, reason=note)
     session.commit()
