@@ -19,6 +19,7 @@ A variable that is unset, empty or only blanks means its default, for every kind
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import math
 import os
 from collections.abc import Collection, Mapping
@@ -163,6 +164,9 @@ class SecuritySettings:
     login_max_failures: int = 5
     login_window_s: int = 15 * 60
     login_ip_max_failures: int = 30
+    # failures of one account from all addresses together: far above the per-(account, address) limit, so a
+    # stranger cannot lock a user out, yet a spread-out guessing run still stops
+    login_account_max_failures: int = 50
     # argon2id cost for new password hashes; production defaults are argon2-cffi's (RFC 9106 low-memory).
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
@@ -202,6 +206,9 @@ class ServerSettings:
     max_active_requests: int = 0
     request_queue: int = 1000
     request_queue_wait_s: float = 10.0
+    # reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or networks); none by
+    # default, so a client cannot pick the address the login limits count
+    trusted_proxies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -234,12 +241,28 @@ class InsecureSettings(RuntimeError):
     pass
 
 
-def check_production_keys(settings: Settings) -> None:
-    """Refuse the development keys anywhere but the embedded SQLite default."""
-    if settings.database.url.startswith("sqlite"):
+def is_loopback(host: str) -> bool:
+    """Whether a bind address is reachable from this machine only."""
+    if host.strip("[]").lower() in ("localhost", "ip6-localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_production_keys(settings: Settings, host: str | None = None) -> None:
+    """Refuse the development keys anywhere but the embedded SQLite default listening on loopback only
+    (``host``: the address actually bound, when it differs from the settings')."""
+    dev_keys = settings.security.secret_key == DEV_SECRET or settings.security.pii_key == DEV_PII_KEY
+    if not dev_keys:
         return
-    if settings.security.secret_key == DEV_SECRET or settings.security.pii_key == DEV_PII_KEY:
+    if not settings.database.url.startswith("sqlite"):
         raise InsecureSettings("KEHOU_SECRET_KEY and KEHOU_PII_KEY must be set when KEHOU_DATABASE_URL is not SQLite")
+    bind = host or settings.server.host
+    if not is_loopback(bind):
+        raise InsecureSettings(f"KEHOU_SECRET_KEY and KEHOU_PII_KEY must be set when listening on {bind} "
+                               "(the development keys are public: only 127.0.0.1 may use them)")
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -306,6 +329,7 @@ def _read(env: _Reader) -> Settings:
         login_max_failures=env.integer("LOGIN_MAX_FAILURES", 5, minimum=1),
         login_window_s=env.integer("LOGIN_WINDOW_SECONDS", 900, minimum=1),
         login_ip_max_failures=env.integer("LOGIN_IP_MAX_FAILURES", 30, minimum=1),
+        login_account_max_failures=env.integer("LOGIN_ACCOUNT_MAX_FAILURES", 50, minimum=1),
         argon2_time_cost=env.integer("ARGON2_TIME_COST", 3, minimum=1),
         argon2_memory_kib=env.integer("ARGON2_MEMORY_KIB", 65536, minimum=8),
         argon2_parallelism=env.integer("ARGON2_PARALLELISM", 4, minimum=1),
@@ -338,6 +362,7 @@ def _read(env: _Reader) -> Settings:
             max_active_requests=env.integer("MAX_ACTIVE_REQUESTS", 0),
             request_queue=env.integer("REQUEST_QUEUE", 1000),
             request_queue_wait_s=env.number("REQUEST_QUEUE_WAIT", 10.0),
+            trusted_proxies=tuple(p.strip() for p in env.text("TRUSTED_PROXIES", "").split(",") if p.strip()),
         ),
         payments=PaymentSettings(
             stripe_secret_key=env.text("STRIPE_SECRET_KEY", ""),

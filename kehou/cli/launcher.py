@@ -17,7 +17,7 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
-from kehou.settings import Settings
+from kehou.settings import Settings, check_production_keys
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 STOP_TIMEOUT_S = 10.0
@@ -69,13 +69,15 @@ def serve(settings: Settings, *, host: str | None, port: int | None, worker: boo
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     host = host or settings.server.host
     port = port or settings.server.port
+    check_production_keys(settings, host)  # the development keys only on loopback (raises InsecureSettings)
     previous: dict[int, Callable[[int, FrameType | None], Any] | int | None] = {
         sig: signal.signal(sig, _exit_on_signal) for sig in STOP_SIGNALS if signal.getsignal(sig) != signal.SIG_IGN}
     child = None
     try:
         child = start_worker(settings) if worker and settings.tasks.embedded_worker else None
         print(f"课后服务平台已启动：http://{host}:{port}/  （API 文档：/schema/swagger）", flush=True)
-        server.serve("kehou.app:asgi", host=host, port=port, workers=workers, log_level=log_level)
+        server.serve("kehou.app:asgi", host=host, port=port, workers=workers, log_level=log_level,
+                     trusted_proxies=settings.server.trusted_proxies)
     finally:
         if child is not None:
             pgid = child.pid

@@ -44,7 +44,14 @@ def _serve_one(app: str, host: str, port: int, options: dict[str, Any]) -> None:
     uvicorn.Server(config).run(sockets=[sock])
 
 
-def serve(app: str, *, host: str, port: int, workers: int, log_level: str = "info") -> None:
+def proxy_options(trusted: tuple[str, ...]) -> dict[str, Any]:
+    """uvicorn's forwarded-header handling: only the given proxies' X-Forwarded-For/-Proto are believed, none when
+    none are given (uvicorn's own default trusts 127.0.0.1, so anything on the machine could pick its address)."""
+    return {"proxy_headers": True, "forwarded_allow_ips": ",".join(trusted)} if trusted else {"proxy_headers": False}
+
+
+def serve(app: str, *, host: str, port: int, workers: int, log_level: str = "info",
+          trusted_proxies: tuple[str, ...] = ()) -> None:
     """Serve ``app`` (an import string of an app factory) with ``workers`` processes.
 
     Several workers each listen on their own SO_REUSEPORT socket, so the kernel spreads new
@@ -54,7 +61,8 @@ def serve(app: str, *, host: str, port: int, workers: int, log_level: str = "inf
     A worker that dies is replaced; SIGINT or SIGTERM stops them all gracefully.
     """
     # JSON log lines; the access log is written by the app's middleware (kehou.web.observe), with the request id
-    options: dict[str, Any] = {"log_level": log_level, "log_config": logs.config(log_level), "access_log": False}
+    options: dict[str, Any] = {"log_level": log_level, "log_config": logs.config(log_level), "access_log": False,
+                               **proxy_options(trusted_proxies)}
     if workers <= 1 or not hasattr(socket, "SO_REUSEPORT"):
         uvicorn.run(app, factory=True, host=host, port=port, http=NoDelayH11Protocol, workers=max(workers, 1), **options)
         return

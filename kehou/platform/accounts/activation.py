@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from kehou.errors import TooManyRequests, ValidationFailed
 from kehou.platform.accounts.models import ActivationCode, LoginAttempt, Role, User
 from kehou.platform.accounts.security import has_usable_password, hash_password, verify_password
-from kehou.platform.accounts.services import actor_for, check_password_strength, recent_failures
+from kehou.platform.accounts.services import actor_for, check_password_strength, too_many_failures
 from kehou.platform.actor import Actor
 from kehou.platform.audit import services as audit
 from kehou.timeutil import as_utc, fmt_local, utcnow
@@ -148,9 +148,7 @@ def _candidates(ctx: Any, session: Session, identifier: str) -> list[User]:
 
 
 def _throttle(session: Session, sec: Any, key: str, ip: str) -> None:
-    since = utcnow() - dt.timedelta(seconds=sec.login_window_s)
-    if (recent_failures(session, LoginAttempt.username, key, since) >= sec.login_max_failures
-            or recent_failures(session, LoginAttempt.ip, ip, since) >= sec.login_ip_max_failures):
+    if too_many_failures(session, sec, key, ip):
         minutes = max(1, sec.login_window_s // 60)
         raise TooManyRequests(f"尝试次数过多，请{minutes}分钟后再试；如激活码遗失，请联系学校重新打印激活单。",
                               code="activation_throttled", field="code")

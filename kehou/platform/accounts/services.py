@@ -165,14 +165,22 @@ def recent_failures(session: Session, column: InstrumentedAttribute[str], value:
     ) or 0
 
 
+def too_many_failures(session: Session, sec: SecuritySettings, key: str, ip: str) -> bool:
+    """Too many recent failures to try again: of this account from this address (a few), from this address for
+    any accounts, or of this account from everywhere (many: a stranger elsewhere cannot lock a user out with a
+    handful of wrong passwords, yet a guessing run spread over many addresses still stops)."""
+    since = utcnow() - dt.timedelta(seconds=sec.login_window_s)
+    pair = session.scalar(select(func.count()).where(LoginAttempt.username == key, LoginAttempt.ip == ip,
+                                                     LoginAttempt.succeeded.is_(False), LoginAttempt.at >= since)) or 0
+    return (pair >= sec.login_max_failures
+            or recent_failures(session, LoginAttempt.ip, ip, since) >= sec.login_ip_max_failures
+            or recent_failures(session, LoginAttempt.username, key, since) >= sec.login_account_max_failures)
+
+
 def login(session: Session, sec: SecuritySettings, *, username: str, password: str, ip: str) -> User:
-    """Check a password; refuse after too many recent failures (per username and per IP)."""
+    """Check a password; refuse after too many recent failures (:func:`too_many_failures`)."""
     now = utcnow()
-    since = now - dt.timedelta(seconds=sec.login_window_s)
-    if (
-        recent_failures(session, LoginAttempt.username, username, since) >= sec.login_max_failures
-        or recent_failures(session, LoginAttempt.ip, ip, since) >= sec.login_ip_max_failures
-    ):
+    if too_many_failures(session, sec, username, ip):
         minutes = sec.login_window_s // 60
         raise TooManyRequests(f"登录失败次数过多，请{minutes}分钟后再试。", code="login_throttled")
     user = session.scalars(select(User).where(User.username == username)).first()
