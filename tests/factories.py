@@ -17,6 +17,7 @@ from kehou.platform.providers import services as providers
 from kehou.platform.providers.identifiers import resident_id_check_char, uscc_check_char
 from kehou.timeutil import clock
 from kehou.vetting.rules.defaults import REQUIRED_TYPES
+from tests import media
 
 PASSWORD = "Passw0rd-kehou"
 SYSTEM = Actor.system("tests")
@@ -59,8 +60,8 @@ SCOPE = "开展体育、艺术、传统文化、劳动实践、心理健康、�
 
 
 def pdf(tag: str) -> bytes:
-    """A small, distinct PDF."""
-    return b"%PDF-1.4\n% " + tag.encode() + b"\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    """A small, distinct, real PDF (one page; uploads must open: kehou/storage/validation.py)."""
+    return media.pdf(tag)
 
 
 def add_documents(world: World, key: str, *, valid_to: dt.date | None = None, accept: bool = True) -> list[int]:

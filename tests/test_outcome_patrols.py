@@ -15,13 +15,14 @@ from kehou.platform.notifications.models import Notification
 from kehou.plugins.outcome_reporting.models.supervision import Patrol
 from kehou.timeutil import SHANGHAI, clock
 from tests import billing_setup as bs
+from tests import media
 from tests import outcome_setup as os_
 from tests.factories import World, pdf
 from tests.helpers import err, ok, token_headers
 from tests.test_html_pages import browser, csrf
 
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x01" * 200
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
+JPEG = media.image("JPEG", "patrol")
+PNG = media.image("PNG", "patrol")
 ALL_OK = {"instructor_present": "yes", "instructor_matches": "yes", "on_topic": "yes", "non_academic": "yes",
           "safety_ok": "yes", "rating": "4", "notes": "课堂秩序良好"}
 

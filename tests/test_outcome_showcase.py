@@ -14,13 +14,14 @@ from kehou.plugins.outcome_reporting import showcase
 from kehou.plugins.outcome_reporting.models.surveys import ShowcaseItem
 from tests import billing_setup as bs
 from tests import catalogue_setup as cs
+from tests import media
 from tests import outcome_setup as os_
 from tests.factories import World, pdf
 from tests.helpers import err, ok, token_headers
 from tests.outcome_rows.surveys import JPEG
 from tests.test_html_pages import browser, csrf
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = media.image("PNG", "showcase")
 MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 200
 
 

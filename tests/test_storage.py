@@ -38,15 +38,16 @@ from kehou.storage.local import LINK_PREFIX
 from kehou.storage.minio_backend import MinioStorage
 from kehou.storage.validation import sanitise_filename, sniff, validate_upload
 from kehou.timeutil import clock
+from tests import media
 
 ACCESS_KEY = "kehou-test"
 SECRET_KEY = "kehou-test-secret-0123456789"
 BUCKET = "kehou-test"
 LINK_SECRET = "link-secret-" + "z" * 32
 
-PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 32 + b"\xff\xd9"
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+PDF = media.pdf("storage")
+JPEG = media.image("JPEG", "storage")
+PNG = media.image("PNG", "storage")
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 48 + b"This program cannot be run in DOS mode."
 ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 56
 CHINESE_NAME = "营业执照（副本）.pdf"

@@ -5,6 +5,7 @@ progress. Everything goes through the real services, so the audit log is real.""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from typing import Any
 
 from sqlalchemy import func, select
@@ -80,8 +81,15 @@ SHORT_INSURANCE = {2: 50, 5: 20}
 
 
 def _pdf(tag: str) -> bytes:
-    return (b"%PDF-1.4\n% kehou demo " + tag.encode()
-            + b"\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+    """A one-page PDF standing for a scanned document (uploads must open as PDFs)."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Title": f"kehou demo {tag}"})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def _upload_documents(

@@ -2,17 +2,22 @@
 
 ``validate_upload`` refuses empty, oversize, unrecognised or disallowed content,
 content whose name claims another known type, and names that carry a path or
-control characters. Messages are Chinese; codes are stable.
+control characters. What it keeps must also be what it claims to be: a PDF opens in pypdf and has a
+page, an image decodes in Pillow, and nothing carries markup or script that a browser or a PDF reader
+would run (a PDF/HTML polyglot, an SVG starting with ``%PDF-``, a PDF with JavaScript actions).
+Messages are Chinese; codes are stable.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import math
 import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from kehou.errors import ValidationFailed
 
@@ -64,6 +69,17 @@ _HEIC_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"mif1", b"msf1"}
 _BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _WINDOWS_UNSAFE = re.compile(r'[<>:"|?*]')
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
+
+
+#: what makes a file a second type as well (HTML, SVG, script): case-insensitive, long enough that compressed
+#: pixels or PDF streams do not hit them by chance (a 4-byte marker would, about once in 30 MB)
+_ACTIVE_MARKERS = re.compile(rb"<html|<!doctype|<script|<svg[\s>/]|<iframe|<body[\s>]|<object|<embed|javascript:",
+                             re.IGNORECASE)
+#: PDF names that make a reader run or open something, in the file's dictionaries (streams stripped)
+_PDF_ACTIVE = re.compile(rb"/(javascript|js|launch|richmedia|embeddedfiles?|xfa)(?![a-z0-9])")
+_PDF_STREAM = re.compile(rb"stream\r?\n.*?endstream", re.DOTALL)
+_DECODED_IMAGES = {"jpeg", "png", "gif", "webp", "tiff"}  # Pillow decodes these without plugins
+MAX_IMAGE_PIXELS = 100_000_000  # a 10,000 x 10,000 photo; beyond that a "decompression bomb" is refused
 
 
 @dataclass(frozen=True)
@@ -193,6 +209,7 @@ def validate_upload(
             field="file",
             extra={"detected": actual, "claimed": claimed},
         )
+    check_content(actual, data)
     if claimed is None:
         safe_name = sanitise_filename(safe_name + KINDS[actual].extensions[0])
     return UploadCheck(
@@ -202,3 +219,72 @@ def validate_upload(
         size=len(data),
         safe_name=safe_name,
     )
+
+
+def _pdf_dictionaries(data: bytes) -> bytes:
+    """A PDF's bytes outside its streams, lowercased, with #xx escapes in names undone (``/J#61vaScript``)."""
+    outside = _PDF_STREAM.sub(b"stream endstream", data)
+    return re.sub(rb"#([0-9a-fA-F]{2})", lambda m: bytes([int(m.group(1), 16)]), outside).lower()
+
+
+def check_content(kind: str, data: bytes) -> None:
+    """Refuse content that is not wholly the ``kind`` its magic bytes say (code ``upload_content_invalid``)."""
+    label = KINDS[kind].label
+    searched = _pdf_dictionaries(data) if kind == "pdf" else data
+    marker = _ACTIVE_MARKERS.search(searched)
+    if marker is not None:
+        found = marker.group(0).decode("latin-1").strip()
+        raise ValidationFailed(f"文件看起来是{label}，但其中含有网页或脚本内容（{found}），为安全起见不能上传。"
+                               "请用扫描或“打印为PDF”重新生成文件后再上传",
+                               code="upload_content_invalid", field="file", extra={"marker": found})
+    if kind == "pdf":
+        _check_pdf(data, searched)
+    elif kind in _DECODED_IMAGES:
+        _check_image(kind, data)
+
+
+def _check_pdf(data: bytes, dictionaries: bytes) -> None:
+    from pypdf import PdfReader
+
+    active = _PDF_ACTIVE.search(dictionaries)
+    if active is not None:
+        name = active.group(1).decode()
+        raise ValidationFailed(f"PDF中含有可执行或嵌入的内容（{name}），为安全起见不能上传。请重新导出一份普通PDF",
+                               code="upload_content_invalid", field="file", extra={"marker": name})
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            raise ValidationFailed("PDF设有密码，审核人员无法打开。请去掉密码后重新上传",
+                                   code="upload_content_invalid", field="file")
+        catalog: Any = reader.trailer["/Root"].get_object()
+        actions = [catalog.get(k) for k in ("/OpenAction", "/AA")]
+        names = catalog.get("/Names")
+        hidden = bool(names and any(k in names for k in ("/JavaScript", "/EmbeddedFiles")))
+        pages = len(reader.pages)
+    except ValidationFailed:
+        raise
+    except Exception:  # pypdf raises many kinds on broken files: all mean "not a readable PDF"
+        pages, hidden, actions = 0, False, []
+    if hidden or any(a is not None and "/JavaScript" in str(a.get_object()) for a in actions):
+        raise ValidationFailed("PDF中含有可执行或嵌入的内容，为安全起见不能上传。请重新导出一份普通PDF",
+                               code="upload_content_invalid", field="file")
+    if pages < 1:
+        raise ValidationFailed("文件开头像PDF，但无法作为PDF打开（文件损坏或不完整）。请重新导出或扫描后上传",
+                               code="upload_content_invalid", field="file")
+
+
+def _check_image(kind: str, data: bytes) -> None:
+    import warnings
+
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as img:
+                if img.width * img.height > MAX_IMAGE_PIXELS:
+                    raise ValueError("too many pixels")
+                img.load()  # decode every pixel: a truncated or forged image fails here
+    except Exception:
+        raise ValidationFailed(f"文件开头像{KINDS[kind].label}，但无法作为图片打开（文件损坏、不完整或过大）。"
+                               "请重新拍照或导出后上传", code="upload_content_invalid", field="file") from None

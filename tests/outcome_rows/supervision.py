@@ -21,11 +21,12 @@ from typing import Any
 from kehou.plugins.outcome_reporting import complaints, incidents, patrols
 from kehou.timeutil import SHANGHAI, clock
 from tests import billing_setup as bs
+from tests import media
 from tests import outcome_setup as os_
 from tests.factories import World
 from tests.permission_table import ANON, DENIED, At, Case, PublicCase, refuse
 
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x01" * 200
+JPEG = media.image("JPEG", "patrol-row")
 PATROL_FORM = {"instructor_present": "yes", "instructor_matches": "yes", "on_topic": "yes", "non_academic": "yes",
                "safety_ok": "yes", "rating": "5", "notes": "秩序良好", "photos": ("课堂.jpg", JPEG, "image/jpeg")}
 S = "outcome_supervision"

@@ -16,10 +16,11 @@ import datetime as dt
 from typing import Any
 
 from kehou.timeutil import clock
+from tests import media
 from tests.factories import World
 from tests.permission_table import ANON, DENIED, At, Case, PublicCase, refuse
 
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00\x10JFIF\x00" + b"showcase-photo" * 20
+JPEG = media.image("JPEG", "showcase-photo")
 ANSWERS = {"overall": 5, "content": 4, "teaching": 5, "safety": 4, "communication": 3}
 SCHOOL_ANSWERS = {"overall": 4, "punctual": 5, "quality": 4, "cooperation": 4}
 
