@@ -112,7 +112,8 @@ POSTS = {"/login", "/logout", "/register", "/provider/staff", "/provider/applica
          "/parent/queue/{menu_id:int}", "/activate", "/school/students/import", "/school/students/slips",
          "/school/lessons/{lesson_id:int}", "/parent/attendance/{lesson_id:int}/{student_id:int}",
          "/school/payments/statements", "/school/payments/receipts", "/school/payments/lines/{line_id:int}/match",
-         "/county/settlements/{settlement_id:int}/paid"} | outcome_rows.HTML_POSTS
+         "/county/settlements/{settlement_id:int}/paid",
+         "/desk/applications/{app_id:int}/objections/dismiss"} | outcome_rows.HTML_POSTS
 
 
 def csrf(client: TestClient, path: str) -> str:

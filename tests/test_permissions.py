@@ -194,6 +194,11 @@ CASES: list[Case] = [
          + refuse(404, "objection_not_found", "other_reviewer", "other_decider")
          + refuse(403, "review_right_required", "decider"),
          allowed=("reviewer1",), state="objection", body={"answer": "经核查异议不成立", "upheld": False}),
+    Case("POST", "/api/v1/applications/{app_id:int}/objections/dismiss", ANON
+         + refuse(*DENIED, "provider", "other_provider", "police", "admin", "parent", "school_admin")
+         + refuse(404, "application_not_found", "other_reviewer", "other_decider")
+         + refuse(403, "review_right_required", "decider"),
+         allowed=("reviewer1",), state="objection", body={"objection_ids": [At("objection_id")], "reason": "同一来源批量提交"}),
     # audit log: decision-makers of the county and the platform admin only
     Case("GET", "/api/v1/audit", ANON
          + refuse(*DENIED, "provider", "police", "parent", "school_admin", "other_reviewer", "other_decider")

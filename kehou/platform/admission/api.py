@@ -63,6 +63,11 @@ class Answer(msgspec.Struct):
     upheld: bool = False
 
 
+class Dismissal(msgspec.Struct):
+    objection_ids: list[int]
+    reason: str
+
+
 class AdmissionApi(Controller):
     path = "/api/v1"
     tags = ["admission"]
@@ -152,3 +157,9 @@ class AdmissionApi(Controller):
     def answer(self, objection_id: FromPath[int], data: JSONBody[Answer], db: DB, actor: Who) -> dict[str, Any]:
         row = notice.answer_objection(db, actor, objection_id, answer=data.answer, upheld=data.upheld)
         return {"id": row.id, "answer": row.answer, "upheld": row.upheld}
+
+    @post("/applications/{app_id:int}/objections/dismiss", sync_to_thread=True, status_code=200,
+          summary="Mark unanswered objections invalid (a flood, duplicates), with a reason (reviewer)")
+    def dismiss(self, app_id: FromPath[int], data: JSONBody[Dismissal], db: DB, actor: Who) -> dict[str, Any]:
+        rows = notice.dismiss(db, actor, app_id, data.objection_ids, reason=data.reason)
+        return {"dismissed": [o.id for o in rows]}

@@ -4,7 +4,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kehou.db import Base, UTCDateTime
@@ -118,6 +118,7 @@ class Objection(Base):
     upheld: Mapped[bool | None]
     answered_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    spam: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # dismissed as invalid (刷量、重复)
 
 
 class WhitelistEntry(Base):

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
+from collections import Counter
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kehou.errors import Conflict, NotFound, ValidationFailed
+from kehou.errors import Conflict, NotFound, TooManyRequests, ValidationFailed
 from kehou.platform.actor import Actor
 from kehou.platform.admission.models import Application, Objection
 from kehou.platform.admission.models import AppStatus as S
@@ -23,6 +25,13 @@ from kehou.timeutil import clock, utcnow
 
 log = logging.getLogger(__name__)
 CONTACT_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|[^@\s]+@[^@\s]+\.[^@\s]+)$")
+#: public objections: from one address in an hour (any applications); from one address, and under one contact, on
+#: one application; beyond these the filer is asked to wait (429), so a script cannot bury a notice in objections
+PER_ADDRESS_HOUR = 5
+PER_ADDRESS_APPLICATION = 3
+PER_CONTACT_APPLICATION = 3
+#: unanswered objections from one address that flag a flood to the county (the page offers to dismiss them at once)
+FLOOD = 3
 
 
 def open_notice(ctx: Context, session: Session, app: Application) -> dict[str, Any]:
@@ -61,12 +70,65 @@ def file_objection(session: Session, actor: Actor, application_id: int, *, name:
         content=_text(content, "content", "异议内容", 5000), evidence=_text(evidence, "evidence", "证据材料说明", 5000),
         ip=actor.ip[:64], filed_at=utcnow(),
     )
+    _refuse_floods(session, row)
     session.add(row)
     session.flush()
     audit.record(session, actor, county_code=app.county_code, action="admission.objection_filed",
                  entity_type="objection", entity_id=row.id, new={"application_id": app.id, "name": row.name})
     session.commit()
     return row
+
+
+def _refuse_floods(session: Session, row: Objection) -> None:
+    """The same objection again is refused as a duplicate; too many from one address or contact wait (429)."""
+    same = select(func.count()).where(Objection.application_id == row.application_id)
+    if session.scalar(same.where(Objection.contact == row.contact, Objection.content == row.content)):
+        raise Conflict("您已就该申请提交过相同内容的异议，无需重复提交；教育局会逐条答复。", code="objection_duplicate")
+    now = row.filed_at
+    counts = (
+        (session.scalar(select(func.count()).where(Objection.ip == row.ip, Objection.filed_at >= now - dt.timedelta(hours=1)))
+         if row.ip else 0, PER_ADDRESS_HOUR),
+        (session.scalar(same.where(Objection.ip == row.ip)) if row.ip else 0, PER_ADDRESS_APPLICATION),
+        (session.scalar(same.where(Objection.contact == row.contact)), PER_CONTACT_APPLICATION),
+    )
+    if any((n or 0) >= limit for n, limit in counts):
+        raise TooManyRequests("提交异议过于频繁。同一来源一小时内最多提交5条异议、对同一申请最多3条；"
+                              "如有更多情况，请在一条异议中一并说明，或拨打教育局电话反映。", code="objections_throttled")
+
+
+def floods(rows: list[Objection]) -> dict[str, int]:
+    """Addresses with at least :data:`FLOOD` unanswered objections (address -> how many), for the county's page."""
+    counts = Counter(o.ip for o in rows if o.answered_at is None and o.ip)
+    return {ip: n for ip, n in counts.items() if n >= FLOOD}
+
+
+def dismiss(session: Session, actor: Actor, application_id: int, objection_ids: list[int], *, reason: str) -> list[Objection]:
+    """A reviewer marks objections as invalid (刷量、重复、与申请无关) with a reason: each is answered, not upheld,
+    flagged ``spam`` and audited, so a flood cannot stall a decision. All or none: every id must be an unanswered
+    objection of this application."""
+    actor.require("county_staff")
+    app = visible(session, actor, application_id, lock=True)
+    require_reviewer(actor, app)
+    if app.status not in (S.public_notice, S.awaiting_decision):
+        raise Conflict("该申请已作出决定，不能再处理异议。", code="application_closed")
+    reason = _text(reason, "reason", "标记为无效异议的理由", 1000)
+    ids = list(dict.fromkeys(objection_ids))
+    if not ids:
+        raise ValidationFailed("请勾选要标记为无效的异议。", code="objections_required", field="objection_id")
+    rows = list(session.scalars(select(Objection).where(Objection.id.in_(ids), Objection.application_id == app.id)
+                                .execution_options(populate_existing=True)))
+    if len(rows) != len(ids):
+        raise NotFound("所选异议不属于该申请。", code="objection_not_found", field="objection_id")
+    if any(o.answered_at is not None for o in rows):
+        raise Conflict("所选异议中有已答复的，未做任何改动；请刷新页面后重选。", code="objection_answered")
+    now = utcnow()
+    for o in rows:
+        o.answer, o.upheld, o.spam, o.answered_by, o.answered_at = reason, False, True, actor.user_id, now
+        audit.record(session, actor, county_code=app.county_code, action="admission.objection_dismissed",
+                     entity_type="objection", entity_id=o.id, reason=reason,
+                     old={"answered": False}, new={"answered": True, "upheld": False, "spam": True, "ip": o.ip})
+    session.commit()
+    return rows
 
 
 def answer_objection(session: Session, actor: Actor, objection_id: int, *, answer: str, upheld: bool) -> Objection:

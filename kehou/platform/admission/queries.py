@@ -80,7 +80,10 @@ def detail(session: Session, actor: Actor, app: Application) -> dict[str, Any]:
         out["average_score"] = round(avg, 1) if avg is not None else None
         out["objections"] = [
             {"id": o.id, "name": o.name, "contact": o.contact, "content": o.content, "evidence": o.evidence,
-             "filed_at": o.filed_at.isoformat(), "answer": o.answer, "upheld": o.upheld}
+             "filed_at": o.filed_at.isoformat(), "answer": o.answer, "upheld": o.upheld, "spam": o.spam}
+            | ({"ip": o.ip} if show_internal else {})
             for o in notice.objections(session, app)
         ]
+        if show_internal:
+            out["objection_floods"] = notice.floods(notice.objections(session, app))
     return out

@@ -50,6 +50,12 @@ TEXT = {
     "download": "下载", "accept_doc": "通过", "reject_doc": "退回", "vetting": "自动核查", "run_vetting": "重新核查",
     "verdict": "结论", "rule": "规则", "source": "依据", "override": "放行（须说明理由）", "overridden": "已放行",
     "no_run": "尚未核查", "courses": "拟开设课程", "course_title": "课程名称", "course_desc": "简介",
+    "spam": "已标记为无效异议", "pick_objection": "选择此条异议", "source_ip": "来源",
+    "flood": "同一来源（{ip}）提交了{n}条待答复的异议，可能是恶意刷量。"
+             "核实后可勾选，一并标记为无效异议（须说明理由，逐条留痕）。",
+    "dismiss": "将勾选的异议标记为无效", "dismiss_reason": "标记为无效的理由（如：同一来源批量提交、内容重复或与申请无关）",
+    "dismiss_confirm": "被标记的异议视为已答复、不成立，并逐条记入审计日志。确定吗？",
+    "dismissed": "已将{n}条异议标记为无效。",
 }
 
 
@@ -192,3 +198,12 @@ class AdmissionPages(Controller):
         row = notice.answer_objection(db, actor, objection_id, answer=field(data, "answer"),
                                       upheld=field(data, "upheld") == "yes")
         return done(request, f"/desk/applications/{row.application_id}", TEXT["done"])
+
+    @post("/desk/applications/{app_id:int}/objections/dismiss", sync_to_thread=True)
+    def dismiss(self, request: Request[Any, Any, Any], app_id: FromPath[int], data: URLEncodedBody[dict[str, Any]],
+                db: DB, actor: Who) -> Redirect:
+        raw = values(data, "objection_id")
+        if not all(v.isdigit() and len(v) < 10 for v in raw):
+            raise ValidationFailed("异议编号无效。", code="objection_id_invalid", field="objection_id")
+        rows = notice.dismiss(db, actor, app_id, [int(v) for v in raw], reason=field(data, "reason"))
+        return done(request, f"/desk/applications/{app_id}#objections", TEXT["dismissed"].format(n=len(rows)))

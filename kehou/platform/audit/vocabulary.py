@@ -25,7 +25,7 @@ CORE = AuditVocabulary(
         "admission.signoff": "联合审查意见", "admission.complete_signoff": "联合审查完成", "admission.notice_end": "公示期满",
         "admission.close_notice": "结束公示", "admission.approve": "批准准入", "admission.reject": "不予准入",
         "admission.valid_until": "准入有效期", "admission.objection_filed": "收到公示异议",
-        "admission.objection_answered": "答复公示异议",
+        "admission.objection_answered": "答复公示异议", "admission.objection_dismissed": "标记异议无效",
         "agreement.create": "生成协议", "agreement.rerender": "重新生成协议文本", "agreement.sign": "签署协议",
         "agreement.terminate": "终止协议", "agreement_template.save": "保存协议范本",
         "blacklist.add": "列入黑名单", "blacklist.import": "导入黑名单", "blacklist.remove": "移出黑名单",
@@ -62,7 +62,8 @@ CORE = AuditVocabulary(
         "file": "文件", "lines": "行数", "students_created": "新增学生", "students_updated": "更新学生",
         "students_unchanged": "未变学生", "guardians_created": "新建家长账户", "links_created": "新增监护关系",
         "relation": "关系", "expires_at": "失效时间", "revoked": "作废", "reissue": "重新发放", "activated": "已激活",
-        "activation": "激活", "user_id": "账户",
+        "activation": "激活", "user_id": "账户", "spam": "无效异议", "ip": "来源地址", "upheld": "异议成立",
+        "answered": "已答复",
     },
 )
 
