@@ -167,6 +167,10 @@ class SecuritySettings:
     # failures of one account from all addresses together: far above the per-(account, address) limit, so a
     # stranger cannot lock a user out, yet a spread-out guessing run still stops
     login_account_max_failures: int = 50
+    # the Ed25519 key that signs audit checkpoints (not in the database; empty: <data dir>/keys/audit-ed25519.pem,
+    # made on first use) and a directory that receives every checkpoint as a new file (a write-once mount)
+    audit_key_file: str = ""
+    audit_anchor_dir: str = ""
     # argon2id cost for new password hashes; production defaults are argon2-cffi's (RFC 9106 low-memory).
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
@@ -330,6 +334,8 @@ def _read(env: _Reader) -> Settings:
         login_window_s=env.integer("LOGIN_WINDOW_SECONDS", 900, minimum=1),
         login_ip_max_failures=env.integer("LOGIN_IP_MAX_FAILURES", 30, minimum=1),
         login_account_max_failures=env.integer("LOGIN_ACCOUNT_MAX_FAILURES", 50, minimum=1),
+        audit_key_file=env.text("AUDIT_KEY_FILE", ""),
+        audit_anchor_dir=env.text("AUDIT_ANCHOR_DIR", ""),
         argon2_time_cost=env.integer("ARGON2_TIME_COST", 3, minimum=1),
         argon2_memory_kib=env.integer("ARGON2_MEMORY_KIB", 65536, minimum=8),
         argon2_parallelism=env.integer("ARGON2_PARALLELISM", 4, minimum=1),

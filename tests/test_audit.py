@@ -63,12 +63,15 @@ def dba(ctx: Context, *, how: str = "disable") -> Iterator[Connection]:
                 conn.execute(text("SET LOCAL session_replication_role = replica"))
             else:
                 conn.execute(text("ALTER TABLE audit_entry DISABLE TRIGGER USER"))
+                conn.execute(text("ALTER TABLE audit_head DISABLE TRIGGER USER"))
         else:
-            conn.execute(text("DROP TRIGGER IF EXISTS audit_entry_no_update"))
-            conn.execute(text("DROP TRIGGER IF EXISTS audit_entry_no_delete"))
+            for trigger in ("audit_entry_no_update", "audit_entry_no_delete", "audit_head_forward_only",
+                            "audit_head_no_delete"):
+                conn.execute(text(f"DROP TRIGGER IF EXISTS {trigger}"))
         yield conn
         if PG_URL and how != "replica":
             conn.execute(text("ALTER TABLE audit_entry ENABLE TRIGGER USER"))
+            conn.execute(text("ALTER TABLE audit_head ENABLE TRIGGER USER"))
 
 
 def row_id(ctx: Context, county: str, seq: int) -> int:
@@ -132,6 +135,10 @@ def _triggers_back_on(ctx: Context) -> Iterator[None]:
             states = dict(conn.execute(text(
                 "SELECT tgname, tgenabled FROM pg_trigger WHERE tgrelid = 'audit_entry'::regclass AND NOT tgisinternal")).all())
         assert states == {"audit_entry_append_only": "O", "audit_entry_no_truncate": "O"}
+        with ctx.db.engine.connect() as conn:
+            heads = dict(conn.execute(text(
+                "SELECT tgname, tgenabled FROM pg_trigger WHERE tgrelid = 'audit_head'::regclass AND NOT tgisinternal")).all())
+        assert heads == {"audit_head_forward_only": "O", "audit_head_no_truncate": "O"}
 
 
 # --- (a) append-only ------------------------------------------------------------
@@ -262,7 +269,7 @@ def test_verify_ok_after_the_real_workflow(ctx: Context, world: World, cli) -> N
         assert {c for (c,) in s.execute(select(AuditEntry.county_code).distinct())} >= {"", COUNTY}
     code, out, problems = cli()
     assert (code, problems) == (0, set()), out
-    assert f"审计日志完整：共{total}条，哈希链全部一致。" in out
+    assert f"审计日志完整：共{total}条，哈希链全部一致（尚无签名检查点）。" in out
 
 
 def test_verify_ok_on_an_empty_log(cli) -> None:  # type: ignore[no-untyped-def]
@@ -360,7 +367,7 @@ def test_verify_detects_a_whole_chain_deleted(ctx: Context, cli) -> None:  # typ
 
 def test_verify_detects_a_deleted_head(ctx: Context, cli) -> None:  # type: ignore[no-untyped-def]
     append(ctx, COUNTY, 3)
-    with ctx.db.engine.begin() as conn:
+    with dba(ctx) as conn:  # the database refuses it otherwise (tests/test_audit_anchor.py)
         conn.execute(text("DELETE FROM audit_head WHERE county_code = :c"), {"c": COUNTY})
     code, out, problems = cli()
     assert code == 1 and problems == {(COUNTY, "head", None)}, out

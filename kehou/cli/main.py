@@ -83,22 +83,33 @@ def _cmd_create_admin(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _cmd_audit_verify(args: argparse.Namespace, settings: Settings) -> int:
+def _cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
     from kehou.db import Database
+    from kehou.platform.audit import anchor
     from kehou.platform.audit import services as audit
+    from kehou.storage import make_storage
 
     db = Database(settings.database.url)
+    storage = make_storage(settings.storage, settings.security.secret_key)
     try:
+        if args.audit_command == "checkpoint":
+            with db.read_session() as session:
+                cp, where = anchor.checkpoint(settings, session, storage)
+            print(f"已签署审计检查点：{len(cp.heads)}条链、共{cp.entries}条记录（密钥指纹 {cp.key}），写入：{'、'.join(where)}")
+            return 0
         with db.read_session() as session:
             checked, problems = audit.verify(session)
+            latest, forged = anchor.newest_valid(settings, storage)
+            findings = forged + (anchor.check(session, latest) if latest is not None else [])
     finally:
         db.dispose()
-    for p in problems:
+    for p in [*problems, *findings]:
         print(p)
-    if problems:
-        print(f"审计日志校验失败：{len(problems)}处问题（共检查{checked}条）。")
+    if problems or findings:
+        print(f"审计日志校验失败：{len(problems) + len(findings)}处问题（共检查{checked}条）。")
         return 1
-    print(f"审计日志完整：共{checked}条，哈希链全部一致。")
+    anchored = f"，与{latest.at[:19].replace('T', ' ')} UTC的签名检查点一致" if latest is not None else "（尚无签名检查点）"
+    print(f"审计日志完整：共{checked}条，哈希链全部一致{anchored}。")
     return 0
 
 
@@ -136,7 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--password", default="")
     audit = sub.add_parser("audit", help="审计日志")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
-    audit_sub.add_parser("verify", help="重新计算哈希链，报告被修改、删除、插入或重排的记录")
+    audit_sub.add_parser("verify", help="重新计算哈希链，报告被修改、删除、插入或重排的记录，并与签名检查点核对（截断、重写）")
+    audit_sub.add_parser("checkpoint", help="用审计签名密钥签署各链的链头，写入存储（及 KEHOU_AUDIT_ANCHOR_DIR）")
     for command in plugin_commands():
         command.configure(sub.add_parser(command.name, help=command.help))
     return parser
@@ -164,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handlers = {
         "up": _cmd_up, "serve": _cmd_serve, "migrate": _cmd_migrate, "demo": _cmd_demo,
-        "create-admin": _cmd_create_admin, "audit": _cmd_audit_verify,
+        "create-admin": _cmd_create_admin, "audit": _cmd_audit,
     }
     try:
         settings = load_settings()

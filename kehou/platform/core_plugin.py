@@ -70,6 +70,7 @@ def kehou_register_periodic_tasks() -> list[PeriodicTask]:
         PeriodicTask("whitelist-expiry", "kehou.admission.review_whitelist_expiry", crontab="5 0 * * *"),
         PeriodicTask("nightly-vetting", "kehou.vetting.nightly", crontab="30 2 * * *"),
         PeriodicTask("exits-finalise-due", "kehou.exits.finalise_due", 3600.0),
+        PeriodicTask("audit-checkpoint", "kehou.audit.checkpoint", 3600.0),  # signed heads: kehou/platform/audit/anchor.py
     ]
 
 

@@ -91,7 +91,19 @@ def exits_open_proposal(**proposal: Any) -> int:
         return proposals.open_case(ctx, session, proposal)
 
 
+def audit_checkpoint() -> dict[str, int]:
+    """Sign the audit chains' heads and publish the checkpoint (kehou/platform/audit/anchor.py)."""
+    from kehou.platform.audit import anchor
+    from kehou.tasks.app import get_context
+
+    ctx = get_context()
+    with ctx.db.read_session() as session:
+        cp, _where = anchor.checkpoint(ctx.settings, session, ctx.storage)
+    return {"chains": len(cp.heads), "entries": cp.entries}
+
+
 TASKS = {
+    "kehou.audit.checkpoint": audit_checkpoint,
     "kehou.exits.finalise_due": exits_finalise_due,
     "kehou.exits.open_proposal": exits_open_proposal,
     "kehou.vetting.run": vetting_run,
