@@ -52,7 +52,8 @@ def test_the_desk_pages_searches_filters_and_exports_applications(ctx: Context, 
         rows = list(sheet.iter_rows(values_only=True))
         assert rows[0][:2] == ("机构", "统一社会信用代码")
         assert sorted(r[0] for r in rows[1:]) == sorted(_names(submitted)) and {r[4] for r in rows[1:]} == {"材料审核中"}
-        for bad, message in (("page=0", "页码须为正整数"), ("page=abc", "页码须为正整数"), ("q=" + "字" * 101, "最多100个字")):
+        for bad, message in (("page=0", "页码须为正整数"), ("page=abc", "页码须为正整数"), ("page=²", "页码须为正整数"),
+                             ("q=" + "字" * 101, "最多100个字")):
             resp = rev.get(f"/desk?{bad}")
             assert resp.status_code == 400 and message in resp.text
     with browser(ctx, "other_reviewer") as other:  # another county's desk: none of these, in the list or the file

@@ -34,7 +34,7 @@ class Listing:
         if len(q) > Q_MAX:
             raise ValidationFailed(f"搜索词最多{Q_MAX}个字。", code="search_too_long", field="q")
         raw = str(params.get("page") or "1").strip()
-        if not raw.isdigit() or not 1 <= int(raw) <= 100_000:
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 100_000:
             raise ValidationFailed("页码须为正整数。", code="page_invalid", field="page")
         kept = tuple((k, str(params.get(k))) for k in keep if params.get(k))
         return cls(q=q, page=int(raw), per_page=per_page, filters=kept)
