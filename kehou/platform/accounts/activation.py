@@ -141,7 +141,7 @@ def _candidates(ctx: Any, session: Session, identifier: str) -> list[User]:
 
     users = list(session.scalars(select(User).where(User.username == identifier)))
     digits = identifier.replace(" ", "").replace("-", "")
-    if len(digits) == 11 and digits.isdigit():
+    if len(digits) == 11 and digits.isdecimal():
         ids = session.scalars(select(GuardianContact.user_id).where(GuardianContact.phone_hash == ctx.vault.keyed_hash(digits)))
         users += [u for u in session.scalars(select(User).where(User.id.in_(list(ids)))) if u not in users]
     return [u for u in users if u.role == Role.parent and u.is_active]

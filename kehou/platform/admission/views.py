@@ -203,7 +203,7 @@ class AdmissionPages(Controller):
     def dismiss(self, request: Request[Any, Any, Any], app_id: FromPath[int], data: URLEncodedBody[dict[str, Any]],
                 db: DB, actor: Who) -> Redirect:
         raw = values(data, "objection_id")
-        if not all(v.isdigit() and len(v) < 10 for v in raw):
+        if not all(v.isdecimal() and len(v) < 10 for v in raw):
             raise ValidationFailed("异议编号无效。", code="objection_id_invalid", field="objection_id")
         rows = notice.dismiss(db, actor, app_id, [int(v) for v in raw], reason=field(data, "reason"))
         return done(request, f"/desk/applications/{app_id}#objections", TEXT["dismissed"].format(n=len(rows)))

@@ -85,7 +85,7 @@ def party_of(session: Session, actor: Actor, agreement: Agreement) -> dict[str, 
             return party
         if role == "provider" and actor.role == "provider" and str(actor.provider_id) == ref:
             return party
-        if role == "parent" and actor.role == "parent" and ref.isdigit() and session.scalar(
+        if role == "parent" and actor.role == "parent" and ref.isdecimal() and session.scalar(
                 select(Guardian.id).where(Guardian.student_id == int(ref), Guardian.user_id == actor.user_id)) is not None:
             return party
     return None

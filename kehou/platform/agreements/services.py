@@ -75,7 +75,7 @@ def _parties(session: Session, kind: str, county_code: str, parties: list[Party]
             raise _invalid(f"请填写{ROLE_LABELS[role]}的名称（不超过200个字符）。")
         if role == "county" and ref != county_code:
             raise _invalid("教育行政部门一方须为协议所属的区县。")
-        if role != "county" and not ref.isdigit():
+        if role != "county" and not ref.isdecimal():
             raise _invalid(f"{ROLE_LABELS[role]}的编号不正确。")
         if role == "school":
             school = session.get(School, int(ref))

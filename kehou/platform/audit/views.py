@@ -112,7 +112,7 @@ class AuditPages(Controller):
         filters = Filters.parse(request.query_params)
         before = request.query_params.get("before", "")
         stmt = filters.apply(select(AuditEntry).where(AuditEntry.county_code == actor.county_code))
-        if before.isdigit():
+        if before.isdecimal():
             stmt = stmt.where(AuditEntry.seq < int(before))
         entries = list(db.scalars(stmt.order_by(AuditEntry.seq.desc()).limit(PAGE)))
         vocab = vocabulary.of(ctx)

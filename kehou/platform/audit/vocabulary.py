@@ -155,7 +155,7 @@ class Vocabulary:
         """The display name of each (entity_type, entity_id) a namer knows, in one query per type."""
         wanted: dict[str, set[int]] = {}
         for kind, ident in pairs:
-            if kind in self.namers and str(ident).isdigit():
+            if kind in self.namers and str(ident).isdecimal():
                 wanted.setdefault(kind, set()).add(int(ident))
         out: dict[tuple[str, str], str] = {}
         for kind, ids in wanted.items():

@@ -12,7 +12,7 @@ from kehou.platform.counties.models import Region, RegionLevel, School, SchoolKi
 
 
 def level_of(code: str) -> RegionLevel:
-    if len(code) != 6 or not code.isdigit():
+    if len(code) != 6 or not code.isdecimal():
         raise ValidationFailed("行政区划代码应为6位数字。", code="division_code_invalid", field="code")
     if code[2:] == "0000":
         return RegionLevel.province

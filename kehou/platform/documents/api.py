@@ -49,7 +49,7 @@ def _date(value: str, field: str) -> dt.date | None:
 
 def meta_from_form(form: Any) -> services.DocumentInput:
     staff = (form.staff_id or "").strip()
-    if staff and not staff.isdigit():
+    if staff and not staff.isdecimal():
         raise ValidationFailed("人员编号不正确。", code="staff_not_found", field="staff_id")
     return services.DocumentInput(
         doc_type=form.doc_type.strip(), number=form.number, issuer=form.issuer, valid_from=_date(form.valid_from, "valid_from"),

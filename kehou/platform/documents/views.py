@@ -44,7 +44,7 @@ class DocumentPages(Controller):
     def accept_many(self, request: Request[Any, Any, Any], data: URLEncodedBody[dict[str, Any]], db: DB, ctx: Ctx,
                     actor: Who) -> Redirect:
         raw = values(data, "document_id")
-        if not all(v.isdigit() and len(v) < 10 for v in raw):
+        if not all(v.isdecimal() and len(v) < 10 for v in raw):
             raise ValidationFailed("证件编号无效。", code="document_id_invalid", field="document_id")
         docs = services.accept_many(ctx, db, actor, [int(v) for v in raw])
         back = request.headers.get("referer") or "/desk"

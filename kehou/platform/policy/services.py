@@ -109,7 +109,7 @@ def _coerce_type(spec: SettingSpec, value: Any) -> Any:
     elif spec.type is int:
         if isinstance(value, int) and not isinstance(value, bool):
             return value
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        if isinstance(value, str) and value.strip().lstrip("-").isdecimal():
             return int(value.strip())
     elif spec.type is list:
         if isinstance(value, list):
@@ -151,7 +151,7 @@ def put(
     """Store a value for a scope from a date. County staff may set only their own county."""
     spec = registry.spec(key)
     require_may_change(actor, scope)
-    if scope and (len(scope) not in (2, 4, 6) or not scope.isdigit()):
+    if scope and (len(scope) not in (2, 4, 6) or not scope.isdecimal()):
         raise ValidationFailed("范围应为2、4或6位行政区划代码前缀，或留空表示全平台。", code="setting_scope", field="scope")
     if len(scope) == 6:
         region = session.get(Region, scope)

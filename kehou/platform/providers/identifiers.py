@@ -87,7 +87,7 @@ def validate_uscc(code: str, field: str = "uscc") -> str:
                 code="uscc_bad_char",
                 field=field,
             )
-    if not value[2:8].isdigit():
+    if not (value[2:8].isascii() and value[2:8].isdigit()):
         raise ValidationFailed(
             f"统一社会信用代码第3–8位为行政区划码，应全部为数字，实际为“{value[2:8]}”",
             code="uscc_division",
@@ -112,7 +112,7 @@ def validate_uscc(code: str, field: str = "uscc") -> str:
 
 def resident_id_check_char(first17: str) -> str:
     """Return the ISO 7064 MOD 11-2 check character for 17 digits."""
-    if len(first17) != 17 or not first17.isdigit():
+    if len(first17) != 17 or not (first17.isascii() and first17.isdigit()):
         raise ValueError("first17 must be 17 ASCII digits")
     total = sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS, strict=True))
     return ID_CHECK_MAP[total % 11]

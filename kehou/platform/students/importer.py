@@ -237,7 +237,7 @@ def _columns(row: list[Any], line: int) -> dict[str, int] | None:
 def parse_grade(text: str) -> int | None:
     """'3', '3年级', '三年级', '初一' (7), '七年级' -> the grade 1-9; ``None`` if it is not one."""
     t = text.replace(" ", "").removesuffix("年级").removesuffix("年")
-    if t.isdigit():
+    if t.isdecimal():
         return int(t) if int(t) in GRADE_LABELS else None
     if t in JUNIOR:
         return JUNIOR[t]

@@ -213,7 +213,7 @@ class SchoolAttendancePages(Controller):
         lesson, entry = own_lesson(db, actor, lesson_id)
         if lesson.day > clock.today_local() or lesson.status == "cancelled":
             lessons.mark(db, actor, lesson.id, [])  # refused by the service, with its own message
-        ids = list(dict.fromkeys(int(v) for v in values(data, "student") if v.isdigit() and len(v) < 10))
+        ids = list(dict.fromkeys(int(v) for v in values(data, "student") if v.isdecimal() and len(v) < 10))
         found = dict(db.execute(select(Student.id, Student.name).where(  # the school's own: no name of another's
             Student.id.in_(ids), Student.school_id == entry.school_id)).all())
         names = {sid: found[sid] for sid in ids if sid in found}

@@ -52,7 +52,7 @@ def download(data: bytes, ascii_name: str, name: str) -> Response[bytes]:
 def filters(params: Any) -> tuple[Listing, int | None, str]:
     listing = Listing.parse(params, keep=("grade", "class"))
     raw = str(params.get("grade") or "").strip()
-    if raw and not (raw.isdigit() and int(raw) in GRADE_LABELS):
+    if raw and not (raw.isdecimal() and int(raw) in GRADE_LABELS):
         raise ValidationFailed(R.ERRORS["grade"], code="grade_invalid", field="grade")
     return listing, int(raw) if raw else None, str(params.get("class") or "").strip()[:40]
 

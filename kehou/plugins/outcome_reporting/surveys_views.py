@@ -55,7 +55,7 @@ def answers_from_form(form: dict[str, Any], codes: list[str]) -> dict[str, Any]:
     for code in codes:
         raw = field(form, f"q_{code}")
         if raw:
-            out[code] = int(raw) if raw.isdigit() else raw
+            out[code] = int(raw) if raw.isdecimal() else raw
     return out
 
 
