@@ -7,7 +7,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from kehou.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -15,9 +15,10 @@ from kehou.platform.actor import Actor
 from kehou.platform.audit import services as audit
 from kehou.platform.context import Context
 from kehou.platform.policy import services as policy
+from kehou.platform.providers.models import Provider
 from kehou.pluginapi import CourseOffering
 from kehou.plugins.course_catalogue.access import admitted_categories, is_vetted_staff, require_enabled
-from kehou.plugins.course_catalogue.models import Offering, OfferingStatus
+from kehou.plugins.course_catalogue.models import OFFERING_STATUS_LABELS, Offering, OfferingStatus
 from kehou.timeutil import utcnow
 from kehou.vetting import services as vetting
 from kehou.vetting.rules import academic_content, promotion
@@ -184,6 +185,22 @@ def for_county(session: Session, actor: Actor, county_code: str, status: str | N
     if status:
         stmt = stmt.where(Offering.status == status)
     return list(session.scalars(stmt.order_by(Offering.id.desc())))
+
+
+def county_stmt(actor: Actor, county_code: str, *, status: str = "", like: str = "") -> Select[Offering, str]:
+    """The county's offerings with their provider's name, newest first, for the desk's list and its Excel export:
+    by status (empty: every status), and by course title or provider name (an ``ilike`` pattern, escaped with ``\\``)."""
+    actor.require("county_staff", "platform_admin")
+    actor.require_county(county_code)
+    stmt = select(Offering, Provider.name).join(Provider, Provider.id == Offering.provider_id).where(
+        Offering.county_code == county_code)
+    if status:
+        if status not in OFFERING_STATUS_LABELS:
+            raise ValidationFailed("未知的课程状态。", code="status_invalid", field="status")
+        stmt = stmt.where(Offering.status == status)
+    if like:
+        stmt = stmt.where(or_(Offering.title.ilike(like, escape="\\"), Provider.name.ilike(like, escape="\\")))
+    return stmt.order_by(Offering.id.desc())
 
 
 def review(session: Session, actor: Actor, offering_id: int, *, approve: bool, reason: str) -> Offering:

@@ -41,6 +41,10 @@ DESK = {
     "warnings": "自动核查提示", "approve": "通过", "reject": "不通过", "reason": "理由（不通过时必填）",
     "empty": "没有待审核的课程。", "submitted": "提交时间", "per_week": "每周{n}次 × {m}分钟", "capacity": "班额{n}人",
     "fee": "每学期课程费", "materials": "材料费", "requirements": "对学校的要求",
+    # the list: search, status filter, pager, Excel export
+    "list": "课程列表", "all_statuses": "全部状态", "status": "状态", "filter": "筛选", "search_hint": "课程名称或机构名称",
+    "none_found": "没有符合条件的课程。", "review_reason": "审核意见", "category": "类别",
+    "sheet": "课程审核", "file": "offerings", "fee_yuan": "每学期课程费（元）", "submitted_bj": "提交时间（北京时间）",
 }
 
 MENUS = {

@@ -12,11 +12,12 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import parse_qsl
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from kehou.errors import NotFound, ValidationFailed
@@ -24,7 +25,7 @@ from kehou.platform.actor import Actor
 from kehou.platform.admission.models import WhitelistEntry
 from kehou.platform.counties.models import Region, School
 from kehou.platform.providers import services as providers
-from kehou.platform.providers.models import Provider, Staff
+from kehou.platform.providers.models import Staff
 from kehou.platform.students import services as students
 from kehou.platform.students.models import GRADE_LABELS
 from kehou.plugins.course_catalogue import agreements as contracts
@@ -36,6 +37,7 @@ from kehou.plugins.course_catalogue.timewindow import WEEKDAYS, fmt_hhmm
 from kehou.timeutil import SHANGHAI, UTC, as_utc, clock, fmt_local, utcnow
 from kehou.web.deps import DB, Ctx, Who
 from kehou.web.errors import flash
+from kehou.web.listing import EXPORT_MAX, Listing, xlsx
 from kehou.web.pages import column, done, field, integer, render, values
 
 Form = URLEncodedBody[dict[str, Any]]
@@ -100,7 +102,7 @@ def materials_from_form(form: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def grades_from_form(form: dict[str, Any]) -> list[int]:
-    return sorted({int(g) for g in values(form, "grades") if g.strip().isdigit()})
+    return sorted({int(g) for g in values(form, "grades") if g.strip().isdecimal()})
 
 
 # --- providers ---------------------------------------------------------------------------------
@@ -175,26 +177,69 @@ class ProviderCataloguePages(Controller):
 # --- the county's review -----------------------------------------------------------------------
 
 
+DESK_PATH = "/desk/offerings"
+ALL = "all"  # the status filter's "every status"; without a status the desk lists what awaits review
+
+
+def desk_filter(request: Req, actor: Actor) -> tuple[Listing, str, Select[Offering, str]]:
+    """The desk list's search and status filter (default: pending) and the county's offerings they select."""
+    actor.require("county_staff")
+    listing = Listing.parse(request.query_params, keep=("status",))
+    status = str(request.query_params.get("status") or "pending")
+    stmt = offerings.county_stmt(actor, actor.county_code or "", status="" if status == ALL else status,
+                                 like=listing.like if listing.q else "")
+    return listing, status, stmt
+
+
+def auto_warning(o: Offering) -> str:
+    """The automatic checks' warnings kept at submission; a reviewer's decision replaces them with its reason."""
+    return o.review_reason if o.reviewed_by is None else ""
+
+
+def desk_return(back: str) -> str:
+    """The list the reviewer came from (its search, filter and page), rebuilt from the form's query string."""
+    params = dict(parse_qsl(back[:500]))
+    if params.get("status", ALL) not in (ALL, *OFFERING_STATUS_LABELS):
+        return DESK_PATH
+    try:
+        listing = Listing.parse(params, keep=("status",))
+    except ValidationFailed:
+        return DESK_PATH
+    query = listing.link()
+    return f"{DESK_PATH}?{query}" if query else DESK_PATH
+
+
 class DeskCataloguePages(Controller):
-    path = "/desk/offerings"
+    path = "/desk"
     include_in_schema = False
 
-    @get("/", sync_to_thread=True)
+    @get("/offerings", sync_to_thread=True)
     def pending(self, request: Req, db: DB, actor: Who) -> Template:
-        actor.require("county_staff")
-        rows = offerings.for_county(db, actor, actor.county_code or "", "pending")
-        provider_names = dict(db.execute(select(Provider.id, Provider.name)
-                                         .where(Provider.id.in_(sorted({o.provider_id for o in rows})))).all())
+        listing, status, stmt = desk_filter(request, actor)
+        found, total = listing.fetch(db, stmt)
+        rows = [o for o, _ in found]
+        provider_names = {o.provider_id: name for o, name in found}
         staff_names = dict(db.execute(select(Staff.id, Staff.name)
                                       .where(Staff.id.in_(sorted({o.instructor_id for o in rows})))).all())
         return page(request, "desk_offerings.html", actor, T.DESK, rows=rows, provider_names=provider_names,
-                    staff_names=staff_names)
+                    staff_names=staff_names, listing=listing, total=total, status=status, all_status=ALL,
+                    status_labels=OFFERING_STATUS_LABELS, auto_warning=auto_warning, path=DESK_PATH)
 
-    @post("/{offering_id:int}/review", sync_to_thread=True)
+    @get("/offerings.xlsx", sync_to_thread=True)
+    def export(self, request: Req, db: DB, actor: Who) -> Response[bytes]:
+        _, _, stmt = desk_filter(request, actor)
+        t = T.DESK
+        return xlsx(t["sheet"], [t[k] for k in ("course", "provider", "category", "fee_yuan", "status", "submitted_bj",
+                                                "warnings")],
+                    ([o.title, name, o.category, yuan(o.fee_fen), OFFERING_STATUS_LABELS.get(o.status, o.status),
+                      fmt_local(o.created_at), auto_warning(o)] for o, name in db.execute(stmt.limit(EXPORT_MAX))),
+                    t["file"])
+
+    @post("/offerings/{offering_id:int}/review", sync_to_thread=True)
     def review(self, request: Req, offering_id: FromPath[int], data: Form, db: DB, actor: Who) -> Redirect:
         approve = field(data, "approve") == "yes"
         offerings.review(db, actor, offering_id, approve=approve, reason=field(data, "reason"))
-        return done(request, "/desk/offerings", T.DONE["approved" if approve else "rejected"])
+        return done(request, desk_return(field(data, "back")), T.DONE["approved" if approve else "rejected"])
 
 
 # --- the school ---------------------------------------------------------------------------------
@@ -273,7 +318,7 @@ class SchoolCataloguePages(Controller):
     def place(self, request: Req, menu_id: FromPath[int], data: Form, db: DB, ctx: Ctx, actor: Who) -> Redirect:
         actor.require("school_admin")
         t = T.BUILDER
-        slots = [menus.SlotInput(int(w) if w.strip().isdigit() else -1, s.strip())  # the service explains a bad weekday
+        slots = [menus.SlotInput(int(w) if w.strip().isdecimal() else -1, s.strip())  # the service explains a bad weekday
                  for w, s in zip(column(data, "weekday"), column(data, "start"), strict=False)]
         d = menus.PlaceInput(offering_id=integer(data, "offering_id", t["course"]), venue=field(data, "venue"),
                              capacity=integer(data, "capacity", t["capacity_in"]), slots=slots, grades=grades_from_form(data))
@@ -390,7 +435,7 @@ class ParentQueuePages(Controller):
     @post("/{menu_id:int}", sync_to_thread=True)
     def join(self, request: Req, menu_id: FromPath[int], data: Form, db: DB, ctx: Ctx, actor: Who) -> Redirect:
         child = field(data, "child")
-        child_id = int(child) if child.isdigit() and len(child) < 10 else None
+        child_id = int(child) if child.isdecimal() and len(child) < 10 else None
         waitingroom.join(ctx, db, actor, menu_id)
         return Redirect(path=f"/parent/queue/{menu_id}" + (f"?child={child_id}" if child_id else ""), status_code=303)
 
