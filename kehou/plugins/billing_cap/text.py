@@ -88,10 +88,12 @@ SCHOOL = {
     "settlements": "机构结算单", "provider": "机构", "period": "结算期间", "lessons": "课次", "amount": "金额（元）",
     "approve": "审核通过", "paid_reference": "付款凭证号 *", "mark_paid": "登记已付款", "excel": "下载 Excel",
     "no_settlements": "暂无结算单。", "county_pays": "由教育局专户付款", "record_receipt": "登记到账",
+    "class_name": "班级", "due": "缴费期限", "search_hint": "学生姓名或账单编号", "all_statuses": "全部状态", "filter": "筛选",
+    "no_match": "没有符合条件的账单。",
 }
 
 COUNTY = {
-    "title": "收费结算审批与总账", "intro": "审批学校已审核的机构结算单；核对本区县课后服务收费总账。",
+    "title": "收费结算审批与总账", "intro": "审批学校已审核的机构结算单；查询本区县的账单；核对本区县课后服务收费总账。",
     "disabled": "本区县未启用课后服务收费功能。",
     "pending": "待教育局审批的结算单", "school": "学校", "provider": "机构", "period": "结算期间", "lessons": "课次",
     "amount": "金额（元）", "school_approved_at": "学校审核时间", "excel": "Excel", "reason": "审批意见（可不填）",
@@ -108,6 +110,10 @@ COUNTY = {
     "not_payer": "只有有决定权限的人员可以登记付款。",
     "all": "全部结算单（最近100份）", "payer": "付款方", "payer_county": "教育局专户", "payer_school": "学校专户",
     "status": "状态", "no_settlements": "暂无结算单。", "more": "另有{n}份更早的结算单未列出。",
+    "bills": "账单", "reference": "账单编号", "student_name": "学生", "class_name": "班级", "term": "学期", "total": "应缴",
+    "paid": "已缴", "outstanding": "待缴（负数为待退）", "due": "缴费期限", "sum": "合计",
+    "all_schools": "全部学校", "all_statuses": "全部状态", "filter": "筛选", "search_hint": "学生姓名或账单编号",
+    "no_bills": "本区县尚无账单。", "no_match": "没有符合条件的账单。",
 }
 
 PROVIDER = {
@@ -119,6 +125,14 @@ PROVIDER = {
 }
 
 BILL_STATUS = {"open": "待缴费", "paid": "已缴清", "settled": "已结清", "overdue": "已逾期", "refund_due": "待退款"}
+#: the statuses a bill list filters by (the stored status; 已逾期 and 待退款 are shown, not stored)
+BILL_FILTER = {k: BILL_STATUS[k] for k in ("open", "paid", "settled")}
+#: the bill lists as Excel (/school/billing/bills.xlsx, /county/billing/bills.xlsx): sheet, file name, the columns
+BILL_EXPORT = {
+    "sheet": "账单", "file": "bills", "reference": "账单编号", "school": "学校", "student_name": "学生", "class_name": "班级",
+    "term": "学期", "total": "应缴（元）", "paid": "已缴（元）", "outstanding": "待缴（元，负数为待退）", "status": "状态",
+    "due": "缴费期限",
+}
 BILL_KINDS = {"term": "学期账单", "supplement": "补充收费"}
 LINE_KINDS = {"course": "课程费", "materials": "材料费", "waiver": "减免"}
 SETTLEMENT_STATUS = {"draft": "待学校审核", "school_approved": "待教育局审批", "approved": "待支付", "paid": "已支付"}
@@ -138,4 +152,5 @@ DONE = {
 #: errors in form input the web layer itself finds (everything else comes from the services)
 ERRORS = {
     "term": "请选择学期。", "date": "「{label}」须为日期，如 2026-03-02。", "not_found": "文件不存在。",
+    "status": "未知的账单状态。", "school": "请选择本区县的学校。",
 }

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlalchemy import select
@@ -29,14 +29,16 @@ from kehou.platform.counties.models import School
 from kehou.platform.providers.models import Provider
 from kehou.platform.students import services as students
 from kehou.platform.students.models import Student
-from kehou.plugins.billing_cap import access, bills, ledger, reconcile, settlement, statement
+from kehou.plugins.billing_cap import access, bill_list, bills, ledger, reconcile, settlement, statement
 from kehou.plugins.billing_cap import text as T
+from kehou.plugins.billing_cap.bill_list import BillFilter, BillRow
 from kehou.plugins.billing_cap.models import Bill
 from kehou.plugins.billing_cap.policy import yuan
 from kehou.plugins.course_catalogue import public as catalogue
 from kehou.timeutil import clock
 from kehou.web.deps import DB, Ctx, Who
 from kehou.web.errors import flash
+from kehou.web.listing import EXPORT_MAX, Listing, xlsx
 from kehou.web.pages import done, field, integer, render
 
 Form = URLEncodedBody[dict[str, Any]]
@@ -89,6 +91,23 @@ def bill_status(bill: Bill, outstanding: int) -> str:
     return bill.status
 
 
+def bills_xlsx(rows: list[BillRow], *, with_school: bool) -> Response[bytes]:
+    """A bill list as Excel: the rows the page's filters select, money in yuan with two decimals."""
+    e = T.BILL_EXPORT
+    keys = ["reference", *(["school"] if with_school else []), "student_name", "class_name", "term", "total", "paid",
+            "outstanding", "status", "due"]
+
+    def line(r: BillRow) -> list[Any]:
+        b = r.bill
+        status = bill_status(b, r.outstanding)
+        cells = {"reference": b.reference, "school": r.school_name, "student_name": r.student_name,
+                 "class_name": r.class_name, "term": b.term_name, "total": yuan(b.total_fen), "paid": yuan(b.paid_fen),
+                 "outstanding": yuan(r.outstanding), "status": T.BILL_STATUS.get(status, status), "due": str(b.due_on)}
+        return [cells[k] for k in keys]
+
+    return xlsx(e["sheet"], [e[k] for k in keys], (line(r) for r in rows), e["file"])
+
+
 def local_date(data: dict[str, Any], name: str, label: str) -> dt.date:
     try:
         return dt.date.fromisoformat(field(data, name))
@@ -115,6 +134,20 @@ def school_page(term_name: str = "", anchor: str = "") -> str:
     return "/school/billing" + (f"?term_name={quote(term_name)}" if term_name else "") + (f"#{anchor}" if anchor else "")
 
 
+def school_terms(db: Session, school: School, term_name: str) -> tuple[list[Any], Any, str]:
+    """The school's published terms, the one asked for (else the latest) and its name ("" without any)."""
+    terms = [m for m in catalogue.menus(db, school_id=school.id) if m.status == "published"]
+    menu = next((m for m in terms if m.term_name == term_name), terms[-1] if terms else None)
+    return terms, menu, menu.term_name if menu else ""
+
+
+def school_bills(request: Req, school: School, term: str) -> tuple[Listing, BillFilter]:
+    """The school's bill list of the term as the query asks for it (search, status, page)."""
+    listing = Listing.parse(request.query_params, keep=("term_name", "status"))
+    return listing, BillFilter(school.county_code, school_id=school.id, term_name=term,
+                               status=bill_list.status_of(request.query_params), like=listing.like if listing.q else "")
+
+
 def last_month() -> tuple[dt.date, dt.date]:
     end = clock.today_local().replace(day=1) - dt.timedelta(days=1)
     return end.replace(day=1), end
@@ -127,22 +160,31 @@ class SchoolBillingPages(Controller):
     @get("/billing", sync_to_thread=True)
     def billing(self, request: Req, db: DB, ctx: Ctx, actor: Who, term_name: FromQuery[str] = "") -> Template:
         school = own_school(db, actor)
-        terms = [m for m in catalogue.menus(db, school_id=school.id) if m.status == "published"]
-        menu = next((m for m in terms if m.term_name == term_name), terms[-1] if terms else None)
-        term = menu.term_name if menu else ""
+        terms, menu, term = school_terms(db, school, term_name)
+        listing, wanted = school_bills(request, school, term)
         values = billing_on(ctx, db, school.county_code)
         kids = students.list_for_school(db, actor, school.id)
-        rows = [(b, bills.outstanding(db, b)) for b in bills.bills_of_school(db, actor, school.id, term)] if term else []
+        found, total = listing.fetch(db, bill_list.stmt(wanted)) if term else ([], 0)
+        rows = bill_list.rows_of(db, school.county_code, found)
         settlements = settlement.listing(db, actor)
         start, end = last_month()
         return page(request, "school_billing.html", actor, T.SCHOOL, school=school, terms=terms, menu=menu, term=term,
                     enabled=values is not None, tiers=values["billing.waiver_tiers"] if values else [], kids=kids,
-                    kid_names={k.id: k.name for k in kids}, rows=[(b, o, bill_status(b, o)) for b, o in rows],
-                    sums=[sum(b.total_fen for b, _ in rows), sum(b.paid_fen for b, _ in rows), sum(o for _, o in rows)],
+                    kid_names={k.id: k.name for k in kids}, rows=[(r, bill_status(r.bill, r.outstanding)) for r in rows],
+                    sums=bill_list.sums(db, wanted) if total else (0, 0, 0), listing=listing, total=total,
+                    status=wanted.status, filtered=bool(listing.q or wanted.status), bill_filter=T.BILL_FILTER,
                     waivers=bills.waivers_of_school(db, actor, school.id, term) if term else [],
                     statements=statement.statements_of_school(db, actor, school.id, term) if term else [],
                     settlements=settlements, provider_names=names_of(db, Provider, {s.provider_id for s in settlements}),
                     period_start=start, period_end=end, bill_status=T.BILL_STATUS, settlement_status=T.SETTLEMENT_STATUS)
+
+    @get("/billing/bills.xlsx", sync_to_thread=True)
+    def export(self, request: Req, db: DB, actor: Who, term_name: FromQuery[str] = "") -> Response[bytes]:
+        """The bill list of the page as Excel: the same term, search and status, every row (up to EXPORT_MAX)."""
+        school = own_school(db, actor)
+        _, _, term = school_terms(db, school, term_name)
+        _, wanted = school_bills(request, school, term)
+        return bills_xlsx(bill_list.export_rows(db, wanted, EXPORT_MAX), with_school=False)
 
     @post("/billing/issue", sync_to_thread=True)
     def issue(self, request: Req, data: Form, db: DB, ctx: Ctx, actor: Who) -> Redirect:
@@ -239,14 +281,14 @@ def ledger_by_kind(db: Session, county_code: str) -> list[tuple[str, int, list[t
     wanted: dict[str, set[int]] = defaultdict(set)
     for code, _ in balances:
         owner, _, key = code.partition(":")[2].partition(":")
-        if owner in OWNERS and key.isdigit():
+        if owner in OWNERS and key.isdecimal():
             wanted[owner].add(int(key))
     names = {owner: names_of(db, OWNERS[owner], ids) for owner, ids in wanted.items()}
     groups: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for code, fen in balances:
         kind, _, rest = code.partition(":")
         owner, _, key = rest.partition(":")
-        label = names.get(owner, {}).get(int(key), rest) if key.isdigit() else rest
+        label = names.get(owner, {}).get(int(key), rest) if key.isdecimal() else rest
         groups[kind].append((T.COUNTY["county_account"] if owner == "county" else label, fen))
     order = list(T.ACCOUNT_KINDS)
     out = []
@@ -258,6 +300,13 @@ def ledger_by_kind(db: Session, county_code: str) -> list[tuple[str, int, list[t
     return out
 
 
+def county_bills(request: Req, county: str, schools: Mapping[int, str]) -> tuple[Listing, BillFilter]:
+    """The county's bill list as the query asks for it (search, school, status, page)."""
+    listing = Listing.parse(request.query_params, keep=("school_id", "status"))
+    return listing, BillFilter(county, school_id=bill_list.school_of(request.query_params, schools),
+                               status=bill_list.status_of(request.query_params), like=listing.like if listing.q else "")
+
+
 class CountyBillingPages(Controller):
     path = "/county"
     include_in_schema = False
@@ -266,6 +315,9 @@ class CountyBillingPages(Controller):
     def billing(self, request: Req, db: DB, ctx: Ctx, actor: Who) -> Template:
         actor.require("county_staff")
         county = actor.county_code or ""
+        schools = bill_list.county_schools(db, county)
+        listing, wanted = county_bills(request, county, schools)
+        found, total = listing.fetch(db, bill_list.stmt(wanted))
         every = settlement.listing(db, actor)  # the county's, newest first
         rows = [s for s in every if s.status == "school_approved"]
         to_pay = [s for s in every if s.status == "approved" and s.collector == f"county:{county}"]
@@ -276,7 +328,19 @@ class CountyBillingPages(Controller):
                     school_names=names_of(db, School, {s.school_id for s in every}),
                     provider_names=names_of(db, Provider, {s.provider_id for s in every}),
                     groups=ledger_by_kind(db, county), report=report, kinds=T.ACCOUNT_KINDS,
-                    settlement_status=T.SETTLEMENT_STATUS)
+                    settlement_status=T.SETTLEMENT_STATUS, schools=schools, listing=listing, total=total,
+                    bills=[(r, bill_status(r.bill, r.outstanding)) for r in bill_list.rows_of(db, county, found)],
+                    sums=bill_list.sums(db, wanted) if total else (0, 0, 0), status=wanted.status,
+                    school_id=wanted.school_id, filtered=bool(listing.q or wanted.status or wanted.school_id),
+                    bill_filter=T.BILL_FILTER, bill_status=T.BILL_STATUS)
+
+    @get("/billing/bills.xlsx", sync_to_thread=True)
+    def export(self, request: Req, db: DB, actor: Who) -> Response[bytes]:
+        """The county's bill list as Excel: the same search, school and status, every row (up to EXPORT_MAX)."""
+        actor.require("county_staff")
+        county = actor.county_code or ""
+        _, wanted = county_bills(request, county, bill_list.county_schools(db, county))
+        return bills_xlsx(bill_list.export_rows(db, wanted, EXPORT_MAX), with_school=True)
 
     @post("/settlements/{settlement_id:int}/approve", sync_to_thread=True)
     def approve(self, request: Req, settlement_id: FromPath[int], data: Form, db: DB, actor: Who) -> Redirect:
