@@ -43,6 +43,7 @@ STAFF_GET = {
     "/provider/offerings": {"provider", "other_provider"},
     "/provider/lessons": {"provider", "other_provider"},
     "/desk/offerings": {"reviewer1", "decider", "other_reviewer"},
+    "/desk/offerings.xlsx": {"reviewer1", "decider", "other_reviewer"},
     "/school/menus": {"school_admin"},
     "/school/menus/{menu}": {"school_admin"},
     "/school/menus/{menu}/print": {"school_admin"},
@@ -69,6 +70,8 @@ STAFF_GET = {
     "/parent/bills": {"parent"},
     "/parent/bills/{bill}": {"parent"},  # the family's own bills only
     "/school/billing": {"school_admin"},
+    "/school/billing/bills.xlsx": {"school_admin"},
+    "/county/billing/bills.xlsx": {"reviewer1", "decider", "other_reviewer"},
     "/county/billing": {"reviewer1", "decider", "other_reviewer"},  # each its own county
     "/provider/settlements": {"provider", "other_provider"},
     "/provider/settlements/{settlement}": {"provider"},

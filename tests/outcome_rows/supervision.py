@@ -92,6 +92,15 @@ HTML_GET: dict[str, set[str]] = {
     "/provider/supervision": {"provider", "other_provider"},  # each its own courses
     "/parent/complaints": {"parent"},
     "/complaints/{complaint}": {"school_admin", "provider", "reviewer1", "decider"},  # filed by the school, shared
+    # the county's and the school's lists, searched, filtered, paged and exported: tests/test_lists_supervision.py
+    "/county/complaints": {"reviewer1", "decider", "other_reviewer"},  # each its own county's
+    "/county/complaints.xlsx": {"reviewer1", "decider", "other_reviewer"},
+    "/county/patrols": {"reviewer1", "decider", "other_reviewer"},
+    "/county/patrols.xlsx": {"reviewer1", "decider", "other_reviewer"},
+    "/school/complaints": {"school_admin"},  # the complaints the school filed
+    "/school/complaints.xlsx": {"school_admin"},
+    "/school/patrols": {"school_admin"},  # the patrols at the school
+    "/school/patrols.xlsx": {"school_admin"},
 }
 # the public form and tracking (no login) and the photo links: tests/test_outcome_complaints.py, test_outcome_patrols.py
 HTML_OTHER_GET: set[str] = {"/public/{code:str}/complaints/new", "/public/complaints/track",

@@ -16,7 +16,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Select, case, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -28,6 +28,7 @@ from kehou.platform.calendar import services as calendar
 from kehou.platform.context import Context
 from kehou.platform.counties.models import Region
 from kehou.platform.notifications.services import notify_county_staff
+from kehou.platform.providers.models import Provider
 from kehou.platform.students import services as students
 from kehou.plugins.course_catalogue import public as catalogue
 from kehou.plugins.outcome_reporting.access import settings
@@ -202,6 +203,43 @@ def list_for(session: Session, actor: Actor, status: str | None = None) -> list[
     if status:
         stmt = stmt.where(Complaint.status == status)
     return list(session.scalars(stmt.order_by(Complaint.received_at.desc(), Complaint.id.desc())))
+
+
+def search_pattern(term: str) -> str:
+    """``term`` as an ``ilike`` pattern matching it anywhere, its wildcards escaped (use with ``escape="\\\\"``)."""
+    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def list_stmt(actor: Actor, *, search: str = "", status: str = "", provider_id: int | None = None) -> Select[Complaint]:
+    """The complaints list a county (all of its county's) or a school (those it filed) works through, for paging and
+    export: searched by the provider's name, the complaint's text or resolution, or its tracking code; by status and
+    provider. The county's in the order of its queue (open first, overdue first, nearest deadline), a school's newest first."""
+    actor.require("county_staff", "school_admin")
+    stmt = select(Complaint).where(_visible(actor))
+    if status:
+        if status not in STATUS_LABELS:
+            raise ValidationFailed("未知的投诉状态。", code="status_invalid", field="status")
+        stmt = stmt.where(Complaint.status == status)
+    if provider_id is not None:
+        stmt = stmt.where(Complaint.provider_id == provider_id)
+    if search.strip():
+        like = search_pattern(search.strip())
+        stmt = stmt.where(or_(Complaint.tracking_code.ilike(like, escape="\\"), Complaint.text.ilike(like, escape="\\"),
+                              Complaint.resolution.ilike(like, escape="\\"),
+                              Complaint.provider_id.in_(select(Provider.id).where(Provider.name.ilike(like, escape="\\")))))
+    if actor.role == "county_staff":
+        today = clock.today_local()
+        still_open = Complaint.status != "resolved"
+        late = still_open & (((Complaint.status == "received") & (Complaint.assign_by < today)) | (Complaint.resolve_by < today))
+        return stmt.order_by(case((still_open, 0), else_=1), case((late, 0), else_=1), Complaint.resolve_by, Complaint.id)
+    return stmt.order_by(Complaint.received_at.desc(), Complaint.id.desc())
+
+
+def provider_ids(session: Session, actor: Actor) -> set[int]:
+    """The providers the complaints the actor may list are about (the choices of the list's provider filter)."""
+    actor.require("county_staff", "school_admin")
+    return set(session.scalars(select(Complaint.provider_id).where(_visible(actor), Complaint.provider_id.is_not(None))
+                               .distinct()))
 
 
 def get(session: Session, actor: Actor, complaint_id: int) -> Complaint:

@@ -12,16 +12,19 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from kehou.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from kehou.platform.accounts.models import User
 from kehou.platform.actor import Actor
 from kehou.platform.audit import services as audit
 from kehou.platform.context import Context
 from kehou.platform.notifications.services import notify_county_staff, notify_provider_users
+from kehou.platform.providers.models import Provider
 from kehou.plugins.course_catalogue import public as catalogue
 from kehou.plugins.outcome_reporting.access import settings
+from kehou.plugins.outcome_reporting.complaints import search_pattern
 from kehou.plugins.outcome_reporting.models.supervision import Patrol
 from kehou.storage import new_key
 from kehou.storage.validation import validate_upload
@@ -140,6 +143,40 @@ def list_for(session: Session, actor: Actor) -> list[Patrol]:
     """The school its own, the county its county's, the provider its own courses' patrols; newest first."""
     actor.require("school_admin", "county_staff", "provider")
     return list(session.scalars(select(Patrol).where(_scope(actor)).order_by(Patrol.day.desc(), Patrol.id.desc())))
+
+
+def scope_courses(session: Session, actor: Actor) -> dict[int, str]:
+    """The titles of the courses whose patrols (and complaints) the county or school lists: entry id -> title."""
+    actor.require("school_admin", "county_staff")
+    found = catalogue.courses(session, school_id=actor.school_id) if actor.role == "school_admin" else \
+        catalogue.courses(session, county_code=actor.county_code)
+    return {c.entry_id: c.title for c in found}
+
+
+def list_stmt(session: Session, actor: Actor, *, search: str = "", provider_id: int | None = None,
+              titles: dict[int, str] | None = None) -> Select[Patrol]:
+    """The patrols list of a school (its own school's) or a county (its county's), newest first, for paging and
+    export: searched by the provider's name, the course's title or the patroller's name; by provider. ``titles``:
+    :func:`scope_courses`, if the caller has it already."""
+    actor.require("school_admin", "county_staff")
+    stmt = select(Patrol).where(_scope(actor))
+    if provider_id is not None:
+        stmt = stmt.where(Patrol.provider_id == provider_id)
+    term = search.strip()
+    if term:
+        like = search_pattern(term)
+        titles = scope_courses(session, actor) if titles is None else titles
+        entries = sorted(e for e, title in titles.items() if term.casefold() in title.casefold())
+        stmt = stmt.where(or_(Patrol.provider_id.in_(select(Provider.id).where(Provider.name.ilike(like, escape="\\"))),
+                              Patrol.inspector_id.in_(select(User.id).where(User.display_name.ilike(like, escape="\\"))),
+                              Patrol.entry_id.in_(entries)))
+    return stmt.order_by(Patrol.day.desc(), Patrol.id.desc())
+
+
+def provider_ids(session: Session, actor: Actor) -> set[int]:
+    """The providers of the patrols the actor may list (the choices of the list's provider filter)."""
+    actor.require("school_admin", "county_staff")
+    return set(session.scalars(select(Patrol.provider_id).where(_scope(actor)).distinct()))
 
 
 def get(session: Session, actor: Actor, patrol_id: int) -> Patrol:

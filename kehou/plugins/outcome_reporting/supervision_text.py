@@ -9,6 +9,7 @@ NAV = {
     "supervision": "过程监管", "patrol_new": "记录巡课", "home_school": "本校监管", "home_county": "监管工作台",
     "home_provider": "监管情况", "my_complaints": "我的投诉", "empty": "暂无", "none": "—",
     "disabled": "本区县尚未启用课后服务成效评价功能，暂不能使用此页面。",
+    "complaint_list": "投诉列表", "patrol_list": "巡课记录",
 }
 
 PATROL_NEW = {
@@ -36,6 +37,26 @@ HOME = {
     "parent_intro": "对孩子所上的课后服务课程有意见，可在此投诉，教育局将按期限处理并答复。",
     "provider_intro": "巡课结果不显示巡课人；教育局告知贵机构的投诉不显示投诉人。",
     "county_intro": "投诉须在期限内指派、办结；超期的投诉以红色标出。",
+    "all_complaints": "全部投诉（共 {n} 条）：搜索、筛选、导出", "all_patrols": "全部巡课记录（共 {n} 条）：搜索、筛选、导出",
+    "shown_first": "此处列出前 {n} 条。",
+}
+
+LISTS = {
+    "title_complaints_county": "本区县投诉", "title_complaints_school": "本校提交的投诉",
+    "title_patrols_county": "本区县巡课记录", "title_patrols_school": "本校巡课记录",
+    "complaints_intro": ("可按机构名称、投诉内容或查询码搜索，按状态、机构筛选；"
+                         "导出的 Excel 与筛选结果一致，匿名投诉不含投诉人信息。"),
+    "patrols_intro": "可按机构名称、课程名称或巡课人搜索，按机构筛选；导出的 Excel 与筛选结果一致。",
+    "complaints_hint": "机构名称、投诉内容或查询码", "patrols_hint": "机构名称、课程名称或巡课人",
+    "status": "状态", "all_statuses": "全部状态", "provider": "机构", "all_providers": "全部机构", "filter": "筛选",
+    # the Excel columns (times in Beijing time)
+    "sheet_complaints": "投诉", "sheet_patrols": "巡课记录", "code": "查询码", "received_at": "收到时间（北京时间）",
+    "source": "来源", "category": "类别", "course": "课程", "school": "学校", "overdue": "是否超期", "yes": "是", "no": "否",
+    "assign_by": "指派期限", "resolve_by": "办结期限", "text": "投诉内容", "complainant": "投诉人", "phone": "联系电话",
+    "anonymous": "匿名", "handler": "处理人", "finding": "结论", "resolution": "处理结果", "resolved_at": "办结时间（北京时间）",
+    "shared": "已告知机构", "day": "巡课日期", "term": "学期", "kind": "巡课类型", "patroller": "巡课人", "rating": "评分",
+    "problems": "发现问题", "ok": "正常", "notes": "备注", "photos": "照片数", "recorded_at": "记录时间（北京时间）",
+    "photo_links": "照片", "photo": "照片{n}", "kind_school": "学校巡课", "kind_county": "教育局督查",
 }
 
 COMPLAINT = {
@@ -75,4 +96,5 @@ DONE = {
     "incident": "安全事件已报告。", "incident_closed": "安全事件已结案。",
 }
 
-ERRORS = {"action": "未知的操作。", "datetime": "「{label}」须为日期时间，如 2026-11-24 16:30。"}
+ERRORS = {"action": "未知的操作。", "datetime": "「{label}」须为日期时间，如 2026-11-24 16:30。",
+          "provider": "机构筛选条件无效。"}

@@ -1,5 +1,6 @@
 """Chinese web pages of supervision: the phone form for a class patrol, each role's overview
-(school, county, provider, parent), one complaint with the county's steps, and the public complaint
+(school, county, provider, parent), the county's and the school's complaints and patrols lists (searched,
+filtered, paged, exported to Excel), one complaint with the county's steps, and the public complaint
 form with tracking by code.
 
 Thin: each handler turns form fields into a service call; the services check roles and ownership.
@@ -11,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, MultipartBody, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlalchemy import select
@@ -28,14 +29,19 @@ from kehou.plugins.outcome_reporting import complaints, incidents, patrols
 from kehou.plugins.outcome_reporting import supervision_text as T
 from kehou.plugins.outcome_reporting.access import settings
 from kehou.plugins.outcome_reporting.supervision_api import PatrolForm, patrol_input
-from kehou.timeutil import SHANGHAI, UTC, clock
+from kehou.timeutil import SHANGHAI, UTC, clock, fmt_local
 from kehou.web.deps import DB, Ctx, Who
+from kehou.web.listing import EXPORT_MAX, Listing, xlsx
 from kehou.web.pages import done, field, integer, render
 
 Form = URLEncodedBody[dict[str, Any]]
 Req = Request[Any, Any, Any]
 HOME_OF = {"school_admin": "/school/supervision", "county_staff": "/county/supervision", "provider": "/provider/supervision",
            "parent": "/parent/complaints"}
+# the complaints and patrols lists of a county (all of its county's) and a school (its own); the export: the path + ".xlsx"
+LISTS = {"county_staff": {"complaints": "/county/complaints", "patrols": "/county/patrols"},
+         "school_admin": {"complaints": "/school/complaints", "patrols": "/school/patrols"}}
+PREVIEW = 20  # rows of each list on the county's and the school's overview; all of them on the list pages
 
 
 def page(request: Req, template: str, actor: Actor, text: dict[str, str], **context: Any) -> Template:
@@ -80,14 +86,118 @@ def optional_int(form: dict[str, Any], name: str, label: str) -> int | None:
 
 
 def overview(ctx: Context, db: Session, actor: Actor, county_code: str | None) -> dict[str, Any]:
-    ps = patrols.list_for(db, actor)
-    cs = complaints.list_for(db, actor)
+    extra: dict[str, Any] = {}
+    if actor.role in LISTS:  # long lists: the first rows here (the county's queue order), all of them on the list pages
+        first = Listing(per_page=PREVIEW)
+        crows, ctotal = first.fetch(db, complaints.list_stmt(actor))
+        prows, ptotal = first.fetch(db, patrols.list_stmt(db, actor))
+        cs, ps = [c for c, in crows], [p for p, in prows]
+        extra = {"list_paths": LISTS[actor.role], "complaints_total": ctotal, "patrols_total": ptotal}
+    else:
+        ps = patrols.list_for(db, actor)
+        cs = complaints.list_for(db, actor)
     inc = incidents.list_for(db, actor)
-    today = clock.today_local()
-    if actor.role == "county_staff":  # the queue: open complaints first, by their nearest deadline
-        cs.sort(key=lambda c: (c.status == "resolved", not complaints.is_overdue(c, today), c.resolve_by, c.id))
-    return {"patrols": ps, "complaints": cs, "incidents": inc, "today": today, "is_overdue": complaints.is_overdue,
-            "enabled": enabled(ctx, db, county_code) if county_code else True, **lookups(db, [*ps, *cs, *inc])}
+    return {"patrols": ps, "complaints": cs, "incidents": inc, "today": clock.today_local(), "is_overdue": complaints.is_overdue,
+            "enabled": enabled(ctx, db, county_code) if county_code else True, **lookups(db, [*ps, *cs, *inc]), **extra}
+
+
+def provider_filter(params: Any) -> int | None:
+    raw = str(params.get("provider") or "").strip()
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
+        raise ValidationFailed(T.ERRORS["provider"], code="provider_invalid", field="provider")
+    return int(raw)
+
+
+def provider_choices(db: Session, ids: set[int]) -> list[tuple[int, str]]:
+    return sorted(names(db, Provider, set(ids)).items(), key=lambda kv: (kv[1], kv[0]))
+
+
+def user_names(db: Session, ids: set[int | None]) -> dict[int, str]:
+    wanted = sorted(i for i in ids if i is not None)
+    return dict(db.execute(select(User.id, User.display_name).where(User.id.in_(wanted))).all()) if wanted else {}
+
+
+def complaint_list(request: Req, actor: Actor) -> tuple[Listing, str, int | None, Any]:
+    """The list's search, filters and statement from the query (``q``, ``status``, ``provider``, ``page``)."""
+    listing = Listing.parse(request.query_params, keep=("status", "provider"))
+    status = str(request.query_params.get("status") or "").strip()
+    provider = provider_filter(request.query_params)
+    return listing, status, provider, complaints.list_stmt(actor, search=listing.q, status=status, provider_id=provider)
+
+
+def patrol_list(request: Req, db: Session, actor: Actor, titles: dict[int, str]) -> tuple[Listing, int | None, Any]:
+    listing = Listing.parse(request.query_params, keep=("provider",))
+    provider = provider_filter(request.query_params)
+    return listing, provider, patrols.list_stmt(db, actor, search=listing.q, provider_id=provider, titles=titles)
+
+
+def complaints_page(request: Req, db: Session, ctx: Context, actor: Actor) -> Template:
+    listing, status, provider, stmt = complaint_list(request, actor)
+    rows, total = listing.fetch(db, stmt)
+    found = [c for c, in rows]
+    where = "county" if actor.role == "county_staff" else "school"
+    return page(request, "supervision_complaints.html", actor, T.LISTS | {"title": T.LISTS[f"title_complaints_{where}"]},
+                complaints=found, total=total, listing=listing, status=status, provider=provider,
+                choices=provider_choices(db, complaints.provider_ids(db, actor)), path=LISTS[actor.role]["complaints"],
+                today=clock.today_local(), is_overdue=complaints.is_overdue, enabled=enabled(ctx, db, actor.county_code),
+                **lookups(db, found))
+
+
+def complaints_export(request: Req, db: Session, actor: Actor) -> Response[bytes]:
+    """The filtered complaints as Excel: an anonymous complaint without anyone's name or phone."""
+    _listing, _status, _provider, stmt = complaint_list(request, actor)
+    found = list(db.scalars(stmt.limit(EXPORT_MAX)))
+    titles = patrols.scope_courses(db, actor)
+    schools, providers = names(db, School, {c.school_id for c in found}), names(db, Provider, {c.provider_id for c in found})
+    users = user_names(db, {c.submitter_id for c in found if not c.anonymous} | {c.assigned_to for c in found})
+    today, t = clock.today_local(), T.LISTS
+
+    def row(c: Any) -> list[Any]:
+        if c.anonymous:  # never a name or a phone, whatever was typed
+            who = t["anonymous"]
+        else:
+            who = c.contact_name or (users.get(c.submitter_id, "") if c.submitter_id else "")
+        return [c.tracking_code, fmt_local(c.received_at), T.SOURCE.get(c.source, c.source),
+                T.CATEGORY.get(c.category, c.category),
+                providers.get(c.provider_id, ""), titles.get(c.entry_id, "") if c.entry_id else "", schools.get(c.school_id, ""),
+                T.STATUS.get(c.status, c.status), t["yes"] if complaints.is_overdue(c, today) else t["no"],
+                c.assign_by.isoformat(), c.resolve_by.isoformat(), c.text, who, "" if c.anonymous else c.contact_phone,
+                users.get(c.assigned_to, "") if c.assigned_to else "", T.FINDING.get(c.finding, "") if c.finding else "",
+                c.resolution, fmt_local(c.resolved_at), t["yes"] if c.visible_to_provider else t["no"]]
+
+    headers = [t[k] for k in ("code", "received_at", "source", "category", "provider", "course", "school", "status", "overdue",
+                              "assign_by", "resolve_by", "text", "complainant", "phone", "handler", "finding", "resolution",
+                              "resolved_at", "shared")]
+    return xlsx(t["sheet_complaints"], headers, (row(c) for c in found), "complaints")
+
+
+def patrols_page(request: Req, db: Session, ctx: Context, actor: Actor) -> Template:
+    listing, provider, stmt = patrol_list(request, db, actor, patrols.scope_courses(db, actor))
+    rows, total = listing.fetch(db, stmt)
+    found = [p for p, in rows]
+    where = "county" if actor.role == "county_staff" else "school"
+    return page(request, "supervision_patrols.html", actor, T.LISTS | {"title": T.LISTS[f"title_patrols_{where}"]},
+                patrols=found, total=total, listing=listing, provider=provider,
+                choices=provider_choices(db, patrols.provider_ids(db, actor)), path=LISTS[actor.role]["patrols"],
+                patrollers=user_names(db, {p.inspector_id for p in found}), enabled=enabled(ctx, db, actor.county_code),
+                **lookups(db, found))
+
+
+def patrols_export(request: Req, db: Session, actor: Actor) -> Response[bytes]:
+    titles = patrols.scope_courses(db, actor)
+    _listing, _provider, stmt = patrol_list(request, db, actor, titles)
+    found = list(db.scalars(stmt.limit(EXPORT_MAX)))
+    schools, providers = names(db, School, {p.school_id for p in found}), names(db, Provider, {p.provider_id for p in found})
+    people, t = user_names(db, {p.inspector_id for p in found}), T.LISTS
+    headers = [t[k] for k in ("day", "school", "provider", "course", "term", "kind", "patroller", "rating", "problems", "notes",
+                              "photos", "recorded_at")]
+    rows = ([p.day.isoformat(), schools.get(p.school_id, ""), providers.get(p.provider_id, ""), titles.get(p.entry_id, ""),
+             p.term_name, t["kind_school"] if p.inspector_kind == "school" else t["kind_county"], people.get(p.inspector_id, ""),
+             p.rating, "、".join(patrols.FAILED_LABELS[k] for k in patrols.failed_checks(p)) or t["ok"], p.notes,
+             len(p.photos or []), fmt_local(p.created_at)] for p in found)
+    return xlsx(t["sheet_patrols"], headers, rows, "patrols")
 
 
 class SupervisionPages(Controller):
@@ -130,6 +240,48 @@ class SupervisionPages(Controller):
         actor.require("county_staff")
         return page(request, "supervision_home.html", actor, T.HOME | {"title": T.HOME["title_county"]},
                     **overview(ctx, db, actor, actor.county_code), courses=[], providers={})
+
+    # --- the county's and the school's lists: search, filters, pages of 50, Excel ------------------
+
+    @get("/county/complaints", sync_to_thread=True)
+    def county_complaints(self, request: Req, db: DB, ctx: Ctx, actor: Who) -> Template:
+        actor.require("county_staff")
+        return complaints_page(request, db, ctx, actor)
+
+    @get("/county/complaints.xlsx", sync_to_thread=True)
+    def county_complaints_xlsx(self, request: Req, db: DB, actor: Who) -> Response[bytes]:
+        actor.require("county_staff")
+        return complaints_export(request, db, actor)
+
+    @get("/county/patrols", sync_to_thread=True)
+    def county_patrols(self, request: Req, db: DB, ctx: Ctx, actor: Who) -> Template:
+        actor.require("county_staff")
+        return patrols_page(request, db, ctx, actor)
+
+    @get("/county/patrols.xlsx", sync_to_thread=True)
+    def county_patrols_xlsx(self, request: Req, db: DB, actor: Who) -> Response[bytes]:
+        actor.require("county_staff")
+        return patrols_export(request, db, actor)
+
+    @get("/school/complaints", sync_to_thread=True)
+    def school_complaints(self, request: Req, db: DB, ctx: Ctx, actor: Who) -> Template:
+        actor.require("school_admin")
+        return complaints_page(request, db, ctx, actor)
+
+    @get("/school/complaints.xlsx", sync_to_thread=True)
+    def school_complaints_xlsx(self, request: Req, db: DB, actor: Who) -> Response[bytes]:
+        actor.require("school_admin")
+        return complaints_export(request, db, actor)
+
+    @get("/school/patrols", sync_to_thread=True)
+    def school_patrols(self, request: Req, db: DB, ctx: Ctx, actor: Who) -> Template:
+        actor.require("school_admin")
+        return patrols_page(request, db, ctx, actor)
+
+    @get("/school/patrols.xlsx", sync_to_thread=True)
+    def school_patrols_xlsx(self, request: Req, db: DB, actor: Who) -> Response[bytes]:
+        actor.require("school_admin")
+        return patrols_export(request, db, actor)
 
     @get("/provider/supervision", sync_to_thread=True)
     def provider(self, request: Req, db: DB, ctx: Ctx, actor: Who) -> Template:
