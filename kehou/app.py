@@ -72,7 +72,8 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
         exception_handlers={Exception: errors.handle},
         middleware=[
             observe,  # request id, access log, HTTP metrics: outermost, so refusals by the limiter count too
-            security_headers(settings.storage.minio_public_url if settings.storage.backend == "minio" else ""),
+            security_headers(settings.storage.minio_public_url if settings.storage.backend == "minio" else "",
+                             https=settings.security.secure_cookies),
             limiter.wrap,
             CookieBackendConfig(
                 secret=session_key, key="kehou_session", max_age=sec.session_max_age_s, secure=sec.secure_cookies,

@@ -64,23 +64,29 @@ def login(page: Any, base: str, username: str, next_path: str = "") -> None:
 
 def answer_confirmations(browser: Any) -> None:
     """Consequential actions ask "确定…吗？" first: every page of ``browser`` answers yes, and the questions
-    asked are kept in ``browser.dialogs`` for tests to check."""
+    asked are kept in ``browser.dialogs`` for tests to check. Whatever the Content-Security-Policy blocked is
+    kept in ``browser.policy_violations``; a browser test fails on any."""
     browser.dialogs = []
+    browser.policy_violations = []
 
     def answer(dialog: Any) -> None:
         browser.dialogs.append(dialog.message)
         dialog.accept()
 
+    def watch(page: Any) -> None:
+        page.on("dialog", answer)
+        page.on("console", lambda m: browser.policy_violations.append(m.text) if "Content Security Policy" in m.text else None)
+
     real_context, real_page = browser.new_context, browser.new_page
 
     def new_context(**kw: Any) -> Any:
         context = real_context(**kw)
-        context.on("page", lambda page: page.on("dialog", answer))
+        context.on("page", watch)
         return context
 
     def new_page(**kw: Any) -> Any:
         page = real_page(**kw)
-        page.on("dialog", answer)
+        watch(page)
         return page
 
     browser.new_context, browser.new_page = new_context, new_page
@@ -95,5 +101,6 @@ def chromium() -> Iterator[Any]:
         answer_confirmations(browser)
         try:
             yield browser
+            assert not browser.policy_violations, browser.policy_violations  # the page policy blocked something
         finally:
             browser.close()

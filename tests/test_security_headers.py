@@ -4,9 +4,18 @@ browser test runs its pages under this policy in real chromium."""
 
 from __future__ import annotations
 
-from litestar.testing import TestClient
+import dataclasses
+import re
+from pathlib import Path
 
+from litestar.testing import TestClient
+from playwright.sync_api import sync_playwright
+
+import kehou
+from kehou.app import create_app
+from kehou.platform.context import Context
 from kehou.web.headers import policy
+from tests.browser import CHROMIUM, FLAGS, answer_confirmations, live_server, require_chromium
 from tests.factories import World
 from tests.helpers import token_headers
 
@@ -19,6 +28,9 @@ def test_pages_cannot_be_framed_and_have_a_policy(client: TestClient, world: Wor
         assert resp.headers["referrer-policy"] == "strict-origin-when-cross-origin"
         csp = resp.headers["content-security-policy"]
         assert "frame-ancestors 'none'" in csp and "object-src 'none'" in csp and "default-src 'self'" in csp
+        assert "script-src 'self';" in csp and "unsafe" not in csp.split("script-src")[1].split(";")[0]  # no inline script
+        assert "camera=()" in resp.headers["permissions-policy"] and "geolocation=()" in resp.headers["permissions-policy"]
+        assert "strict-transport-security" not in resp.headers  # plain HTTP in development: no HSTS
 
 
 def test_the_api_gets_the_headers_but_no_page_policy(client: TestClient, world: World) -> None:
@@ -30,3 +42,38 @@ def test_the_api_gets_the_headers_but_no_page_policy(client: TestClient, world: 
 def test_images_may_come_from_the_document_stores_public_address() -> None:
     assert b"img-src 'self' data: blob: https://files.example.cn;" in policy("https://files.example.cn")
     assert b"img-src 'self' data: blob:;" in policy("")
+
+
+def test_https_sites_get_hsts(ctx: Context) -> None:
+    settings = dataclasses.replace(ctx.settings, security=dataclasses.replace(ctx.settings.security, secure_cookies=True))
+    with TestClient(app=create_app(settings, context=ctx), base_url="https://127.0.0.1") as tc:
+        assert tc.get("/login").headers["strict-transport-security"].startswith("max-age=31536000")
+
+
+TEMPLATES = Path(kehou.__file__).resolve().parent
+INLINE = re.compile(r'<script(?![^>]*\b(?:src=|type="application/json"))[^>]*>|\son[a-z]+\s*=|javascript:', re.I)
+
+
+def test_no_template_has_inline_script() -> None:
+    """The policy would block it; a browser test would show a dead button only where it happens to click."""
+    found = [f"{p.relative_to(TEMPLATES)}: {m.group(0)}" for p in TEMPLATES.rglob("*.html")
+             for m in INLINE.finditer(p.read_text())]
+    assert not found, found
+    assert INLINE.search('<form onsubmit="return confirm(1)">') and INLINE.search("<script>alert(1)</script>")
+    assert not INLINE.search('<script src="/static/kehou.js" defer></script><form data-confirm="确定吗？">')
+
+
+def test_the_browser_tests_see_what_the_policy_blocks(ctx: Context, world: World) -> None:
+    """Every browser test fails on a blocked script; here an inline handler planted in a live page is caught."""
+    require_chromium()
+    with live_server(create_app(ctx.settings, context=ctx)) as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        answer_confirmations(browser)
+        page = browser.new_page()
+        page.goto(f"{base}/login")
+        page.evaluate("""() => { const s = document.createElement("script"); s.textContent = "window.ran = 1";
+                                 document.body.append(s); }""")
+        page.wait_for_timeout(200)
+        assert page.evaluate("() => window.ran") is None  # the policy stopped it ...
+        assert any("Content Security Policy" in v for v in browser.policy_violations)  # ... and the test would fail
+        browser.close()
