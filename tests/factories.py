@@ -111,7 +111,7 @@ def add_provider(world: World, key: str, *, body: str, name: str, org_type: str 
     ctx = world.ctx
     with ctx.db.write_session() as s:
         provider, user = providers.register(
-            s, ctx.vault, Actor.anonymous("127.0.0.1"),
+            s, ctx.vault, Actor.anonymous(),  # made by the test, from no address: not a public write
             providers.ProviderInput(name=name, uscc=uscc(body), org_type=org_type, legal_rep_name="张三",
                                     legal_rep_id_number=resident_id(), contact_name="李四", contact_phone="13800138000"),
             username=key, password=PASSWORD, display_name=f"{name}管理员",

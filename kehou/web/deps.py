@@ -16,6 +16,7 @@ from kehou.platform.accounts.models import User
 from kehou.platform.accounts.security import token_digest
 from kehou.platform.actor import Actor
 from kehou.platform.context import Context
+from kehou.web import csrf_binding
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -70,6 +71,7 @@ def _resolve_actor(request: Request[Any, Any, Any], ctx: Context) -> Actor:
     uid = data.get("uid") if data else None
     if uid is None:
         return Actor.anonymous(ip)
+    csrf_binding.check(request, data)
     with ctx.db.read_session() as db:
         user = db.get(User, uid)
         if user is None or not user.is_active or user.session_version != data.get("sv"):

@@ -5,15 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get, post
+from litestar.datastructures import Cookie
 from litestar.params import URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlalchemy import select
 
 from kehou.platform.accounts import activation, services
+from kehou.platform.accounts.models import User
+from kehou.platform.context import Context
 from kehou.platform.notifications.models import Notification
 from kehou.platform.providers import services as providers
 from kehou.platform.providers.models import ORG_TYPE_LABELS
 from kehou.timeutil import utcnow
+from kehou.web import csrf_binding
 from kehou.web.deps import DB, Ctx, Who, client_ip
 from kehou.web.pages import done, field, render
 
@@ -45,6 +49,14 @@ def _safe_next(target: str) -> str:
     return target if target.startswith("/") and not target.startswith("//") else ""
 
 
+def start_session(request: Request[Any, Any, Any], ctx: Context, user: User) -> Cookie:
+    """A new login session with a fresh CSRF token bound to it; returns the CSRF cookie to set."""
+    csrf, cookie = csrf_binding.fresh(ctx.settings.security.secret_key, secure=ctx.settings.security.secure_cookies)
+    request.clear_session()
+    request.set_session({"uid": user.id, "sv": user.session_version, csrf_binding.SESSION_KEY: csrf})
+    return cookie
+
+
 class AccountPages(Controller):
     include_in_schema = False
 
@@ -56,11 +68,11 @@ class AccountPages(Controller):
     def login(self, request: Request[Any, Any, Any], data: URLEncodedBody[dict[str, Any]], db: DB, ctx: Ctx) -> Redirect:
         user = services.login(db, ctx.settings.security, username=field(data, "username"), password=field(data, "password"),
                               ip=client_ip(request))
-        request.clear_session()
-        request.set_session({"uid": user.id, "sv": user.session_version})
+        cookie = start_session(request, ctx, user)
         home = {"provider": "/provider", "county_staff": "/desk", "department": "/desk", "platform_admin": "/desk",
                 "school_admin": "/school/menus", "parent": "/parent"}
-        return Redirect(path=_safe_next(field(data, "next")) or home.get(user.role, "/notifications"), status_code=303)
+        return Redirect(path=_safe_next(field(data, "next")) or home.get(user.role, "/notifications"), status_code=303,
+                        cookies=[cookie])
 
     @get("/activate", sync_to_thread=False)
     def activate_form(self, request: Request[Any, Any, Any], actor: Who) -> Template:
@@ -73,9 +85,10 @@ class AccountPages(Controller):
         user = activation.activate(ctx, db, identifier=field(data, "username"), code=field(data, "code"),
                                    password=str(data.get("password") or ""), password2=str(data.get("password2") or ""),
                                    ip=client_ip(request))
-        request.clear_session()
-        request.set_session({"uid": user.id, "sv": user.session_version})
-        return done(request, "/parent", ACTIVATE["done"].format(username=user.username))
+        cookie = start_session(request, ctx, user)
+        redirect = done(request, "/parent", ACTIVATE["done"].format(username=user.username))
+        redirect.cookies.append(cookie)
+        return redirect
 
     @post("/logout", sync_to_thread=False)
     def logout(self, request: Request[Any, Any, Any]) -> Redirect:

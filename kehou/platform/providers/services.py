@@ -18,6 +18,7 @@ from kehou.platform.audit import services as audit
 from kehou.platform.pii import PiiVault, show_last4
 from kehou.platform.providers.identifiers import validate_resident_id, validate_uscc
 from kehou.platform.providers.models import OrgType, Provider, QualificationType, Staff
+from kehou.platform.ratelimit import services as ratelimit
 from kehou.timeutil import clock, utcnow
 
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
@@ -80,6 +81,8 @@ def register(
     clean = _clean(data)
     if session.scalars(select(Provider).where(Provider.uscc == clean["uscc"])).first():
         raise ValidationFailed("该统一社会信用代码已注册，请联系本机构已有账号添加用户。", code="uscc_taken", field="uscc")
+    if not actor.authenticated:  # self-registration by anyone: limited per address
+        ratelimit.hit(session, ratelimit.REGISTRATIONS, actor.ip)
     sealed = vault.seal(clean.pop("legal_rep_id"))
     now = utcnow()
     provider = Provider(

@@ -29,6 +29,7 @@ from kehou.platform.context import Context
 from kehou.platform.counties.models import Region
 from kehou.platform.notifications.services import notify_county_staff
 from kehou.platform.providers.models import Provider
+from kehou.platform.ratelimit import services as ratelimit
 from kehou.platform.students import services as students
 from kehou.plugins.course_catalogue import public as catalogue
 from kehou.plugins.outcome_reporting.access import settings
@@ -143,6 +144,8 @@ def submit(ctx: Context, session: Session, actor: Actor, data: ComplaintInput, *
     else:
         actor.require("parent", "school_admin")
     _check_text(data, public=public)
+    if public:  # the public form, open to anyone: limited per address
+        ratelimit.hit(session, ratelimit.COMPLAINTS, actor.ip)
     target = _target(session, actor if not public else Actor.anonymous(actor.ip), county_code, data)
     values = settings(ctx, session, target["county_code"])
     received = utcnow()
