@@ -8,6 +8,8 @@ import dataclasses
 import re
 from pathlib import Path
 
+import pytest
+from litestar.routes import HTTPRoute
 from litestar.testing import TestClient
 from playwright.sync_api import sync_playwright
 
@@ -16,8 +18,9 @@ from kehou.app import create_app
 from kehou.platform.context import Context
 from kehou.web.headers import policy
 from tests.browser import CHROMIUM, FLAGS, answer_confirmations, live_server, require_chromium
-from tests.factories import World
+from tests.factories import COUNTY, World
 from tests.helpers import token_headers
+from tests.test_html_pages import browser
 
 
 def test_pages_cannot_be_framed_and_have_a_policy(client: TestClient, world: World) -> None:
@@ -77,3 +80,25 @@ def test_the_browser_tests_see_what_the_policy_blocks(ctx: Context, world: World
         assert page.evaluate("() => window.ran") is None  # the policy stopped it ...
         assert any("Content Security Policy" in v for v in browser.policy_violations)  # ... and the test would fail
         browser.close()
+
+
+@pytest.mark.parametrize("who", [None, "reviewer1", "school_admin", "provider", "parent"])
+def test_every_page_route_has_the_headers(ctx: Context, world: World, who: str | None) -> None:
+    """Walks the route table: every page (not the JSON API), as a stranger and as each kind of user, whatever it
+    answers (the page, a redirect to the login, a refusal, not found) carries the headers; HTML the policy."""
+    pages = 0
+    with browser(ctx, who) as client:
+        paths = sorted({r.path for r in client.app.routes if isinstance(r, HTTPRoute) and "GET" in r.methods
+                        and not r.path.startswith(("/api/", "/schema", "/static"))})
+        assert len(paths) > 80
+        for template in paths:
+            path = re.sub(r"\{[a-z_]+:int\}", "1", re.sub(r"\{[a-z_]+:str\}", COUNTY, template))
+            resp = client.get(path, follow_redirects=False)
+            assert resp.status_code < 500, (path, resp.status_code)
+            assert resp.headers["x-frame-options"] == "DENY" and resp.headers["x-content-type-options"] == "nosniff", path
+            assert "camera=()" in resp.headers["permissions-policy"], path
+            if resp.headers.get("content-type", "").startswith("text/html"):
+                pages += 1
+                csp = resp.headers["content-security-policy"]
+                assert "script-src 'self';" in csp and "frame-ancestors 'none'" in csp, path
+    assert pages > (5 if who is None else 20)  # a stranger is mostly sent to the login
