@@ -15,7 +15,7 @@ from kehou.plugins.billing_cap import bills, ledger
 from kehou.plugins.course_catalogue import enrolment, lessons
 from kehou.plugins.course_catalogue import public as catalogue
 from kehou.plugins.course_catalogue.models import Entry, Lesson
-from kehou.timeutil import clock
+from kehou.timeutil import SHANGHAI, clock
 from tests import catalogue_setup as cs
 from tests.factories import ADMIN, COUNTY, World
 
@@ -74,10 +74,13 @@ def deliver(world: World, lesson_id: int, marks: dict[int, str], *, provider: st
     if not signed:
         cs.sign_service(world, entry_id, provider, admin)
     clock.reset()
-    clock.advance(dt.datetime.combine(day, dt.time(8)) - dt.datetime.combine(clock.today_local(), dt.time(8)))
+    with world.ctx.db.read_session() as s:
+        start = s.get(Lesson, lesson_id).start_min
+    # at the lesson's start: inside the county's check-in window
+    clock.advance(dt.datetime.combine(day, dt.time(start // 60, start % 60), tzinfo=SHANGHAI) - clock.now())
     try:
         with world.ctx.db.write_session() as s:
-            lessons.check_in(s, world.actor(provider), lesson_id, cs.staff_id(world, provider))
+            lessons.check_in(world.ctx, s, world.actor(provider), lesson_id, cs.staff_id(world, provider))
         with world.ctx.db.write_session() as s:
             lessons.mark(s, world.actor(admin), lesson_id, [lessons.Mark(sid, st, "病假" if st == "leave" else "")
                                                             for sid, st in marks.items()])

@@ -220,23 +220,42 @@ def test_school_roster_and_parent_selection_with_waitlist(ctx, world: World) -> 
 
 
 def test_provider_checks_in_on_the_lesson_day(ctx, world: World) -> None:
+    """Inside the county's window (from 30 minutes before the start); too early refused; after 15 minutes past the
+    start a check-in needs a reason, which the school sees on the lesson's page and in a notification."""
     cat = cs.ready(world)
     with ctx.db.read_session() as s:
-        lesson = s.scalars(select(Lesson).where(Lesson.entry_id == cat.entries["calligraphy"]).order_by(Lesson.day)).first()
-    clock.advance(dt.timedelta(days=(lesson.day - clock.today_local()).days))
+        first, second = s.scalars(select(Lesson).where(Lesson.entry_id == cat.entries["calligraphy"]).order_by(Lesson.day)
+                                  .limit(2)).all()
+
+    def at(day: dt.date, hour: int, minute: int) -> None:
+        clock.advance(dt.datetime.combine(day, dt.time(hour, minute), tzinfo=SHANGHAI) - clock.now())
+
+    staff = {"staff_id": str(cs.staff_id(world, "provider"))}
+    at(first.day, 15, 20)
     with browser(ctx, "provider") as prov:
         page = prov.get("/provider/lessons").text
         assert "少儿软笔书法" in page and "西湖小学" in page and "16:00-17:00" in page and "待上课" in page
-        resp = send(prov, f"/provider/lessons/{lesson.id}/check-in", "/provider/lessons",
-                    {"staff_id": str(cs.staff_id(world, "provider"))})
+        assert "签到时段为上课前30分钟起（本课次15:30起）" in flash(send(prov, f"/provider/lessons/{first.id}/check-in",
+                                                                 "/provider/lessons", staff).text)
+        at(first.day, 15, 50)
+        resp = send(prov, f"/provider/lessons/{first.id}/check-in", "/provider/lessons", staff)
         assert "服务协议尚未由双方全部签署" in flash(resp.text)
         cs.sign_service(world, cat.entries["calligraphy"])
-        resp = send(prov, f"/provider/lessons/{lesson.id}/check-in", "/provider/lessons",
-                    {"staff_id": str(cs.staff_id(world, "provider"))})
-        assert "已签到" in flash(resp.text) and "王老师" in resp.text
+        resp = send(prov, f"/provider/lessons/{first.id}/check-in", "/provider/lessons", staff)
+        assert "已签到" in flash(resp.text) and "王老师" in resp.text and "迟到签到" not in resp.text
+        at(second.day, 16, 16)  # the next lesson, 16 minutes after its start
+        resp = send(prov, f"/provider/lessons/{second.id}/check-in", "/provider/lessons", staff)
+        assert "已超过上课开始后15分钟，迟到签到须填写原因" in resp.text
+        resp = send(prov, f"/provider/lessons/{second.id}/check-in", "/provider/lessons",
+                    {**staff, "late_reason": "路上堵车"})
+        assert "已签到" in flash(resp.text) and "迟到签到" in resp.text and "路上堵车" in resp.text
+    with browser(ctx, "school_admin") as school:
+        assert "路上堵车" in school.get(f"/school/lessons/{second.id}").text
+        assert "路上堵车" not in school.get(f"/school/lessons/{first.id}").text
+        assert "迟到签到" in school.get("/notifications").text
     with browser(ctx, "other_provider") as other:
         assert "少儿软笔书法" not in other.get("/provider/lessons").text
-        assert send(other, f"/provider/lessons/{lesson.id}/check-in", "/provider/lessons", {"staff_id": "1"}).status_code == 404
+        assert send(other, f"/provider/lessons/{first.id}/check-in", "/provider/lessons", {"staff_id": "1"}).status_code == 404
 
 
 def test_pages_never_show_a_suspended_providers_courses(ctx, world: World) -> None:

@@ -160,7 +160,7 @@ def attendance(ctx: Context, school_admin: Actor, football: int) -> None:
             Enrolment.entry_id == football, Enrolment.status == EnrolmentStatus.enrolled).order_by(Enrolment.id))]
     for n, lesson in enumerate(past[-WEEKS_HELD:]):
         with at(lesson.day, 15, 55), ctx.db.write_session() as s:
-            lessons.check_in(s, org, lesson.id, entry.instructor_id)
+            lessons.check_in(ctx, s, org, lesson.id, entry.instructor_id)
         marks = [lessons.Mark(sid, "absent" if i == n + 3 else "present") for i, sid in enumerate(roster)
                  if sid not in kids.values()]
         marks += [lessons.Mark(kids[name], *MARKS[name][n]) for name in kids]

@@ -86,6 +86,7 @@ class EnrolBody(msgspec.Struct):
 
 class CheckInBody(msgspec.Struct):
     staff_id: int
+    late_reason: str = ""  # required after the county's grace period past the start
 
 
 class MarkBody(msgspec.Struct):
@@ -110,7 +111,8 @@ def enrolment_out(e: Any) -> dict[str, Any]:
 
 def lesson_out(lesson: Lesson) -> dict[str, Any]:
     return {"id": lesson.id, "entry_id": lesson.entry_id, "day": lesson.day.isoformat(), "start": fmt_hhmm(lesson.start_min),
-            "end": fmt_hhmm(lesson.end_min), "status": lesson.status, "staff_id": lesson.staff_id}
+            "end": fmt_hhmm(lesson.end_min), "status": lesson.status, "staff_id": lesson.staff_id,
+            "late_reason": lesson.late_reason}
 
 
 def attendance_out(a: Attendance) -> dict[str, Any]:
@@ -208,8 +210,8 @@ class SchoolCatalogueApi(Controller):
         return [lesson_out(x) for x in lessons.for_entry(db, entry_id)]
 
     @post("/lessons/{lesson_id:int}/check-in", sync_to_thread=True, status_code=200, summary="Instructor check-in (provider)")
-    def check_in(self, lesson_id: FromPath[int], data: JSONBody[CheckInBody], db: DB, actor: Who) -> dict[str, Any]:
-        return lesson_out(lessons.check_in(db, actor, lesson_id, data.staff_id))
+    def check_in(self, lesson_id: FromPath[int], data: JSONBody[CheckInBody], db: DB, ctx: Ctx, actor: Who) -> dict[str, Any]:
+        return lesson_out(lessons.check_in(ctx, db, actor, lesson_id, data.staff_id, late_reason=data.late_reason))
 
     @post("/lessons/{lesson_id:int}/attendance", sync_to_thread=True, status_code=200, summary="Record attendance (school)")
     def attendance(self, lesson_id: FromPath[int], data: JSONBody[MarksBody], db: DB, actor: Who) -> list[dict[str, Any]]:

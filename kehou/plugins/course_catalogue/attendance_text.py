@@ -39,7 +39,7 @@ ENTRY = COMMON | {
 
 MARK = COMMON | {
     "title": "点名", "back_entry": "返回班级", "back_all": "返回考勤", "lesson_status": "课次状态",
-    "teacher": "签到教师", "none": "—",
+    "teacher": "签到教师", "none": "—", "late_check_in": "迟到签到",
     "intro": "为每位学生选择出勤、缺勤或请假（请假须写原因），再按“保存考勤”。",
     "all_hint": "全班都到了：直接按“全部出勤”。没有选择的学生记为出勤，已选的按所选保存。",
     "remark": "本节课已经点过名，下面是已保存的考勤；修改后保存即可（改动的记录家长需重新确认）。",

@@ -16,7 +16,10 @@ from kehou.platform.accounts.models import User
 from kehou.platform.actor import Actor
 from kehou.platform.audit import services as audit
 from kehou.platform.calendar.services import load as load_calendar
+from kehou.platform.context import Context
 from kehou.platform.notifications.models import Notification
+from kehou.platform.notifications.services import notify_users
+from kehou.platform.policy import services as policy
 from kehou.platform.students import services as students
 from kehou.plugins.course_catalogue import terms
 from kehou.plugins.course_catalogue.access import is_vetted_staff
@@ -31,7 +34,8 @@ from kehou.plugins.course_catalogue.models import (
     Menu,
     Slot,
 )
-from kehou.timeutil import clock, utcnow
+from kehou.plugins.course_catalogue.timewindow import fmt_hhmm
+from kehou.timeutil import SHANGHAI, clock, utcnow
 
 ATTENDANCE_LABELS = {"present": "出勤", "absent": "缺勤", "leave": "请假"}
 
@@ -58,9 +62,11 @@ def _lesson(session: Session, lesson_id: int, *, lock: bool = False) -> tuple[Le
     return lesson, entry
 
 
-def check_in(session: Session, actor: Actor, lesson_id: int, staff_id: int) -> Lesson:
-    """The provider checks its instructor in for a lesson, on the lesson's day; only a vetted
-    instructor of that provider may teach it."""
+def check_in(ctx: Context, session: Session, actor: Actor, lesson_id: int, staff_id: int, *, late_reason: str = "") -> Lesson:
+    """The provider checks its instructor in for a lesson, on the lesson's day, from the county's
+    ``catalogue.check_in_open_minutes`` before the start; after ``catalogue.check_in_grace_minutes`` past the start
+    the check-in is late: it needs a reason, which the school is told. Only a vetted instructor of that provider
+    may teach the lesson."""
     actor.require("provider")
     lesson, entry = _lesson(session, lesson_id, lock=True)
     if entry.provider_id != actor.provider_id:
@@ -73,6 +79,7 @@ def check_in(session: Session, actor: Actor, lesson_id: int, staff_id: int) -> L
         raise Conflict("该课次已签到。", code="already_checked_in")
     if lesson.day != clock.today_local():
         raise Conflict(f"只能在上课当天（{lesson.day}）签到。", code="check_in_wrong_day")
+    late = _check_in_window(ctx, session, entry.county_code, lesson, late_reason)
     if not is_vetted_staff(session, entry.provider_id, staff_id):
         raise ValidationFailed("签到教师须为本机构经审核（资格证书、无犯罪记录证明有效）的在职人员。",
                                code="instructor_not_vetted", field="staff_id")
@@ -80,11 +87,43 @@ def check_in(session: Session, actor: Actor, lesson_id: int, staff_id: int) -> L
         raise Conflict("学校与本机构本学期的服务协议尚未由双方全部签署，授课人员不能签到，课程不能开始。",
                        code="service_agreement_unsigned")
     lesson.status, lesson.staff_id, lesson.checked_in_at, lesson.checked_in_by = "delivered", staff_id, utcnow(), actor.user_id
+    lesson.late_reason = late
     audit.record(session, actor, county_code=entry.county_code, action="lesson.check_in", entity_type="lesson",
                  entity_id=lesson.id, old={"status": "scheduled"},
-                 new={"status": "delivered", "staff_id": staff_id, "substitute": staff_id != entry.instructor_id})
+                 new={"status": "delivered", "staff_id": staff_id, "substitute": staff_id != entry.instructor_id}
+                 | ({"late": True} if late else {}), reason=late)
+    if late:
+        _tell_school_late(session, entry, lesson)
     session.commit()
     return lesson
+
+
+def _check_in_window(ctx: Context, session: Session, county_code: str, lesson: Lesson, reason: str) -> str:
+    """Refuses a check-in before the window opens; returns the late reason ("" when on time), required when late."""
+    opens = int(policy.get(session, ctx.registry, county_code, "catalogue.check_in_open_minutes"))
+    grace = int(policy.get(session, ctx.registry, county_code, "catalogue.check_in_grace_minutes"))
+    now = clock.now().astimezone(SHANGHAI)
+    minute = now.hour * 60 + now.minute
+    if minute < lesson.start_min - opens:
+        raise Conflict(f"签到时段为上课前{opens}分钟起（本课次{fmt_hhmm(max(lesson.start_min - opens, 0))}起），请到时再签到。",
+                       code="check_in_too_early")
+    if minute <= lesson.start_min + grace:
+        return ""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(f"已超过上课开始后{grace}分钟，迟到签到须填写原因（学校会收到提示）。",
+                               code="late_reason_required", field="late_reason")
+    if len(reason) > 500:
+        raise ValidationFailed("迟到原因最多500个字。", code="late_reason_too_long", field="late_reason")
+    return reason
+
+
+def _tell_school_late(session: Session, entry: Entry, lesson: Lesson) -> None:
+    admins = list(session.scalars(select(User.id).where(User.school_id == entry.school_id, User.role == "school_admin",
+                                                        User.is_active.is_(True))))
+    title = f"迟到签到：{lesson.day} {fmt_hhmm(lesson.start_min)} 的课次"
+    notify_users(session, admins, title, f"授课教师迟到签到，原因：{lesson.late_reason}",
+                 f"/school/lessons/{lesson.id}")
 
 
 @dataclass(frozen=True)

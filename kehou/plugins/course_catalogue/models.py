@@ -190,6 +190,8 @@ class Lesson(Base):
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("provider_staff.id"))
     checked_in_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     checked_in_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    # a check-in after the county's grace period: the provider's reason (shown to the school); "" when on time
+    late_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class Attendance(Base):

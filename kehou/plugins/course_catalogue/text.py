@@ -29,9 +29,11 @@ OFFERINGS = {
 }
 
 LESSONS = {
-    "title": "今日课次", "intro": "授课教师到校上课后在此签到；只能在上课当天签到，签到教师须经审核。",
+    "title": "今日课次",
+    "intro": "授课教师到校后在此签到。签到时段由区县规定（默认上课前30分钟至开课后15分钟）；超过时段签到算迟到，"
+             "须填写原因，学校会收到提示。签到教师须经审核。",
     "time": "时间", "course": "课程", "school": "学校", "venue": "地点", "status": "状态", "teacher": "签到教师",
-    "check_in": "签到", "empty": "今天没有课次。",
+    "check_in": "签到", "empty": "今天没有课次。", "late_reason": "迟到原因（迟到时必填）", "late": "迟到签到",
 }
 LESSON_STATUS = {"scheduled": "待上课", "delivered": "已签到", "cancelled": "已取消"}
 

@@ -168,9 +168,10 @@ class ProviderCataloguePages(Controller):
                     staff_names={s.id: s.name for s in staff}, lesson_status=T.LESSON_STATUS)
 
     @post("/lessons/{lesson_id:int}/check-in", sync_to_thread=True)
-    def check_in(self, request: Req, lesson_id: FromPath[int], data: Form, db: DB, actor: Who) -> Redirect:
+    def check_in(self, request: Req, lesson_id: FromPath[int], data: Form, db: DB, ctx: Ctx, actor: Who) -> Redirect:
         actor.require("provider")
-        lessons.check_in(db, actor, lesson_id, integer(data, "staff_id", T.LESSONS["teacher"]))
+        lessons.check_in(ctx, db, actor, lesson_id, integer(data, "staff_id", T.LESSONS["teacher"]),
+                         late_reason=field(data, "late_reason"))
         return done(request, "/provider/lessons", T.DONE["checked_in"])
 
 
