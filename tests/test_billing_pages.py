@@ -61,6 +61,7 @@ def test_school_issues_bills_and_records_a_waiver(ctx, world: World) -> None:
         resp = send(school, f"{SCHOOL}/waivers", SCHOOL, waiver)
         assert "请登记减免依据（低保、特困供养或建档立卡证明）。" in flash(resp.text)
         assert "请选择学期" in flash(send(school, f"{SCHOOL}/waivers", SCHOOL, waiver | {"term_name": ""}).text)
+        assert "减免档次只能取：全免、减半" in flash(send(school, f"{SCHOOL}/waivers", SCHOOL, waiver | {"tier": "x"}).text)
         assert "整数" in flash(send(school, f"{SCHOOL}/waivers", SCHOOL, waiver | {"student_id": ""}).text)
         resp = send(school, f"{SCHOOL}/waivers", SCHOOL, waiver | {"evidence": "低保证 330106-2026-0042"})
         assert "已为小明登记减免（100%）" in flash(resp.text)
@@ -70,7 +71,7 @@ def test_school_issues_bills_and_records_a_waiver(ctx, world: World) -> None:
     assert bill_of(world, ming).total_fen == 0
     with browser(ctx, "parent") as parent:
         page = parent.get("/parent/bills").text
-        assert "减免 100%" in page or "减免调整为 100%" in page
+        assert "减免（全免）调整为 100%" in page  # the bill came first: its waiver line names the tier
     with browser(ctx, "school_admin") as school:  # a student not of the school: a message, not an error page
         resp = send(school, f"{SCHOOL}/waivers", SCHOOL, waiver | {"student_id": "999999", "evidence": "低保证 0043"})
         assert resp.status_code == 200 and "学生不存在" in flash(resp.text)
@@ -90,7 +91,7 @@ def test_parent_sees_own_bills_and_gets_the_offline_instructions(ctx, world: Wor
         for text in ("少儿软笔书法", "少儿软笔书法（材料费）", "300.00", "20.00", "¥320.00", "¥0.00", "待缴费", str(mine.due_on)):
             assert text in card, text
         page = parent.get(f"/parent/bills/{mine.id}").text
-        assert "银行转账 / 非税缴款" in page and "连续缺课超过7天" in page
+        assert "银行转账 / 非税缴款" in page and "连续缺课满7天（含）" in page
         resp = send(parent, f"/parent/bills/{mine.id}/pay", f"/parent/bills/{mine.id}", {"gateway": "offline"})
         assert resp.status_code == 200
         started = resp.text.split('id="started"')[1].split("</section>")[0]
@@ -203,7 +204,7 @@ def test_public_fee_page_needs_no_login(ctx, world: World) -> None:
         page = anon.get(f"/fees/{school}").text
         assert f"西湖小学 {term} 课后服务收费公示" in page
         for text in ("少儿软笔书法", "国画入门", "西湖青少年美术中心", "¥300.00", "毛笔 ¥15.00", "¥600.00", "学校课后服务专户",
-                     "西教〔2026〕8号", "全免", "低保、特困供养或建档立卡证明", "连续缺课超过7天", "0571-12345678"):
+                     "西教〔2026〕8号", "全免", "低保、特困供养或建档立卡证明", "连续缺课满7天（含）", "0571-12345678"):
             assert text in page, text
         assert 'id="accounts"' not in page  # during the term
         for url, message in ((f"/fees/{school}?term_name=2030年春季学期", "尚未公布"), ("/fees/999999", "学校不存在"),

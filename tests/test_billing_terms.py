@@ -234,7 +234,7 @@ def test_fee_publicity_page_and_term_accounts(client: TestClient, ctx: Context, 
     assert page["hotline"] == "0571-12345678" and "西教〔2026〕8号" in page["basis"]
     assert page["courses"][0]["fee_fen"] == FEE and page["standard"]["term_cap_fen"] == 60000
     assert page["accounts"] is None  # during the term
-    assert any("连续缺课超过7天" in r for r in page["refunds"]) and page["waivers"][0]["label"] == "全免"
+    assert any("连续缺课满7天（含）" in r for r in page["refunds"]) and page["waivers"][0]["label"] == "全免"
     after_term()
     page = ok(client.get(f"/api/v1/public/fees/{world.school_ids['school']}"))
     assert page["accounts"]["collected_fen"] == FEE + 2000 and page["accounts"]["billed_fen"] == FEE + 2000

@@ -78,7 +78,7 @@ def test_public_fee_page_shows_the_courses_and_the_hotline(ctx, world: World) ->
         courses = page.locator("#courses ~ .cards").inner_text()
         assert "少儿软笔书法" in courses and "国画入门" in courses and "¥300.00" in courses and "毛笔 ¥15.00" in courses
         assert page.locator("#hotline ~ p a").inner_text() == "0571-12345678"
-        assert "连续缺课超过7天" in page.locator("#refunds ~ ul").inner_text()
+        assert "连续缺课满7天（含）" in page.locator("#refunds ~ ul").inner_text()
         no_sideways_scroll(page, "the fee page")
         page.goto(f"{base}/fees/999999")
         assert "学校不存在" in page.inner_text("main")

@@ -80,8 +80,8 @@ def setup_lists(world: World) -> Data:
     clock.advance(dt.datetime.combine(max(art_day, ball_day), dt.time(17, 0), tzinfo=SHANGHAI) - clock.now())
     data = Data()
     providers = (world.provider_ids["provider"], world.provider_ids["other_provider"])
-    public = Actor.anonymous("127.0.0.1")
     for i in range(PUBLIC):
+        public = Actor.anonymous(f"198.51.100.{i}")  # the public, each from its own address (10 an hour each)
         anonymous = i % 4 == 0
         text = "教练在篮球课上体罚学生" if i == 7 else f"第{i:02d}号投诉：课后服务另收费用"
         with ctx.db.write_session() as s:

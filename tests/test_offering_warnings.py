@@ -38,3 +38,15 @@ def test_a_fee_over_the_term_cap_is_offered_with_a_warning_the_reviewer_sees(ctx
     with browser(ctx, "reviewer1") as rev:
         desk = rev.get("/desk/offerings").text
     assert "自动核查提示" in desk and "学生将无法选择此课程" in desk
+
+
+def test_without_review_an_automatic_warning_is_never_shown_as_the_bureaus_opinion(ctx: Context, world: World) -> None:
+    bs.enable(world)
+    bs.put(world, "catalogue.offering_approval", False)  # approved at once: nobody at the bureau looked at it
+    cs.admit(world, "provider")
+    with browser(ctx, "provider") as prov:
+        send(prov, "/provider/offerings", "/provider/offerings", _form(cs.staff_id(world, "provider"), "700"))
+        page = prov.get("/provider/offerings?county=330106").text
+    with ctx.db.read_session() as s:
+        assert s.scalars(select(Offering).where(Offering.title == "少儿篆刻")).one().status == "approved"
+    assert "系统自动提示（非教育局意见）：" in page and "审核意见：" not in page

@@ -236,8 +236,8 @@ def test_refund_rules_are_edited_as_rows_without_json(ctx: Context, world: World
         fields = {k: v for k, v in fields.items() if k not in ("_csrf_token", "effective_from", "reason")}
         page = preview(dec, REFUNDS, fields)
         shown = text_of(page, "preview")
-        assert "连续缺课超过：7 天" in re.sub(r"\s+", " ", "".join(re.findall(r"<del>(.*?)</del>", page)))
-        assert "连续缺课超过：10 天" in "".join(re.findall(r"<ins>(.*?)</ins>", page))
+        assert "连续缺课满（含）：7 天" in re.sub(r"\s+", " ", "".join(re.findall(r"<del>(.*?)</del>", page)))
+        assert "连续缺课满（含）：10 天" in "".join(re.findall(r"<ins>(.*?)</ins>", page))
         assert "开学后：30 天，以内退还：80%" in shown
         assert "设置已保存" in flash(confirm(dec, page).text)
     assert stored(ctx, REFUNDS) == [

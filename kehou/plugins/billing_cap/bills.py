@@ -61,6 +61,13 @@ def waiver_percent(session: Session, student_id: int, term_name: str) -> int:
     return w.percent if w else 0
 
 
+def waiver_words(policy: FeePolicy, tier: str | None, percent: int, *, adjusted: bool = False) -> str:
+    """A waiver line's text with its tier's name: 减免（建档立卡户）100%."""
+    spec = policy.tier(tier) if tier else None
+    name = f"（{spec.get('label') or tier}）" if spec else (f"（{tier}）" if tier else "")
+    return f"减免{name}{'调整为 ' if adjusted else ' '}{percent}%"
+
+
 def issue_for_school(ctx: Context, session: Session, actor: Actor, school_id: int, term_name: str) -> IssueResult:
     """Bill every student of the school with a seat this term who has no term bill yet. Safe to run
     twice and concurrently: the unique (student, term, kind, collector) keeps one bill each."""
@@ -90,7 +97,8 @@ def _issue_one(session: Session, actor: Actor, policy: FeePolicy, menu: catalogu
     collector = collector_key(policy, menu.county_code, menu.school_id)
     # the student's row orders this against a waiver being recorded at the same moment (record_waiver)
     session.execute(select(Student.id).where(Student.id == student_id).with_for_update())
-    percent = waiver_percent(session, student_id, menu.term_name)
+    waiver = session.scalars(select(Waiver).where(Waiver.student_id == student_id, Waiver.term_name == menu.term_name)).first()
+    percent = waiver.percent if waiver else 0
     lines: list[BillLine] = []
     for rec in recs:
         lessons = facts.lessons(rec.entry_id)
@@ -103,7 +111,8 @@ def _issue_one(session: Session, actor: Actor, policy: FeePolicy, menu: catalogu
                                   amount_fen=rec.materials_fee_fen))
     waived = sum(family_share(line.amount_fen, percent)[1] for line in lines)
     if waived:
-        lines.append(BillLine(kind="waiver", description=f"减免 {percent}%", amount_fen=-waived))
+        lines.append(BillLine(kind="waiver", description=waiver_words(policy, waiver.tier if waiver else None, percent),
+                              amount_fen=-waived))
     course_fen = sum(x.amount_fen for x in lines if x.kind == "course")
     materials_fen = sum(x.amount_fen for x in lines if x.kind == "materials")
     today = clock.today_local()
@@ -136,7 +145,7 @@ def _post_charge(session: Session, bill: Bill, lines: list[BillLine], percent: i
                 memo=f"{bill.term_name} 课后服务费", legs=legs, actor_id=actor.user_id)
     if bill.waiver_fen:
         ledger.post(session, bill.county_code, kind="waiver", key=f"waiver:bill:{bill.id}:0", bill_id=bill.id,
-                    memo=f"减免 {percent}%", actor_id=actor.user_id,
+                    memo=next(x.description for x in lines if x.kind == "waiver"), actor_id=actor.user_id,
                     legs=[Leg(f"subsidy:{bill.collector}", bill.waiver_fen), Leg(receivable(bill), -bill.waiver_fen)])
 
 
@@ -190,7 +199,7 @@ def record_waiver(ctx: Context, session: Session, actor: Actor, school_id: int, 
         raise NotFound("学生不存在。", code="student_not_found", field="student_id")
     spec = policy.tier(tier)
     if spec is None:
-        raise ValidationFailed(f"减免档次只能取：{'、'.join(t['code'] for t in policy.waiver_tiers)}。",
+        raise ValidationFailed(f"减免档次只能取：{'、'.join(str(t.get('label') or t['code']) for t in policy.waiver_tiers)}。",
                                code="waiver_tier_invalid", field="tier")
     if len(evidence.strip()) < 4:
         raise ValidationFailed(f"请登记减免依据（{spec['evidence']}）。", code="waiver_evidence_required", field="evidence")
@@ -209,7 +218,7 @@ def record_waiver(ctx: Context, session: Session, actor: Actor, school_id: int, 
     session.flush()
     for bill in session.scalars(select(Bill).where(Bill.student_id == student_id, Bill.term_name == term_name)
                                 .with_for_update()):
-        _rewaive(session, actor, bill, row.percent)
+        _rewaive(session, actor, bill, row.percent, waiver_words(policy, tier, row.percent, adjusted=True))
     audit.record(session, actor, county_code=school.county_code, action="billing.waiver", entity_type="student",
                  entity_id=student_id, reason=reason, old=old,
                  new={"term_name": term_name, "tier": tier, "percent": row.percent, "evidence": row.evidence})
@@ -217,16 +226,16 @@ def record_waiver(ctx: Context, session: Session, actor: Actor, school_id: int, 
     return row
 
 
-def _rewaive(session: Session, actor: Actor, bill: Bill, percent: int) -> None:
+def _rewaive(session: Session, actor: Actor, bill: Bill, percent: int, words: str) -> None:
     lines = lines_of(session, bill)
     target = sum(family_share(x.amount_fen, percent)[1] for x in lines if x.kind in ("course", "materials"))
     delta = target - bill.waiver_fen
     if not delta:
         return
     n = len([x for x in lines if x.kind == "waiver"])
-    session.add(BillLine(bill_id=bill.id, kind="waiver", description=f"减免调整为 {percent}%", amount_fen=-delta))
+    session.add(BillLine(bill_id=bill.id, kind="waiver", description=words, amount_fen=-delta))
     ledger.post(session, bill.county_code, kind="waiver", key=f"waiver:bill:{bill.id}:{n}", bill_id=bill.id,
-                memo=f"减免调整为 {percent}%", actor_id=actor.user_id,
+                memo=words, actor_id=actor.user_id,
                 legs=[Leg(f"subsidy:{bill.collector}", delta), Leg(receivable(bill), -delta)])
     bill.waiver_fen, bill.total_fen = target, bill.total_fen - delta
 

@@ -76,10 +76,10 @@ SETTINGS = [
                 columns=(SettingColumn("code", "代码（英文）"), SettingColumn("label", "名称"),
                          SettingColumn("percent", "减免比例", int, unit="percent"), SettingColumn("evidence", "所需证明"))),
     SettingSpec("billing.refund_rules", list, DEFAULT_REFUNDS, "退费规则（可组合）",
-                "连续缺课：连续缺课超过所填天数后所缺课次按比例退；退课：按退课时距开学天数退未上课次的相应比例；"
+                "连续缺课：连续缺课满所填天数（含）后所缺课次按比例退；退课：按退课时距开学天数退未上课次的相应比例；"
                 "未上课次：课程取消或机构退出时未上课次全额退", check=_refund_rules,
                 columns=(SettingColumn("kind", "规则", choices=REFUND_KIND_LABELS),
-                         SettingColumn("min_days", "连续缺课超过", int, unit="days", optional=True),
+                         SettingColumn("min_days", "连续缺课满（含）", int, unit="days", optional=True),
                          SettingColumn("schedule", "退课退费档次", list, optional=True, columns=(
                              SettingColumn("within_days", "开学后", int, unit="days"),
                              SettingColumn("percent", "以内退还", int, unit="percent"))))),

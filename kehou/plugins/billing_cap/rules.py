@@ -140,11 +140,11 @@ def outcome(course: Course, lessons: list[LessonFact], policy: FeePolicy, term_s
         if back:
             _add(out.refunds, "quit", back)
         out.retained += after_quit - back
-        out.explain.append(f"退课于开学后第{(course.ended - term_start).days}天，未上课次退{pct}%")
+        out.explain.append(f"退课于开学后第{(course.ended - term_start).days + 1}天（开学当天为第1天），未上课次退{pct}%")
     if course.ended is not None and not delivered_any and policy.materials_via == "provider":
         out.materials_refund = course.materials_fen
     if refunded_absent:
-        out.explain.append(f"连续缺课超过{absence['min_days'] if absence else 0}天后的{len(refunded_absent)}次课退费")
+        out.explain.append(f"连续缺课满{absence['min_days'] if absence else 0}天（含）后的{len(refunded_absent)}次课退费")
     return out
 
 

@@ -57,7 +57,7 @@ def _refund_rule(ctx: Context, session: Session, county: str) -> str:
     out = []
     for rule in rules:
         if rule.get("kind") == "absence":
-            out.append(f"连续缺课超过{rule['min_days']}天的，此后所缺课次按课次比例退费")
+            out.append(f"连续缺课满{rule['min_days']}天（含）的，此后所缺课次按课次比例退费")
         elif rule.get("kind") == "quit":
             steps = "；".join(f"开学{s['within_days']}天内退课退还未上课次费用的{s['percent']}%"
                              for s in sorted(rule["schedule"], key=lambda s: s["within_days"]))
