@@ -53,6 +53,11 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return None if value is None else as_utc(value)
 
 
+def contains_pattern(term: str) -> str:
+    """``term`` as an ``ilike`` pattern that matches it anywhere, its wildcards escaped (use with ``escape="\\"``)."""
+    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 def make_engine(url: str, *, pool_size: int = 20, echo: bool = False) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})

@@ -13,6 +13,7 @@ from litestar import Response
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from kehou.db import contains_pattern
 from kehou.errors import ValidationFailed
 from kehou.timeutil import fmt_local, utcnow
 
@@ -42,7 +43,7 @@ class Listing:
     @property
     def like(self) -> str:
         """The search term for ``ilike``, its wildcards escaped (use with ``escape="\\\\"``)."""
-        return "%" + self.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        return contains_pattern(self.q)
 
     def fetch(self, session: Session, stmt: Select[*tuple[Any, ...]]) -> tuple[list[Any], int]:
         """One page of ``stmt``'s rows (already ordered) and how many rows there are in all."""

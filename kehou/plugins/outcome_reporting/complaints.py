@@ -20,6 +20,7 @@ from sqlalchemy import Select, case, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from kehou.db import contains_pattern
 from kehou.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kehou.platform.accounts.models import User
 from kehou.platform.actor import Actor
@@ -208,11 +209,6 @@ def list_for(session: Session, actor: Actor, status: str | None = None) -> list[
     return list(session.scalars(stmt.order_by(Complaint.received_at.desc(), Complaint.id.desc())))
 
 
-def search_pattern(term: str) -> str:
-    """``term`` as an ``ilike`` pattern matching it anywhere, its wildcards escaped (use with ``escape="\\\\"``)."""
-    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def list_stmt(actor: Actor, *, search: str = "", status: str = "", provider_id: int | None = None) -> Select[Complaint]:
     """The complaints list a county (all of its county's) or a school (those it filed) works through, for paging and
     export: searched by the provider's name, the complaint's text or resolution, or its tracking code; by status and
@@ -226,7 +222,7 @@ def list_stmt(actor: Actor, *, search: str = "", status: str = "", provider_id: 
     if provider_id is not None:
         stmt = stmt.where(Complaint.provider_id == provider_id)
     if search.strip():
-        like = search_pattern(search.strip())
+        like = contains_pattern(search.strip())
         stmt = stmt.where(or_(Complaint.tracking_code.ilike(like, escape="\\"), Complaint.text.ilike(like, escape="\\"),
                               Complaint.resolution.ilike(like, escape="\\"),
                               Complaint.provider_id.in_(select(Provider.id).where(Provider.name.ilike(like, escape="\\")))))

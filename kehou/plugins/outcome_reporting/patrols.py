@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
+from kehou.db import contains_pattern
 from kehou.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kehou.platform.accounts.models import User
 from kehou.platform.actor import Actor
@@ -24,7 +25,6 @@ from kehou.platform.notifications.services import notify_county_staff, notify_pr
 from kehou.platform.providers.models import Provider
 from kehou.plugins.course_catalogue import public as catalogue
 from kehou.plugins.outcome_reporting.access import settings
-from kehou.plugins.outcome_reporting.complaints import search_pattern
 from kehou.plugins.outcome_reporting.models.supervision import Patrol
 from kehou.storage import new_key
 from kehou.storage.validation import validate_upload
@@ -164,7 +164,7 @@ def list_stmt(session: Session, actor: Actor, *, search: str = "", provider_id: 
         stmt = stmt.where(Patrol.provider_id == provider_id)
     term = search.strip()
     if term:
-        like = search_pattern(term)
+        like = contains_pattern(term)
         titles = scope_courses(session, actor) if titles is None else titles
         entries = sorted(e for e, title in titles.items() if term.casefold() in title.casefold())
         stmt = stmt.where(or_(Patrol.provider_id.in_(select(Provider.id).where(Provider.name.ilike(like, escape="\\"))),
