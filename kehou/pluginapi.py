@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -56,7 +57,8 @@ class SettingSpec:
     """A county-policy setting a plugin reads.
 
     Values resolve county → city → province → platform → ``default``; each
-    value has an effective date.
+    value has an effective date. A value is stored only when it fits the shape declared here (type, choices,
+    items, columns: :mod:`kehou.platform.policy.schema`) and passes ``check``.
     """
 
     key: str
@@ -80,6 +82,11 @@ class SettingSpec:
     #: object); for a ``dict``: its fixed keys, or, with a column keyed ``"*"``, one row per entry (see
     #: :class:`SettingColumn`). Without columns such a setting is edited as JSON.
     columns: tuple[SettingColumn, ...] = ()
+    #: for a ``list`` without columns: the type of its items (``str``, ``int`` or ``datetime.date``, stored as text)
+    items: builtins.type = str
+    #: allowed values that depend on other settings of the same scope and date (e.g. the county's organisation
+    #: types): given those settings' values by key, returns what ``choices`` would say; used instead of ``choices``
+    choices_of: Callable[[Mapping[str, Any]], Mapping[str, str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +108,11 @@ class SettingColumn:
     optional: bool = False
     #: for ``type=list``: the fields of the objects it holds, edited as a small table inside the cell
     columns: tuple[SettingColumn, ...] = ()
+    #: no two rows may hold the same value here (a waiver tier's code, a refund rule's kind)
+    unique: bool = False
+    #: the column applies only to rows whose first column (the row's kind) is one of these; on a row of another
+    #: kind it is refused (``percent`` on an absence rule), on a row of these kinds it is required unless optional
+    only_for: tuple[str, ...] = ()
 
 
 def at_least(minimum: int) -> Callable[[Any], str | None]:

@@ -29,7 +29,8 @@ def enable(world: World, county: str = COUNTY) -> None:
 def put(world: World, key: str, value: Any, county: str = COUNTY, effective: dt.date | None = None) -> None:
     with world.ctx.db.write_session() as s:
         policy.put(s, world.ctx.registry, ADMIN, scope=county, key=key, value=value,
-                   effective_from=effective or clock.today_local(), reason="测试设置收费政策")
+                   effective_from=effective or clock.today_local(), reason="测试设置收费政策",
+                   retroactive_reason="测试：补录已执行的政策")
 
 
 def ready(world: World) -> cs.Catalogue:

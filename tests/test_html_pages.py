@@ -232,6 +232,10 @@ def test_decider_changes_a_setting_through_the_page_and_it_is_audited(ctx, world
         assert "合法的 JSON" in resp.text
         resp = dec.post("/desk/settings", data={"_csrf_token": token, "key": "admission.pass_score", "value": "70",
                                                 "effective_from": "2026-01-01", "reason": "提高门槛"})
+        assert "追溯理由" in resp.text and "设置已保存" not in resp.text  # a past date rejudges what happened
+        resp = dec.post("/desk/settings", data={"_csrf_token": token, "key": "admission.pass_score", "value": "70",
+                                                "effective_from": "2026-01-01", "reason": "提高门槛",
+                                                "retroactive_reason": "年初会议已决定，漏录"})
         assert "设置已保存" in resp.text
         audit_page = dec.get("/desk/audit").text
         assert "setting.change" in audit_page and "提高门槛" in audit_page

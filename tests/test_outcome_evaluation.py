@@ -184,7 +184,8 @@ def test_crossing_the_satisfaction_threshold_and_the_pass_score(world: World, te
     assert (a["parent_satisfaction"]["score"], a["passed"], a["total"]) == (8000, True, 7042)
     with world.ctx.db.write_session() as s:  # the county raises its pass score above the total
         policy.put(s, world.ctx.registry, ADMIN, scope=COUNTY, key="outcome.pass_score", value=71,
-                   effective_from=dt.date(2026, 1, 1), reason="提高合格分")
+                   effective_from=dt.date(2026, 1, 1), reason="提高合格分",
+                   retroactive_reason="测试：补录已执行的政策")
     a = compute(world, term)[world.provider_ids["provider"]]
     assert (a["passed"], a["failures"]) == (False, ["total_below_pass"])
     with world.ctx.db.read_session() as s:  # each computation superseded the draft before it
@@ -194,17 +195,18 @@ def test_crossing_the_satisfaction_threshold_and_the_pass_score(world: World, te
 
 def test_indicator_settings_are_validated(world: World, term: Term) -> None:
     bad = [([{"code": "delivery", "weight": 50}, {"code": "conduct", "weight": 40}], "各指标权重之和须为100"),
-           ([{"code": "popularity", "weight": 100}], "code 须为"),
+           ([{"code": "popularity", "weight": 100}], "「指标」不能取「popularity」"),
            ([{"code": "delivery", "weight": 100, "min": 120}], "最低分 min 须为0到100")]
     for value, message in bad:
         with world.ctx.db.write_session() as s, pytest.raises(ValidationFailed) as e:
             policy.put(s, world.ctx.registry, ADMIN, scope=COUNTY, key="outcome.indicators", value=value,
-                       effective_from=dt.date(2026, 1, 1), reason="x")
+                       effective_from=dt.date(2026, 1, 1), reason="x", retroactive_reason="测试：补录已执行的政策")
         assert message in e.value.message
     with world.ctx.db.write_session() as s:  # a county that weighs only delivery and satisfaction
         policy.put(s, world.ctx.registry, ADMIN, scope=COUNTY, key="outcome.indicators",
                    value=[{"code": "delivery", "weight": 40}, {"code": "parent_satisfaction", "weight": 60, "min": 60}],
-                   effective_from=dt.date(2026, 1, 1), reason="本县只评履约与满意度")
+                   effective_from=dt.date(2026, 1, 1), reason="本县只评履约与满意度",
+                   retroactive_reason="测试：补录已执行的政策")
     a = compute(world, term)[world.provider_ids["provider"]]
     assert set(a) >= {"delivery", "parent_satisfaction"} and "conduct" not in a
     assert (a["total"], a["passed"]) == ((7500 * 40 + 7000 * 60) // 100, True)  # 72.00, and 70 ≥ the minimum of 60
@@ -214,7 +216,8 @@ def test_a_provider_with_nothing_to_score_is_not_failed(world: World, term: Term
     with world.ctx.db.write_session() as s:  # only satisfaction counts; the other provider has 4 answers of the 10 needed
         policy.put(s, world.ctx.registry, ADMIN, scope=COUNTY, key="outcome.indicators",
                    value=[{"code": "parent_satisfaction", "weight": 100, "min": 80}], effective_from=dt.date(2026, 1, 1),
-                   reason="只评家长满意度")
+                   reason="只评家长满意度",
+                   retroactive_reason="测试：补录已执行的政策")
     got = compute(world, term)
     a, b = got[world.provider_ids["provider"]], got[world.provider_ids["other_provider"]]
     assert (a["total"], a["passed"], a["failures"]) == (7000, False, ["min:parent_satisfaction"])  # 70 ≥ the pass score 60
@@ -226,7 +229,8 @@ def test_conducts_default_score_alone_never_ranks_a_provider_above_an_observed_o
     with world.ctx.db.write_session() as s:  # patrols and conduct; the other provider was never patrolled
         policy.put(s, world.ctx.registry, ADMIN, scope=COUNTY, key="outcome.indicators",
                    value=[{"code": "content_quality", "weight": 50}, {"code": "conduct", "weight": 50}],
-                   effective_from=dt.date(2026, 1, 1), reason="巡课与规范")
+                   effective_from=dt.date(2026, 1, 1), reason="巡课与规范",
+                   retroactive_reason="测试：补录已执行的政策")
     got = compute(world, term)
     a, b = got[world.provider_ids["provider"]], got[world.provider_ids["other_provider"]]
     assert b["conduct"]["score"] == 10000 and b["content_quality"]["score"] is None  # 100 by default, nothing seen

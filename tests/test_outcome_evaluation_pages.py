@@ -45,7 +45,8 @@ def test_compute_read_and_publish_through_the_forms(ctx, world: World) -> None: 
         with ctx.db.write_session() as s:
             policy.put(s, ctx.registry, ADMIN, scope=COUNTY, key="outcome.indicators",
                        value=[{"code": "parent_satisfaction", "weight": 100}], effective_from=run.computed_at.date(),
-                       reason="只评家长满意度")
+                       reason="只评家长满意度",
+                   retroactive_reason="测试：补录已执行的政策")
         page = post(dec, "/county/evaluations", "/county/evaluations", {"term_name": term}).text
         assert "未评价的机构（1）" in page and 'id="unrated"' in page
         with ctx.db.read_session() as s:

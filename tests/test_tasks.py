@@ -125,7 +125,8 @@ def spy(ctx: Context, settings: Settings) -> Iterator[DecisionSpy]:
     ctx.pm.register(plugin, name="test-decision-spy")
     with ctx.db.write_session() as s:  # plugins hear a county's events only where the county enabled them
         policy.put(s, ctx.registry, ADMIN, scope=COUNTY, key="plugins.enabled", value=["test-decision-spy"],
-                   effective_from=clock.today_local() - dt.timedelta(days=1), reason="测试插件")
+                   effective_from=clock.today_local() - dt.timedelta(days=1), reason="测试插件",
+                   retroactive_reason="测试：补录已执行的政策")
     yield plugin
     ctx.pm.unregister(plugin)
 

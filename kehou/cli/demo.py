@@ -167,7 +167,8 @@ def load(ctx: Context, *, only_if_empty: bool = True) -> bool:
         _user(s, "parent01", "王家长", role="parent", county_code=MAIN, school_id=1)
         policy.put(s, ctx.registry, accounts.actor_for(decider), scope=MAIN, key="admission.joint_departments",
                    value=["public_security"], effective_from=clock.today_local() - dt.timedelta(days=60),
-                   reason="县委政法委要求公安部门参与第三方机构联审")
+                   reason="县委政法委要求公安部门参与第三方机构联审",
+                   retroactive_reason="演示数据：两个月前已开始执行，补录")
     actors = {u.username: accounts.actor_for(u) for u in (rev1, rev2, decider, police)}
     clock.advance(dt.timedelta(days=-30))  # older applications started a month ago
     try:

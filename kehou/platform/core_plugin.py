@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from kehou.platform.accounts.models import DEPARTMENTS
+from kehou.platform.providers import org_types
 from kehou.platform.providers.models import ORG_TYPE_LABELS
 from kehou.pluginapi import (
     ApplicationDecided,
@@ -29,6 +31,15 @@ DEFAULT_CRITERIA = [
     {"key": "safety", "label": "安全管理", "max": 20},
 ]
 
+def _extra_org_types(value: list[dict[str, str]]) -> str | None:
+    for i, item in enumerate(value, start=1):
+        if not re.fullmatch(r"[a-z][a-z0-9_]{1,39}", item["code"]):
+            return f"第{i}项的代码须为2到40个英文小写字母、数字或下划线，以字母开头。"
+        if item["code"] in ORG_TYPE_LABELS or item["label"] in ORG_TYPE_LABELS.values():
+            return f"第{i}项「{item['label']}」平台已有，无需增设。"
+    return None
+
+
 CORE_SETTINGS = [
     SettingSpec("admission.notice_working_days", int, 3, "公示期", "按中国法定节假日及调休计算", check=between(1, 30),
                 unit="working_days"),
@@ -40,10 +51,15 @@ CORE_SETTINGS = [
                 check=lambda v: (None if v else "至少需要一项。") or dict_items("key", "label", "max")(v)
                 or next((f"「{c['label']}」的满分须为正整数。" for c in v
                          if not isinstance(c["max"], int) or c["max"] < 1), None),
-                columns=(SettingColumn("key", "代码（英文）"), SettingColumn("label", "名称"),
+                columns=(SettingColumn("key", "代码（英文）", unique=True), SettingColumn("label", "名称", unique=True),
                          SettingColumn("max", "满分", int, unit="points"))),
     SettingSpec("admission.joint_departments", list, [], "需联审会签的部门", choices=DEPARTMENTS),
-    SettingSpec("admission.barred_org_types", list, [], "不得参与课后服务的机构类型", choices=ORG_TYPE_LABELS),
+    SettingSpec("admission.extra_org_types", list, [], "本地增设的机构类型",
+                "平台已有：" + "、".join(ORG_TYPE_LABELS.values()) + "；此处增设本地类型，如 youth_centre 青少年宫",
+                check=_extra_org_types, columns=(SettingColumn("code", "代码（英文小写）", unique=True),
+                                                 SettingColumn("label", "名称", unique=True))),
+    SettingSpec("admission.barred_org_types", list, [], "不得参与课后服务的机构类型", choices=ORG_TYPE_LABELS,
+                choices_of=org_types.in_county),
     SettingSpec("admission.validity_months", int, 12, "准入有效期", check=between(1, 60), unit="months"),
     SettingSpec("admission.renewal_window_days", int, 60, "到期前多少天提醒留库审查", check=at_least(0), unit="days"),
     SettingSpec("catalogue.categories", list, DEFAULT_CATEGORIES, "课程类别"),

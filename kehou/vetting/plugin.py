@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kehou.platform.documents.models import DOCUMENT_TYPES
+from kehou.platform.providers import org_types
 from kehou.platform.providers.models import ORG_TYPE_LABELS
 from kehou.pluginapi import SettingColumn, SettingSpec, at_least, dict_items, hookimpl
 from kehou.vetting.rules import BUILTIN_RULES
@@ -32,10 +33,11 @@ VETTING_SETTINGS = [
     _spec("documents.max_size_bytes", int, "单个文件大小上限（字节）", check=lambda v: None if 1 <= v <= 60 * 1024 * 1024
           else "须在1字节到60MB之间。", unit="bytes"),
     _spec("documents.required_types", dict, "各类机构必备材料", "本区县增设的材料类型请在“高级：JSON”中填写其代码",
-          columns=tuple(SettingColumn(org, label, list, choices=DOCUMENT_TYPES) for org, label in ORG_TYPE_LABELS.items())),
+          columns=tuple(SettingColumn(org, label, list, choices=DOCUMENT_TYPES) for org, label in ORG_TYPE_LABELS.items()),
+          choices_of=org_types.in_county),
     _spec("documents.staff_required_types", list, "每名授课人员必备材料", choices=DOCUMENT_TYPES),
     _spec("documents.extra_types", list, "本区县增设的材料类型", check=dict_items("key", "label"),
-          columns=(SettingColumn("key", "代码（英文）"), SettingColumn("label", "名称"))),
+          columns=(SettingColumn("key", "代码（英文）", unique=True), SettingColumn("label", "名称", unique=True))),
     _spec("documents.expiry_warning_days", int, "材料到期提醒天数", "材料在此天数内到期时提醒更新", check=at_least(0),
           unit="days"),
     _spec("vetting.criminal_record_max_months", int, "无犯罪记录证明有效月数", "须在此月数内开具", check=at_least(1),
@@ -49,9 +51,9 @@ VETTING_SETTINGS = [
     _spec("vetting.category_scope_keywords", dict, "课程类别对应的经营范围关键词", "证照经营范围须含其一",
           columns=(SettingColumn("*", "课程类别"), SettingColumn("words", "经营范围关键词", list))),
     _spec("vetting.allowed_org_types", list, "可参与课后服务的机构类型", "另见“不得参与课后服务的机构类型”",
-          choices=ORG_TYPE_LABELS),
+          choices=ORG_TYPE_LABELS, choices_of=org_types.in_county),
     _spec("vetting.review_org_types", list, "须重点核查的机构类型（提醒）", "如企业：核实不属于学科类校外培训机构",
-          choices=ORG_TYPE_LABELS),
+          choices=ORG_TYPE_LABELS, choices_of=org_types.in_county),
 ]
 
 

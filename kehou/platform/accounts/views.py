@@ -14,8 +14,8 @@ from kehou.platform.accounts import activation, services
 from kehou.platform.accounts.models import User
 from kehou.platform.context import Context
 from kehou.platform.notifications.models import Notification
+from kehou.platform.providers import org_types
 from kehou.platform.providers import services as providers
-from kehou.platform.providers.models import ORG_TYPE_LABELS
 from kehou.timeutil import utcnow
 from kehou.web import csrf_binding
 from kehou.web.deps import DB, Ctx, Who, client_ip
@@ -95,9 +95,9 @@ class AccountPages(Controller):
         request.clear_session()
         return Redirect(path="/", status_code=303)
 
-    @get("/register", sync_to_thread=False)
-    def register_form(self, request: Request[Any, Any, Any], actor: Who) -> Template:
-        return render(request, "register.html", actor, REGISTER, org_types=ORG_TYPE_LABELS)
+    @get("/register", sync_to_thread=True)
+    def register_form(self, request: Request[Any, Any, Any], db: DB, actor: Who) -> Template:
+        return render(request, "register.html", actor, REGISTER, org_types=org_types.anywhere(db))
 
     @post("/register", sync_to_thread=True)
     def register(self, request: Request[Any, Any, Any], data: URLEncodedBody[dict[str, Any]], db: DB, ctx: Ctx,

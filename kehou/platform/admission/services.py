@@ -14,7 +14,8 @@ from kehou.platform.audit import services as audit
 from kehou.platform.context import Context
 from kehou.platform.counties.models import Region
 from kehou.platform.policy import services as policy
-from kehou.platform.providers.models import ORG_TYPE_LABELS, Provider, Staff
+from kehou.platform.providers import org_types
+from kehou.platform.providers.models import Provider, Staff
 from kehou.timeutil import utcnow
 
 
@@ -89,7 +90,7 @@ def create(ctx: Context, session: Session, actor: Actor, *, county_code: str, ca
     barred = policy.get(session, ctx.registry, county_code, "admission.barred_org_types")
     if provider.org_type in barred:
         raise ValidationFailed(
-            f"{region.name}不接受「{ORG_TYPE_LABELS[provider.org_type]}」类机构参与课后服务。",
+            f"{region.name}不接受「{org_types.label(provider.org_type)}」类机构参与课后服务。",
             code="org_type_barred", field="county_code",
         )
     from kehou.vetting.blacklist import organisation_listed

@@ -13,6 +13,7 @@ DOCUMENT_TYPES = {
     "school_licence": "办学许可证",
     "non_enterprise_registration": "民办非企业单位登记证书",
     "public_institution_certificate": "事业单位法人证书",
+    "social_organisation_registration": "社会团体或基金会法人登记证书",
     "insurance": "责任保险单",
     "qualification_certificate": "资格证书（教师资格证/专业能力证书）",
     "criminal_record_certificate": "无犯罪记录证明",

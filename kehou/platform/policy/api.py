@@ -18,6 +18,8 @@ class SettingBody(msgspec.Struct):
     value: Any
     reason: str
     effective_from: dt.date | None = None
+    #: required when ``effective_from`` is before today (a retroactive change)
+    retroactive_reason: str = ""
 
 
 class PolicyApi(Controller):
@@ -38,5 +40,6 @@ class PolicyApi(Controller):
                actor: Who) -> dict[str, Any]:
         actor.require("platform_admin", "county_staff")
         row = services.put(db, ctx.registry, actor, scope=code, key=key, value=data.value,
-                           effective_from=data.effective_from or clock.today_local(), reason=data.reason)
+                           effective_from=data.effective_from or clock.today_local(), reason=data.reason,
+                           retroactive_reason=data.retroactive_reason)
         return {"key": row.key, "scope": row.scope, "value": row.value, "effective_from": row.effective_from.isoformat()}

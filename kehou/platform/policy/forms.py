@@ -146,9 +146,10 @@ def _table(columns: tuple[SettingColumn, ...], form: Mapping[str, Any], prefix: 
         if all(blank for blank, _ in cells.values()):
             continue
         item: dict[str, Any] = {}
+        kind = cells[columns[0].key][1]
         for c in columns:
             blank, value = cells[c.key]
-            if blank and not c.optional:
+            if blank and not c.optional and (not c.only_for or kind in c.only_for):
                 raise ValidationFailed(ERRORS["required"].format(label=where + c.label), code="setting_required",
                                        field=_first_input(c, f"{prefix}.{i}.{c.key}"))
             if not blank:

@@ -21,6 +21,7 @@ from kehou.errors import NotFound, PermissionDenied, ValidationFailed
 from kehou.platform.actor import Actor
 from kehou.platform.audit import services as audit
 from kehou.platform.counties.models import Region
+from kehou.platform.policy import schema
 from kehou.platform.policy.models import SettingValue
 from kehou.pluginapi import SettingSpec
 from kehou.timeutil import clock, utcnow
@@ -94,8 +95,10 @@ def resolve_all(session: Session, registry: SettingsRegistry, county_code: str, 
     return {k: best[k][3] if k in best else spec.default for k, spec in registry.specs.items()}
 
 
-def coerce(spec: SettingSpec, value: Any) -> Any:
-    typed = _coerce_type(spec, value)
+def coerce(spec: SettingSpec, value: Any, others: Mapping[str, Any] | None = None) -> Any:
+    """``value`` typed, checked against the spec's shape and its ``check``; ``others``: the settings in force for the
+    same scope and date (the choices of some settings depend on them)."""
+    typed = schema.validate(spec, _coerce_type(spec, value), others)
     problem = spec.check(typed) if spec.check is not None else None
     if problem:
         raise ValidationFailed(f"「{spec.label}」{problem}", code="setting_invalid", field="value")
@@ -127,6 +130,9 @@ def _coerce_type(spec: SettingSpec, value: Any) -> Any:
     raise ValidationFailed(f"「{spec.label}」的值类型不正确。", code="setting_type", field="value")
 
 
+RETROACTIVE = "生效日期 {date} 早于今天，属追溯修改（已发生的事项将按新值重新判断）：请另填追溯理由。"
+
+
 def require_may_change(actor: Actor, scope: str) -> None:
     """Only the platform admin, or county staff with the decide right for their own county, change settings."""
     if actor.role == "county_staff":
@@ -147,8 +153,10 @@ def put(
     value: Any,
     effective_from: dt.date,
     reason: str,
+    retroactive_reason: str = "",
 ) -> SettingValue:
-    """Store a value for a scope from a date. County staff may set only their own county."""
+    """Store a value for a scope from a date. County staff may set only their own county, and only with the
+    decide right. A date before today rejudges what already happened, so it needs its own reason."""
     spec = registry.spec(key)
     require_may_change(actor, scope)
     if scope and (len(scope) not in (2, 4, 6) or not scope.isdecimal()):
@@ -159,7 +167,10 @@ def put(
             raise ValidationFailed("6位范围必须是一个区县；省、市请使用2位或4位代码前缀。", code="setting_scope", field="scope")
     if not reason.strip():
         raise ValidationFailed("修改政策需要填写理由。", code="reason_required", field="reason")
-    typed = coerce(spec, value)
+    typed = coerce(spec, value, resolve_all(session, registry, scope.ljust(6, "0"), effective_from))
+    if effective_from < clock.today_local() and not retroactive_reason.strip():
+        raise ValidationFailed(RETROACTIVE.format(date=effective_from.isoformat()), code="retroactive_reason_required",
+                               field="retroactive_reason")
     in_force = get(session, registry, scope.ljust(6, "0"), key, effective_from)
     row = session.scalars(
         select(SettingValue).where(
@@ -181,7 +192,8 @@ def put(
         entity_id=f"{scope or '*'}:{key}",
         reason=reason,
         old={"value": old_value},
-        new={"value": typed, "effective_from": effective_from},
+        new={"value": typed, "effective_from": effective_from}
+        | ({"retroactive_reason": retroactive_reason.strip()} if effective_from < clock.today_local() else {}),
     )
     session.commit()
     registry.recent.clear()

@@ -15,6 +15,7 @@ TEXT = {
     "preview": "预览修改", "confirm": "确认修改", "back": "返回设置列表", "cancel": "放弃修改",
     "edit_again": "继续修改", "old": "原值", "new": "新值", "unchanged": "与原值相同，保存后不会有变化。",
     "future_note": "在 {date} 之前仍按原值执行。", "past_note": "生效日期早于今天：自该日起的记录按新值判断。",
+    "retroactive_reason": "追溯理由", "retroactive_help": "必填：说明为何已发生的事项要按新值重新判断，记入审计日志",
     "implausible": "请注意：新值 {value} 不在通常范围（{low} 至 {high}）内。金额请按“元”填写。",
     "implausible_confirm": "我已核对，确实要设为 {value}", "implausible_needed": "新值不在通常范围内，请勾选确认后再保存。",
     "done": "设置已保存，并已记入审计日志。", "readonly": "只有有决定权限的人员可以修改。",

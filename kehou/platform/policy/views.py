@@ -133,7 +133,7 @@ class PolicyPages(Controller):
         if implausible(spec, old, value) and field(data, "plausible_ok") != "yes" and field(data, "reason"):
             return self._preview(request, db, ctx, actor, county, spec, value, effective, field(data, "reason"), asked=True)
         services.put(db, ctx.registry, actor, scope=county, key=spec.key, value=value, effective_from=effective,
-                     reason=field(data, "reason"))
+                     reason=field(data, "reason"), retroactive_reason=field(data, "retroactive_reason"))
         return done(request, f"{PAGE}?edit={spec.key}", TEXT["done"])
 
     def _preview(self, request: Request[Any, Any, Any], db: DB, ctx: Ctx, actor: Any, county: str, spec: SettingSpec,

@@ -13,6 +13,8 @@ class OrgType(StrEnum):
     enterprise = "enterprise"
     private_non_enterprise = "private_non_enterprise"
     public_institution = "public_institution"
+    social_organisation = "social_organisation"
+    training_institution = "training_institution"
     individual = "individual"
 
 
@@ -20,6 +22,8 @@ ORG_TYPE_LABELS = {
     "enterprise": "企业",
     "private_non_enterprise": "民办非企业单位",
     "public_institution": "事业单位",
+    "social_organisation": "社会团体、基金会等社会组织",
+    "training_institution": "校外培训机构",
     "individual": "个人（专业人士）",
 }
 

@@ -16,8 +16,9 @@ from kehou.platform.accounts.models import Role
 from kehou.platform.actor import Actor
 from kehou.platform.audit import services as audit
 from kehou.platform.pii import PiiVault, show_last4
+from kehou.platform.providers import org_types
 from kehou.platform.providers.identifiers import validate_resident_id, validate_uscc
-from kehou.platform.providers.models import OrgType, Provider, QualificationType, Staff
+from kehou.platform.providers.models import Provider, QualificationType, Staff
 from kehou.platform.ratelimit import services as ratelimit
 from kehou.timeutil import clock, utcnow
 
@@ -51,9 +52,11 @@ def _required(value: str, field: str, label: str, max_len: int = 200) -> str:
     return value
 
 
-def _clean(data: ProviderInput) -> dict[str, Any]:
-    if data.org_type not in OrgType.__members__:
-        raise ValidationFailed("机构类型不正确。", code="org_type_invalid", field="org_type")
+def _clean(session: Session, data: ProviderInput) -> dict[str, Any]:
+    known = org_types.anywhere(session)
+    if data.org_type not in known:
+        raise ValidationFailed(f"机构类型不正确（可选：{'、'.join(known.values())}）。", code="org_type_invalid",
+                               field="org_type")
     phone = _required(data.contact_phone, "contact_phone", "联系电话", 30).replace(" ", "")
     if not PHONE_RE.match(phone):
         raise ValidationFailed("联系电话格式不正确（手机号11位或区号-座机号）。", code="phone_invalid", field="contact_phone")
@@ -78,7 +81,7 @@ def register(
     session: Session, vault: PiiVault, actor: Actor, data: ProviderInput, *, username: str, password: str, display_name: str
 ) -> tuple[Provider, Any]:
     """A provider signs up: the organisation record and its first user, in one transaction."""
-    clean = _clean(data)
+    clean = _clean(session, data)
     if session.scalars(select(Provider).where(Provider.uscc == clean["uscc"])).first():
         raise ValidationFailed("该统一社会信用代码已注册，请联系本机构已有账号添加用户。", code="uscc_taken", field="uscc")
     if not actor.authenticated:  # self-registration by anyone: limited per address
@@ -135,7 +138,7 @@ def update(session: Session, vault: PiiVault, actor: Actor, provider_id: int, da
         raise NotFound("机构不存在。", code="provider_not_found")
     provider = session.get(Provider, provider_id)
     assert provider is not None
-    clean = _clean(data)
+    clean = _clean(session, data)
     if clean["uscc"] != provider.uscc:
         raise ValidationFailed("统一社会信用代码不可修改。", code="uscc_immutable", field="uscc")
     new_id = clean.pop("legal_rep_id")

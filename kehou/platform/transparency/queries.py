@@ -25,7 +25,8 @@ def county(session: Session, code: str) -> Region:
 
 
 def _provider(p: Provider) -> dict[str, Any]:
-    return {"provider_name": p.name, "uscc": p.uscc, "org_type": p.org_type, "org_type_label": ORG_TYPE_LABELS[p.org_type]}
+    return {"provider_name": p.name, "uscc": p.uscc, "org_type": p.org_type,
+            "org_type_label": ORG_TYPE_LABELS.get(p.org_type, p.org_type)}
 
 
 def whitelist(session: Session, code: str) -> list[dict[str, Any]]:

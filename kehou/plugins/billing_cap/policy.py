@@ -73,14 +73,14 @@ SETTINGS = [
                 choices={"school": "学校课后服务专户", "county": "教育局课后服务专户"}),
     SettingSpec("billing.waiver_tiers", list, DEFAULT_TIERS, "减免档次",
                 "经济困难家庭减免或免费（002 篇1、003 方案1）", check=_tiers,
-                columns=(SettingColumn("code", "代码（英文）"), SettingColumn("label", "名称"),
+                columns=(SettingColumn("code", "代码（英文）", unique=True), SettingColumn("label", "名称", unique=True),
                          SettingColumn("percent", "减免比例", int, unit="percent"), SettingColumn("evidence", "所需证明"))),
     SettingSpec("billing.refund_rules", list, DEFAULT_REFUNDS, "退费规则（可组合）",
                 "连续缺课：连续缺课满所填天数（含）后所缺课次按比例退；退课：按退课时距开学天数退未上课次的相应比例；"
                 "未上课次：课程取消或机构退出时未上课次全额退", check=_refund_rules,
-                columns=(SettingColumn("kind", "规则", choices=REFUND_KIND_LABELS),
-                         SettingColumn("min_days", "连续缺课满（含）", int, unit="days", optional=True),
-                         SettingColumn("schedule", "退课退费档次", list, optional=True, columns=(
+                columns=(SettingColumn("kind", "规则", choices=REFUND_KIND_LABELS, unique=True),
+                         SettingColumn("min_days", "连续缺课满（含）", int, unit="days", only_for=("absence",)),
+                         SettingColumn("schedule", "退课退费档次", list, only_for=("quit",), columns=(
                              SettingColumn("within_days", "开学后", int, unit="days"),
                              SettingColumn("percent", "以内退还", int, unit="percent"))))),
     SettingSpec("billing.materials_via", str, "provider", "材料费", "是否经机构统一购买并列入账单",

@@ -65,7 +65,7 @@ def _penalties(*keys: str) -> Any:
 SETTINGS = [
     SettingSpec("outcome.indicators", list, DEFAULT_INDICATORS, "机构评价指标（权重、可选单项最低分）",
                 "权重之和为100；单项低于最低分即不合格，如家长满意度低于80%", check=_indicators,
-                columns=(SettingColumn("code", "指标", choices=INDICATORS), SettingColumn("weight", "权重", int),
+                columns=(SettingColumn("code", "指标", choices=INDICATORS, unique=True), SettingColumn("weight", "权重", int),
                          SettingColumn("min", "单项最低分", int, unit="points", optional=True))),
     SettingSpec("outcome.pass_score", int, 60, "机构评价合格分（总分，0到100）", "低于合格分或任一单项低于最低分的机构提请退出",
                 check=between(0, 100), unit="points"),

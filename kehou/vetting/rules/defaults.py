@@ -14,6 +14,8 @@ REQUIRED_TYPES: dict[str, list[str]] = {
     "enterprise": ["business_licence", "insurance", "safety_commitment"],
     "private_non_enterprise": ["non_enterprise_registration", "insurance", "safety_commitment"],
     "public_institution": ["public_institution_certificate", "safety_commitment"],
+    "social_organisation": ["social_organisation_registration", "insurance", "safety_commitment"],
+    "training_institution": ["business_licence", "school_licence", "insurance", "safety_commitment"],
     "individual": ["id_card", "insurance", "safety_commitment"],
 }
 
@@ -71,7 +73,8 @@ CATEGORY_SCOPE_KEYWORDS: dict[str, list[str]] = {
     "社团兴趣": ["兴趣", "社团", "文化艺术", "体育", "科技", "棋"],
 }
 
-ORG_TYPES: list[str] = ["enterprise", "private_non_enterprise", "public_institution", "individual"]
+ORG_TYPES: list[str] = ["enterprise", "private_non_enterprise", "public_institution", "social_organisation",
+                        "training_institution", "individual"]
 
 DEFAULTS: dict[str, Any] = {
     "documents.allowed_types": ["pdf", "jpeg", "png"],
@@ -89,7 +92,7 @@ DEFAULTS: dict[str, Any] = {
     "vetting.promotion_warn_words": PROMOTION_WARN_WORDS,
     "vetting.category_scope_keywords": CATEGORY_SCOPE_KEYWORDS,
     "vetting.allowed_org_types": ORG_TYPES,
-    "vetting.review_org_types": ["enterprise"],
+    "vetting.review_org_types": ["enterprise", "training_institution"],
     # declared by the core plugin; repeated here only as the fallback when a snapshot lacks them
     "admission.barred_org_types": [],
 }

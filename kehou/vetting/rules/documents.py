@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from kehou.platform.providers.models import ORG_TYPE_LABELS
+from kehou.platform.providers import org_types
 from kehou.vetting.rules.common import best, doc_label, make, setting, usable
 from kehou.vetting.types import DocumentSnapshot, Finding, Rule, Verdict, VettingInput
 
@@ -14,7 +14,7 @@ SOURCE = "POLICY.md 准入：入口审核、未经审核的机构不得入校（
 
 def check(inp: VettingInput) -> list[Finding]:
     p = inp.provider
-    org_label = ORG_TYPE_LABELS.get(p.org_type, p.org_type)
+    org_label = org_types.label(p.org_type, org_types.in_county(inp.settings))
     by_org = setting(inp, "documents.required_types")
     required = by_org.get(p.org_type) if isinstance(by_org, dict) else None
     if not isinstance(required, list) or not required:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kehou.platform.providers.models import ORG_TYPE_LABELS
+from kehou.platform.providers import org_types
 from kehou.vetting.rules.common import make, words
 from kehou.vetting.types import Finding, Rule, Verdict, VettingInput
 
@@ -17,10 +17,10 @@ def check(inp: VettingInput) -> list[Finding]:
     is created); warn: the type is in ``vetting.review_org_types`` (admitted, but to be
     checked closely — by default enterprises, which may be off-campus training companies)."""
     org_type = inp.provider.org_type
-    label = ORG_TYPE_LABELS.get(org_type)
+    label = org_types.in_county(inp.settings).get(org_type)
     evidence = {"field": "org_type", "value": org_type}
     if label is None:
-        return [make(NAME, SOURCE, Verdict.block, f"机构类型“{org_type}”不是平台认可的类型", **evidence)]
+        return [make(NAME, SOURCE, Verdict.block, f"机构类型“{org_type}”不是平台或本区县认可的类型", **evidence)]
     if org_type in words(inp, "admission.barred_org_types") or org_type not in words(inp, "vetting.allowed_org_types"):
         return [make(NAME, SOURCE, Verdict.block, f"本区县不接受「{label}」类机构参与课后服务", **evidence)]
     if org_type in words(inp, "vetting.review_org_types"):
