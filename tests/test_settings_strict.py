@@ -28,7 +28,8 @@ def put(client: TestClient, headers: dict[str, str], key: str, value: Any, **ext
     ("key", "value", "words"),
     [
         # an organisation type the platform does not know: saved, it would bar nothing
-        ("admission.barred_org_types", ["培训机构"], ["「不得参与课后服务的机构类型」", "「培训机构」", "校外培训机构（training_institution）"]),
+        ("admission.barred_org_types", ["培训机构"],
+         ["「不得参与课后服务的机构类型」", "「培训机构」", "校外培训机构（training_institution）"]),
         # a key the rule does not read
         ("billing.refund_rules", [{"kind": "absence", "min_days": 7, "percent": 50}], ["第1项", "percent"]),
         # two rules of one kind: only the first would ever apply
