@@ -87,6 +87,9 @@ class SettingSpec:
     #: allowed values that depend on other settings of the same scope and date (e.g. the county's organisation
     #: types): given those settings' values by key, returns what ``choices`` would say; used instead of ``choices``
     choices_of: Callable[[Mapping[str, Any]], Mapping[str, str]] | None = None
+    #: worked examples for the settings page: given a value, ``(caption, [(case, result), ...])`` shown beside the
+    #: value in force and beside a change before it is saved (e.g. what a parent gets back on each date)
+    examples: Callable[[Any], tuple[str, list[tuple[str, str]]]] | None = None
 
 
 @dataclass(frozen=True)

@@ -21,13 +21,13 @@ from kehou.plugins.billing_cap.rules import (
     Course,
     LessonFact,
     Outcome,
-    absence_refunded,
+    absence_decided,
     chargeable,
     family_share,
     outcome,
-    quit_percent,
     shares,
 )
+from kehou.plugins.billing_cap.rules import quit_percent as quit_percent_and_base
 
 TERM_START = dt.date(2026, 9, 1)
 FIRST_MONDAY = dt.date(2026, 9, 7)
@@ -39,6 +39,21 @@ UNDELIVERED: dict[str, Any] = {"kind": "undelivered"}
 # Ends that are not the family's doing: lessons not delivered are settled at once (written out here
 # from the policy rather than imported, so the identity test below checks rules.py against it).
 ENDED_BY_SCHOOL = ("cancelled", "merged", "exit")
+
+
+def absence_refunded(c: Course, lessons: list[LessonFact], min_days: int | None) -> set[int]:
+    """The lessons an absence rule of the first shape (``min_days``, as older bills keep it) refunds."""
+    if not min_days:
+        return set()
+    share_of = {le.lesson_id: x for le, x in zip(lessons, shares(c.fee_fen, len(lessons)), strict=True)}
+    return set(absence_decided(c, lessons, {"kind": "absence", "min_days": min_days}, share_of).refunds)
+
+
+def quit_percent(p: FeePolicy, term_start: dt.date, quit_on: dt.date) -> int:
+    """The percent of the untaught part a quit returns, for a child enrolled before the term."""
+    pct, of = quit_percent_and_base(p, Course(0, 0, 0, None, quit_on, "quit"), term_start, quit_on)
+    assert of == "untaught"
+    return pct
 
 
 def policy(*rules: dict[str, Any], materials_via: str = "provider") -> FeePolicy:

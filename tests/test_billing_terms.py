@@ -114,7 +114,8 @@ def test_absence_refund_worked_example(ctx: Context, world: World) -> None:
 def test_quit_refund_follows_the_policy_the_bill_was_made_under(ctx: Context, world: World) -> None:
     cat = bs.courses(world, {"书法": FEE})
     sid, entry = cat.students["xiaoming"], cat.entries["书法"]
-    bs.put(world, "billing.refund_rules", [{"kind": "quit", "schedule": [{"within_days": 200, "percent": 80}]},
+    bs.put(world, "billing.refund_rules", [{"kind": "quit", "from": "term_start", "of": "untaught",
+                                            "schedule": [{"within": 200, "unit": "days", "percent": 80}]},
                                            {"kind": "undelivered"}])
     bs.enrol(world, sid, entry)
     bs.issue(world, cat.menu_id)

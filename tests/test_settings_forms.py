@@ -225,25 +225,28 @@ def test_refund_rules_are_edited_as_rows_without_json(ctx: Context, world: World
     with browser(ctx, "decider") as dec:
         page = dec.get(edit_url(REFUNDS)).text
         fields = form_fields(page)
-        assert fields["value.0.kind"] == "absence" and fields["value.0.min_days"] == "7"
-        assert fields["value.1.schedule.0.within_days"] == "14" and fields["value.1.schedule.1.percent"] == "50"
+        assert fields["value.0.kind"] == "absence" and fields["value.0.min"] == "7" and fields["value.0.count"] == "days"
+        assert fields["value.1.schedule.0.within"] == "14" and fields["value.1.schedule.1.percent"] == "50"
         assert fields["value.3.kind"] == "" and "value.0.remove" in page  # blank rows to add, a box to remove
         assert 'name="json"' in page and "高级：JSON" in page  # the raw mode, folded away
         fields |= {"value.0.remove": "yes",  # remove the absence rule...
-                   "value.3.kind": "absence", "value.3.min_days": "10",  # ...add a stricter one in a blank row
-                   "value.1.schedule.2.within_days": "30", "value.1.schedule.2.percent": "80",  # one more quit step
-                   "value.1.schedule.1.within_days": "", "value.1.schedule.1.percent": ""}  # and one step blanked out
+                   "value.3.kind": "absence", "value.3.count": "months", "value.3.min": "1",  # ...add one by months
+                   "value.3.refund": "whole_periods",
+                   "value.1.schedule.2.within": "1", "value.1.schedule.2.unit": "months",  # one more quit step
+                   "value.1.schedule.2.percent": "80",
+                   "value.1.schedule.1.within": "", "value.1.schedule.1.unit": "", "value.1.schedule.1.percent": ""}
         fields = {k: v for k, v in fields.items() if k not in ("_csrf_token", "effective_from", "reason")}
         page = preview(dec, REFUNDS, fields)
         shown = text_of(page, "preview")
-        assert "连续缺课满（含）：7 天" in re.sub(r"\s+", " ", "".join(re.findall(r"<del>(.*?)</del>", page)))
-        assert "连续缺课满（含）：10 天" in "".join(re.findall(r"<ins>(.*?)</ins>", page))
-        assert "开学后：30 天，以内退还：80%" in shown
+        assert "连续缺课满（含）：7" in re.sub(r"\s+", " ", "".join(re.findall(r"<del>(.*?)</del>", page)))
+        assert "缺课计算：按月" in "".join(re.findall(r"<ins>(.*?)</ins>", page))
+        assert "期限：1，单位：个月，以内退还：80%" in shown
         assert "设置已保存" in flash(confirm(dec, page).text)
     assert stored(ctx, REFUNDS) == [
-        {"kind": "quit", "schedule": [{"within_days": 14, "percent": 100}, {"within_days": 30, "percent": 80}]},
+        {"kind": "quit", "from": "term_start", "of": "untaught",
+         "schedule": [{"within": 14, "unit": "days", "percent": 100}, {"within": 1, "unit": "months", "percent": 80}]},
         {"kind": "undelivered"},
-        {"kind": "absence", "min_days": 10},
+        {"kind": "absence", "count": "months", "min": 1, "refund": "whole_periods"},
     ]
 
 
@@ -251,14 +254,14 @@ def test_a_half_filled_row_is_refused_beside_its_cell(ctx: Context, world: World
     with browser(ctx, "decider") as dec:
         fields = {k: v for k, v in form_fields(dec.get(edit_url(REFUNDS)).text).items()
                   if k not in ("_csrf_token", "effective_from", "reason")}
-        resp = post(dec, REFUNDS, fields | {"value.3.min_days": "3", "effective_from": str(clock.today_local()),
+        resp = post(dec, REFUNDS, fields | {"value.3.min": "3", "effective_from": str(clock.today_local()),
                                             "reason": "x"})
         data = refill(resp.text)
         assert data is not None and data["field"] == "value.3.kind" and "第4行：规则" in data["message"]
-        resp = post(dec, REFUNDS, fields | {"value.0.min_days": "0", "effective_from": str(clock.today_local()),
+        resp = post(dec, REFUNDS, fields | {"value.0.min": "0", "effective_from": str(clock.today_local()),
                                             "reason": "x"})  # the plugin's own rule, shown above the table
         data = refill(resp.text)
-        assert data is not None and data["field"] == "value" and "至少1天" in data["message"]
+        assert data is not None and data["field"] == "value" and "至少为1" in data["message"]
 
 
 def test_every_setting_round_trips_through_its_form_unchanged(ctx: Context, world: World) -> None:
@@ -398,3 +401,17 @@ def test_the_county_officer_changes_the_term_cap_in_yuan_in_a_browser(ctx: Conte
         page.goto(f"{base}/fees/{school}")  # what families read, and what enrolment enforces
         assert "¥600.00" in page.locator("main").inner_text() and "¥400.00" not in page.locator("main").inner_text()
     assert stored(ctx, CAP) == 60000
+
+
+def test_refund_rules_page_shows_what_a_parent_gets_back_before_and_after(ctx: Context, world: World) -> None:
+    """The sample course (300.00 yuan, 16 weekly lessons of 18.75): under the default rules a quit on day 7 (one
+    lesson taught) returns the 15 untaught lessons in full; a change to 50% of the whole fee is previewed beside it."""
+    with browser(ctx, "decider") as dec:
+        page = dec.get(edit_url(REFUNDS)).text
+        examples = text_of(page, "examples")
+        assert "开学后第7天（09-13）退课，已上1次 退281.25元" in examples
+        assert "自第3次课起连续缺课2次（8天），之后返校 退18.75元" in examples  # 7 days on: the second lesson
+        fields = {k: v for k, v in form_fields(page).items() if k not in ("_csrf_token", "effective_from", "reason")}
+        fields |= {"value.1.of": "whole", "value.1.schedule.0.percent": "50", "value.1.schedule.1.percent": "25"}
+        shown = text_of(preview(dec, REFUNDS, fields), "examples")
+        assert "开学后第7天（09-13）退课，已上1次 退281.25元 退150.00元" in shown

@@ -18,6 +18,7 @@ from tests.factories import COUNTY, OTHER_COUNTY, World, add_provider
 from tests.helpers import err, ok, token_headers
 
 URL = "/api/v1/counties/330106/settings/"
+ABSENCE = {"kind": "absence", "count": "days", "min": 7, "refund": "after"}
 
 
 def put(client: TestClient, headers: dict[str, str], key: str, value: Any, **extra: Any) -> Any:
@@ -31,14 +32,18 @@ def put(client: TestClient, headers: dict[str, str], key: str, value: Any, **ext
         ("admission.barred_org_types", ["培训机构"],
          ["「不得参与课后服务的机构类型」", "「培训机构」", "校外培训机构（training_institution）"]),
         # a key the rule does not read
-        ("billing.refund_rules", [{"kind": "absence", "min_days": 7, "percent": 50}], ["第1项", "percent"]),
+        ("billing.refund_rules", [ABSENCE | {"min_days": 7}], ["第1项", "min_days"]),
+        # a field of the rule that does nothing with this way of refunding
+        ("billing.refund_rules", [ABSENCE | {"percent": 50}], ["第1条", "只有按固定比例退费才填"]),
         # two rules of one kind: only the first would ever apply
-        ("billing.refund_rules", [{"kind": "absence", "min_days": 7}, {"kind": "absence", "min_days": 3}],
-         ["「规则」", "重复"]),
+        ("billing.refund_rules", [ABSENCE, ABSENCE | {"min": 3}], ["「规则」", "重复"]),
         # a field of another kind of rule
-        ("billing.refund_rules", [{"kind": "undelivered", "min_days": 3}], ["不适用于「未上课次（取消或退出）」"]),
+        ("billing.refund_rules", [{"kind": "undelivered", "min": 3}], ["不适用于「未上课次（取消或退出）」"]),
         # the wrong type: true is not a number of days
-        ("billing.refund_rules", [{"kind": "absence", "min_days": True}], ["「连续缺课满（含）」应为整数"]),
+        ("billing.refund_rules", [ABSENCE | {"min": True}], ["「连续缺课满（含）」应为整数"]),
+        # a quit window in weeks: not a unit the rule counts in
+        ("billing.refund_rules", [{"kind": "quit", "from": "enrolment", "of": "whole",
+                                   "schedule": [{"within": 2, "unit": "weeks", "percent": 100}]}], ["「单位」不能取「weeks」"]),
         # two waiver tiers with one code: a parent's claim could not say which
         ("billing.waiver_tiers", [{"code": "free", "label": "全免", "percent": 100, "evidence": "低保证明"},
                                   {"code": "free", "label": "减半", "percent": 50, "evidence": "困难证明"}],

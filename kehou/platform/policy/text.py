@@ -26,6 +26,7 @@ TEXT = {
     "lines_help": "每行一项", "words_help": "多项之间用顿号（、）分隔", "choose": "请选择",
     "yes": "是", "no": "否", "yuan": "元", "empty": "（空）", "none": "（无）", "default_marker": "默认",
     "who_unknown": "—",
+    "examples": "按此规则计算的示例", "example_case": "情形", "example_now": "现行规则", "example_new": "修改后",
 }
 
 #: key prefix -> the area's heading, in the order the page shows them

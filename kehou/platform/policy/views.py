@@ -71,6 +71,16 @@ def _checked(spec: SettingSpec, value: Any, name: str) -> Any:
         raise ValidationFailed(err.message, code=err.code, field=name if err.field == "value" else err.field) from None
 
 
+def _examples(spec: SettingSpec, now: Any, new: Any) -> dict[str, Any] | None:
+    """The spec's worked examples under the value in force and, when a change is previewed, under the new one."""
+    if spec.examples is None:
+        return None
+    caption, rows = spec.examples(now)
+    after = spec.examples(new)[1] if new is not None else None
+    return {"caption": caption, "rows": [(case, result, after[i][1] if after else None)
+                                         for i, (case, result) in enumerate(rows)], "changed": after is not None}
+
+
 class PolicyPages(Controller):
     path = PAGE
     include_in_schema = False
@@ -108,6 +118,7 @@ class PolicyPages(Controller):
                     for c in changes.upcoming(db, ctx.registry, county, today) if c.key == spec.key]
         value = now.value if preview is None else form_value
         return render(request, "settings_edit.html", actor, TEXT, spec=spec, area=area_of(spec.key),
+                      examples=_examples(spec, now.value, form_value if preview is not None else None),
                       current=words(spec, now.value), since=now.since, scope=_scope_words(now.scope), upcoming=upcoming,
                       editor=editor(spec, value), json_value=json.dumps(value, ensure_ascii=False, indent=1),
                       kind=forms.kind_of(spec), today=today, preview=preview, action=f"{PAGE}?edit={spec.key}")

@@ -8,10 +8,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from kehou.pluginapi import SettingColumn, SettingSpec, at_least, between
+from kehou.plugins.billing_cap import refund_rules
 
 PLUGIN = "billing_cap"
-REFUND_KINDS = ("absence", "quit", "undelivered")
-REFUND_KIND_LABELS = {"absence": "连续缺课", "quit": "退课", "undelivered": "未上课次（取消或退出）"}
 
 
 def _tiers(value: Any) -> str | None:
@@ -23,24 +22,6 @@ def _tiers(value: Any) -> str | None:
     return None
 
 
-def _refund_rules(value: Any) -> str | None:
-    for i, r in enumerate(value, start=1):
-        kind = r.get("kind") if isinstance(r, dict) else None
-        if kind not in REFUND_KINDS:
-            return f"第{i}条退费规则的 kind 须为 absence、quit 或 undelivered。"
-        if kind == "absence" and not (isinstance(r.get("min_days"), int) and r["min_days"] >= 1):
-            return f"第{i}条（连续缺课）须给出 min_days（至少1天）。"
-        if kind == "quit":
-            steps = r.get("schedule")
-            if not isinstance(steps, list) or not steps:
-                return f"第{i}条（退课）须给出 schedule：[{{within_days, percent}}]。"
-            for s in steps:
-                if not (isinstance(s, dict) and isinstance(s.get("within_days"), int) and isinstance(s.get("percent"), int)
-                        and 0 <= s["percent"] <= 100 and s["within_days"] >= 0):
-                    return f"第{i}条（退课）的每一档须有 within_days（天）和 percent（0到100）。"
-    return None
-
-
 def _ranges(value: Any) -> str | None:
     for category, pair in value.items():
         if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(v, int) and v >= 0 for v in pair)
@@ -49,13 +30,20 @@ def _ranges(value: Any) -> str | None:
     return None
 
 
+def _refund_examples(value: Any) -> tuple[str, list[tuple[str, str]]]:
+    from kehou.plugins.billing_cap.refund_examples import examples  # it computes with rules, which imports this
+
+    return examples(value)
+
+
 DEFAULT_TIERS = [
     {"code": "free", "label": "全免", "percent": 100, "evidence": "低保、特困供养或建档立卡证明"},
     {"code": "half", "label": "减半", "percent": 50, "evidence": "低保边缘家庭或临时困难证明"},
 ]
 DEFAULT_REFUNDS = [
-    {"kind": "absence", "min_days": 7},
-    {"kind": "quit", "schedule": [{"within_days": 14, "percent": 100}, {"within_days": 60, "percent": 50}]},
+    {"kind": "absence", "count": "days", "min": 7, "refund": "after"},
+    {"kind": "quit", "from": "term_start", "of": "untaught",
+     "schedule": [{"within": 14, "unit": "days", "percent": 100}, {"within": 60, "unit": "days", "percent": 50}]},
     {"kind": "undelivered"},
 ]
 
@@ -75,14 +63,8 @@ SETTINGS = [
                 "经济困难家庭减免或免费（002 篇1、003 方案1）", check=_tiers,
                 columns=(SettingColumn("code", "代码（英文）", unique=True), SettingColumn("label", "名称", unique=True),
                          SettingColumn("percent", "减免比例", int, unit="percent"), SettingColumn("evidence", "所需证明"))),
-    SettingSpec("billing.refund_rules", list, DEFAULT_REFUNDS, "退费规则（可组合）",
-                "连续缺课：连续缺课满所填天数（含）后所缺课次按比例退；退课：按退课时距开学天数退未上课次的相应比例；"
-                "未上课次：课程取消或机构退出时未上课次全额退", check=_refund_rules,
-                columns=(SettingColumn("kind", "规则", choices=REFUND_KIND_LABELS, unique=True),
-                         SettingColumn("min_days", "连续缺课满（含）", int, unit="days", only_for=("absence",)),
-                         SettingColumn("schedule", "退课退费档次", list, only_for=("quit",), columns=(
-                             SettingColumn("within_days", "开学后", int, unit="days"),
-                             SettingColumn("percent", "以内退还", int, unit="percent"))))),
+    SettingSpec("billing.refund_rules", list, DEFAULT_REFUNDS, "退费规则（可组合）", refund_rules.HELP,
+                check=refund_rules.check, columns=refund_rules.COLUMNS, examples=_refund_examples),
     SettingSpec("billing.materials_via", str, "provider", "材料费", "是否经机构统一购买并列入账单",
                 choices={"provider": "经机构统一购买并列入账单", "parents": "家长自购，不列入账单"}),
     SettingSpec("billing.due_days", int, 14, "账单缴费期限", check=between(1, 90), unit="days"),

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from kehou.errors import NotFound, PermissionDenied
 from kehou.platform.context import Context
 from kehou.platform.counties.models import School
-from kehou.plugins.billing_cap import access
+from kehou.plugins.billing_cap import access, refund_rules
 from kehou.plugins.billing_cap.models import Bill, LedgerAccount, LedgerEntry, LedgerTxn, Payment, Settlement
 from kehou.plugins.billing_cap.policy import FeePolicy, yuan
 from kehou.plugins.course_catalogue import public as catalogue
@@ -21,17 +21,8 @@ COLLECTORS = {"school": "学校课后服务专户", "county": "教育局课后�
 
 
 def refund_sentences(policy: FeePolicy) -> list[str]:
-    out = []
-    for rule in policy.refund_rules:
-        if rule["kind"] == "absence":
-            out.append(f"连续缺课满{rule['min_days']}天（含）的，此后所缺课次按课次比例退费。")
-        elif rule["kind"] == "quit":
-            steps = "；".join(f"开学{s['within_days']}天内退课，退还未上课次费用的{s['percent']}%"
-                             for s in sorted(rule["schedule"], key=lambda s: s["within_days"]))
-            out.append(f"{steps}；此后退课不退费。")
-        elif rule["kind"] == "undelivered":
-            out.append("课程取消或机构退出的，未上课次费用全额退还；未开课的，材料费一并退还。")
-    return out
+    materials = {"undelivered": "；未开课的，材料费一并退还"}
+    return [refund_rules.sentence(rule) + materials.get(rule["kind"], "") + "。" for rule in policy.refund_rules]
 
 
 def page(ctx: Context, session: Session, school_id: int, term_name: str | None) -> dict[str, Any]:

@@ -54,16 +54,9 @@ def _refund_rule(ctx: Context, session: Session, county: str) -> str:
     since = session.scalars(select(SettingValue.effective_from).where(
         SettingValue.key == REFUND_KEY, SettingValue.scope.in_(policy.scopes_for(county)),
         SettingValue.effective_from <= clock.today_local()).order_by(SettingValue.effective_from.desc())).first()
-    out = []
-    for rule in rules:
-        if rule.get("kind") == "absence":
-            out.append(f"连续缺课满{rule['min_days']}天（含）的，此后所缺课次按课次比例退费")
-        elif rule.get("kind") == "quit":
-            steps = "；".join(f"开学{s['within_days']}天内退课退还未上课次费用的{s['percent']}%"
-                             for s in sorted(rule["schedule"], key=lambda s: s["within_days"]))
-            out.append(f"{steps}；此后退课不退费")
-        elif rule.get("kind") == "undelivered":
-            out.append("课程取消或机构退出的，未上课次费用全额退还")
+    from kehou.plugins.billing_cap.refund_rules import sentence  # only when the county enabled billing_cap
+
+    out = [sentence(rule) for rule in rules]
     version = f"（本区县退费规则，{since}起执行版本）" if since else "（本区县退费规则，默认版本）"
     return "；".join(out) + "。" + version if out else "不设退费。" + version
 
