@@ -233,6 +233,14 @@ class CourseOffering:
     fee_fen: int  # per term, materials excluded
     materials_fee_fen: int
     materials: tuple[tuple[str, int], ...]  # (item, fen)
+    #: the lessons the course has over a whole term by the county's term calendar (working days, holidays and
+    #: no-lesson dates), when the platform could count them (0: not known, e.g. a year's holidays not entered):
+    #: at creation and review the fewest any weekday gives for ``sessions_per_week``; at placement the lessons of
+    #: the school's chosen slots over the menu's term
+    term_lessons: int = 0
+    term_name: str = ""
+    #: ``create``, ``review`` or ``place``: where the check runs (a warning at creation may be a refusal later)
+    stage: str = "create"
 
 
 @dataclass(frozen=True)

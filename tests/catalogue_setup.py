@@ -88,7 +88,8 @@ def offering(world: World, key: str, title: str = "少儿软笔书法", *, count
             fee_fen=fee_fen, instructor_id=instructor or staff_id(world, key), materials_fee_fen=2000,
             materials=[{"item": "毛笔", "fen": 1500}, {"item": "毛边纸", "fen": 500}], school_requirements="教室一间，课桌12张"))
         if approve and o.status == "pending":
-            offerings.review(s, world.actor("reviewer1" if county == COUNTY else "other_reviewer"), o.id, approve=True, reason="")
+            offerings.review(world.ctx, s, world.actor("reviewer1" if county == COUNTY else "other_reviewer"), o.id,
+                             approve=True, reason="")
         return o.id
 
 

@@ -51,7 +51,7 @@ def _courses(world: World) -> None:
     cs.offering(world, "other_provider", "足球基础", category="体育艺术", fee_fen=70050, approve=False)
     rejected = cs.offering(world, "other_provider", "篮球提高", category="体育艺术", approve=False)
     with world.ctx.db.write_session() as s:
-        offerings.review(s, world.actor("reviewer1"), rejected, approve=False, reason="教练资质不符")
+        offerings.review(world.ctx, s, world.actor("reviewer1"), rejected, approve=False, reason="教练资质不符")
     cs.offering(world, "provider", "滨江专属课", county=OTHER_COUNTY)
 
 

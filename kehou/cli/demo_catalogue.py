@@ -71,7 +71,7 @@ def load(ctx: Context) -> None:
                 sessions_per_week=1, minutes=60, capacity=30, fee_fen=fee * 100, instructor_id=staff,
                 materials_fee_fen=sum(y for _, y in materials) * 100,
                 materials=[{"item": i, "fen": y * 100} for i, y in materials], school_requirements="教室一间"))
-            offerings.review(s, reviewer, o.id, approve=True, reason="")
+            offerings.review(ctx, s, reviewer, o.id, approve=True, reason="")
             menus.place(ctx, s, school_admin, menu.id, menus.PlaceInput(
                 offering_id=o.id, venue=f"{title}教室", capacity=30, slots=[menus.SlotInput(weekday, start)]))
         menus.publish(ctx, s, school_admin, menu.id)

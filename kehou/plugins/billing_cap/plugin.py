@@ -46,18 +46,28 @@ def kehou_validate_enrollment(enrollment: Any, policy: Mapping[str, Any]) -> lis
 
 @hookimpl
 def kehou_validate_course_offering(offering: Any, policy: Mapping[str, Any]) -> list[Refusal]:
-    """A fee outside the category's band is refused; a fee over the per-student term cap is accepted with a
-    warning (no child could choose the course while the cap stands)."""
+    """Where a course is made (created, reviewed, placed on a menu): a fee outside the category's band, or over
+    the per-lesson cap for the lessons the term calendar gives it, is refused; a fee over the per-student term
+    cap is a warning when the course is created or reviewed (no child could choose it while the cap stands) and
+    refused when a school places it."""
+    out = []
     ranges = policy.get("billing.category_price_ranges") or {}
     band = ranges.get(offering.category)
     if band and not band[0] <= offering.fee_fen <= band[1]:
-        return [Refusal("fee_out_of_range", f"「{offering.category}」类课程收费须在{yuan(band[0])}元至{yuan(band[1])}元之间"
-                                            f"（本课程{yuan(offering.fee_fen)}元）。", "fee_fen")]
+        out.append(Refusal("fee_out_of_range", f"「{offering.category}」类课程收费须在{yuan(band[0])}元至{yuan(band[1])}元"
+                                               f"之间（本课程{yuan(offering.fee_fen)}元）。", "fee_fen"))
+    per_lesson, n = policy.get("billing.lesson_cap_fen") or 0, offering.term_lessons
+    if per_lesson and n and offering.fee_fen > per_lesson * n:
+        how = "按所排时段" if offering.stage == "place" else f"每周{offering.sessions_per_week}次"
+        out.append(Refusal("lesson_cap_exceeded", (
+            f"本课程收费{yuan(offering.fee_fen)}元，按{offering.term_name}校历{how}共{n}次课，超过每课时{yuan(per_lesson)}元"
+            f"的收费上限（最多{yuan(per_lesson * n)}元，超出{yuan(offering.fee_fen - per_lesson * n)}元）。"), "fee_fen"))
     cap = policy.get("billing.term_cap_fen") or 0
     if cap and offering.fee_fen > cap:
-        return [Refusal("fee_over_term_cap", f"本课程收费{yuan(offering.fee_fen)}元，超过本区县每生每学期收费上限"
-                                             f"{yuan(cap)}元，学生将无法选择此课程。", "fee_fen", warning=True)]
-    return []
+        out.append(Refusal("fee_over_term_cap", f"本课程收费{yuan(offering.fee_fen)}元，超过本区县每生每学期收费上限"
+                                                f"{yuan(cap)}元，学生将无法选择此课程。", "fee_fen",
+                           warning=offering.stage != "place"))
+    return out
 
 
 @hookimpl

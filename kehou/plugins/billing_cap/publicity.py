@@ -25,6 +25,17 @@ def refund_sentences(policy: FeePolicy) -> list[str]:
     return [refund_rules.sentence(rule) + materials.get(rule["kind"], "") + "。" for rule in policy.refund_rules]
 
 
+def over_caps(policy: FeePolicy, fee_fen: int, lessons: int) -> list[str]:
+    """The caps a course's fee exceeds, in words (compared in fen over all its lessons, never on a rounded price)."""
+    out = []
+    if policy.lesson_cap_fen and lessons and fee_fen > policy.lesson_cap_fen * lessons:
+        most = yuan(policy.lesson_cap_fen * lessons)
+        out.append(f"超过每课时{yuan(policy.lesson_cap_fen)}元的收费上限（{lessons}次课最多{most}元）")
+    if policy.term_cap_fen and fee_fen > policy.term_cap_fen:
+        out.append(f"超过每生每学期{yuan(policy.term_cap_fen)}元的收费上限")
+    return out
+
+
 def page(ctx: Context, session: Session, school_id: int, term_name: str | None) -> dict[str, Any]:
     school = session.get(School, school_id)
     if school is None:
@@ -42,6 +53,7 @@ def page(ctx: Context, session: Session, school_id: int, term_name: str | None) 
     courses = [{"title": e.title, "provider": e.provider_name, "category": e.category, "fee_fen": e.fee_fen,
                 "fee_yuan": yuan(e.fee_fen), "lessons": e.lessons,
                 "per_lesson_yuan": yuan((2 * e.fee_fen + e.lessons) // (2 * e.lessons)) if e.lessons else None,  # rounded
+                "over_caps": over_caps(policy, e.fee_fen, e.lessons),
                 "materials_fee_fen": e.materials_fee_fen, "materials": [{"item": i, "fen": f} for i, f in e.materials]}
                for e in catalogue.entries(session, menu_id=menu.menu_id) if e.status == "open"]
     out: dict[str, Any] = {

@@ -17,6 +17,7 @@ FEES = {
     "title": "收费公示", "heading": "{school} {term} 课后服务收费公示",
     "term": "学期", "term_dates": "学期起止", "other_terms": "其他学期",
     "courses": "收费标准（按课程）", "course": "课程", "provider": "授课机构", "category": "类别",
+    "over_cap_note": "：选课时将被拒绝，请向教育局反映",
     "fee": "课程费（元/学期）", "lessons": "课次", "per_lesson": "每课次（元）", "materials": "材料费（元）",
     "materials_items": "材料明细", "no_courses": "本学期没有开设收费课程。", "no_materials": "无",
     "standard": "收费上限与收费主体", "cap": "每生每学期课程费上限（不含材料费）", "no_cap": "不设上限",

@@ -141,8 +141,8 @@ class OfferingsApi(Controller):
         return queries.offering_out(offerings.withdraw(db, actor, offering_id, data.reason))
 
     @post("/{offering_id:int}/review", sync_to_thread=True, status_code=200, summary="Approve or reject (county staff)")
-    def review(self, offering_id: FromPath[int], data: JSONBody[ReviewBody], db: DB, actor: Who) -> dict[str, Any]:
-        return queries.offering_out(offerings.review(db, actor, offering_id, approve=data.approve, reason=data.reason))
+    def review(self, offering_id: FromPath[int], data: JSONBody[ReviewBody], db: DB, ctx: Ctx, actor: Who) -> dict[str, Any]:
+        return queries.offering_out(offerings.review(ctx, db, actor, offering_id, approve=data.approve, reason=data.reason))
 
 
 class SchoolCatalogueApi(Controller):

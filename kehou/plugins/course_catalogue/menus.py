@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from kehou.errors import Conflict, NotFound, ValidationFailed
 from kehou.platform.actor import Actor
 from kehou.platform.audit import services as audit
+from kehou.platform.calendar.services import load as load_calendar
 from kehou.platform.context import Context
 from kehou.platform.counties.models import School
 from kehou.platform.notifications.models import Notification
@@ -23,7 +24,7 @@ from kehou.platform.providers.models import Staff
 from kehou.platform.students.models import Guardian, Student
 from kehou.platform.students.services import school_of
 from kehou.plugins.course_catalogue import agreements as contracts
-from kehou.plugins.course_catalogue import lessons, terms
+from kehou.plugins.course_catalogue import lessons, offerings, terms
 from kehou.plugins.course_catalogue.access import admitted_categories, require_enabled
 from kehou.plugins.course_catalogue.models import Entry, EntryStatus, Menu, MenuStatus, Offering, OfferingStatus, Slot
 from kehou.plugins.course_catalogue.timewindow import WEEKDAYS, fmt_hhmm, latest_end, menu_problems, overlaps, parse_hhmm
@@ -178,6 +179,10 @@ def place(ctx: Context, session: Session, actor: Actor, menu_id: int, d: PlaceIn
         raise ValidationFailed("请填写上课地点（不超过100字）。", code="venue_invalid", field="venue")
     settings = policy.resolve_all(session, ctx.registry, menu.county_code)
     slots = _slots(d, offering, menu, school, grades, settings)
+    calendar = load_calendar(session, menu.county_code)  # the whole term's lessons, whatever today's date
+    count = sum(len(terms.lesson_days(settings, calendar, menu.term_start, menu.term_end, w)) for w, _, _ in slots)
+    offerings.policy_check(ctx, session, offerings.snapshot_of(offering, term_lessons=count, term_name=menu.term_name,
+                                                               stage="place"), settings)
     # The instructor's row is the lock that keeps one person out of two schools at the same time.
     session.scalars(select(Staff).where(Staff.id == offering.instructor_id).with_for_update()).one()
     clash = _instructor_clash(session, offering.instructor_id, menu, slots)

@@ -4,6 +4,7 @@ the bureau approves it where the county requires (catalogue.offering_approval)."
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,13 +14,16 @@ from sqlalchemy.orm import Session
 from kehou.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kehou.platform.actor import Actor
 from kehou.platform.audit import services as audit
+from kehou.platform.calendar.services import CalendarMissing
+from kehou.platform.calendar.services import load as load_calendar
 from kehou.platform.context import Context
 from kehou.platform.policy import services as policy
 from kehou.platform.providers.models import Provider
 from kehou.pluginapi import CourseOffering
+from kehou.plugins.course_catalogue import terms
 from kehou.plugins.course_catalogue.access import admitted_categories, is_vetted_staff, require_enabled
 from kehou.plugins.course_catalogue.models import OFFERING_STATUS_LABELS, Offering, OfferingStatus
-from kehou.timeutil import utcnow
+from kehou.timeutil import clock, utcnow
 from kehou.vetting import services as vetting
 from kehou.vetting.rules import academic_content, promotion
 from kehou.vetting.types import CourseSnapshot, Verdict
@@ -115,13 +119,44 @@ def _validate(ctx: Context, session: Session, provider_id: int, d: OfferingInput
         raise _bad("instructor_not_vetted", "instructor_id",
                    "授课教师须为本机构在职人员，且资格证书和无犯罪记录证明已审核通过、在有效期内。")
     warnings = vet_content(ctx, session, provider_id, d)
-    hook = ctx.county_hook(session, d.county_code, "kehou_validate_course_offering")
-    answers = [r for answer in hook(offering=snapshot(provider_id, d), policy=settings) for r in answer or []]
+    count, term_name, missing = count_term_lessons(ctx, session, settings, d.county_code, d.sessions_per_week)
+    if missing:
+        warnings.append({"code": "calendar_year_missing", "message": f"无法按校历计算本学期课次（{missing}）"})
+    offering = dataclasses.replace(snapshot(provider_id, d), term_lessons=count, term_name=term_name)
+    return warnings + policy_check(ctx, session, offering, settings)
+
+
+def count_term_lessons(ctx: Context, session: Session, settings: Mapping[str, Any], county: str,
+                       sessions_per_week: int) -> tuple[int, str, str]:
+    """(lessons over the county's current or next term for a course of ``sessions_per_week``, the term's name, and
+    why they could not be counted: a year's holidays not yet entered)."""
+    day = clock.today_local()
+    default = ctx.hook_for_settings(settings, "kehou_term_for_date")(county_code=county, day=day)
+    term = terms.term_for(settings, default, day)
+    try:
+        return terms.term_lessons(settings, load_calendar(session, county), term, sessions_per_week), term.name, ""
+    except CalendarMissing as missing:
+        return 0, term.name, missing.message
+
+
+def policy_check(ctx: Context, session: Session, offering: CourseOffering, settings: Mapping[str, Any]
+                 ) -> list[dict[str, Any]]:
+    """The county's plugins judge the offering (``kehou_validate_course_offering``): a refusal raises, with every
+    refusal's message; warnings come back for the reviewer."""
+    hook = ctx.county_hook(session, offering.county_code, "kehou_validate_course_offering")
+    answers = [r for answer in hook(offering=offering, policy=settings) for r in answer or []]
     refusals = [r for r in answers if not r.warning]
-    warnings += [{"code": r.code, "message": r.message} for r in answers if r.warning]
     if refusals:
         raise ValidationFailed("；".join(r.message for r in refusals), code=refusals[0].code, field=refusals[0].field)
-    return warnings
+    return [{"code": r.code, "message": r.message} for r in answers if r.warning]
+
+
+def snapshot_of(o: Offering, **more: Any) -> CourseOffering:
+    """What the policy hooks see of a stored offering (``more``: term_lessons, term_name, stage)."""
+    return CourseOffering(provider_id=o.provider_id, county_code=o.county_code, title=o.title, category=o.category,
+                          description=o.description, grades=tuple(o.grades), sessions_per_week=o.sessions_per_week,
+                          minutes=o.minutes, capacity=o.capacity, fee_fen=o.fee_fen, materials_fee_fen=o.materials_fee_fen,
+                          materials=tuple((str(m["item"]), int(m["fen"])) for m in o.materials or []), **more)
 
 
 def _values(o: Offering) -> dict[str, Any]:
@@ -203,8 +238,9 @@ def county_stmt(actor: Actor, county_code: str, *, status: str = "", like: str =
     return stmt.order_by(Offering.id.desc())
 
 
-def review(session: Session, actor: Actor, offering_id: int, *, approve: bool, reason: str) -> Offering:
-    """The bureau approves or rejects a pending offering."""
+def review(ctx: Context, session: Session, actor: Actor, offering_id: int, *, approve: bool, reason: str) -> Offering:
+    """The bureau approves or rejects a pending offering. Approval checks the fee against the county's policy in
+    force today (it may have changed since the provider submitted)."""
     actor.require("county_staff")
     if not (actor.can_review or actor.can_decide):
         raise PermissionDenied("需要评审或决定权限。", code="review_right_required")
@@ -215,6 +251,13 @@ def review(session: Session, actor: Actor, offering_id: int, *, approve: bool, r
         raise Conflict("该课程不在待审核状态。", code="offering_not_pending")
     if not approve and not reason.strip():
         raise ValidationFailed("不通过须说明理由。", code="reason_required", field="reason")
+    if approve:
+        settings = policy.resolve_all(session, ctx.registry, o.county_code)
+        count, term_name, _ = count_term_lessons(ctx, session, settings, o.county_code, o.sessions_per_week)
+        try:
+            policy_check(ctx, session, snapshot_of(o, term_lessons=count, term_name=term_name, stage="review"), settings)
+        except ValidationFailed as refused:
+            raise ValidationFailed(f"不能通过：{refused.message}", code=refused.code, field=refused.field) from None
     o.status = OfferingStatus.approved if approve else OfferingStatus.rejected
     o.review_reason, o.reviewed_by, o.reviewed_at, o.updated_at = reason.strip(), actor.user_id, utcnow(), utcnow()
     audit.record(session, actor, county_code=o.county_code, action="offering.approve" if approve else "offering.reject",

@@ -34,6 +34,14 @@ def _makeup(settings: Mapping[str, Any]) -> dict[dt.date, int]:
     return out
 
 
+def term_lessons(settings: Mapping[str, Any], calendar: WorkCalendar, term: Term, sessions_per_week: int) -> int:
+    """The lessons a course of ``sessions_per_week`` has over the whole ``term``: the fewest teaching days any
+    weekday has (a course may be placed on any), times the sessions a week. A year missing from ``calendar``
+    refuses (CalendarMissing)."""
+    fewest = min(len(lesson_days(settings, calendar, term.start, term.end, weekday)) for weekday in range(5))
+    return fewest * sessions_per_week
+
+
 def lesson_days(settings: Mapping[str, Any], calendar: WorkCalendar, start: dt.date, end: dt.date,
                 weekday: int) -> list[dt.date]:
     """Days from ``start`` to ``end`` on which a slot on ``weekday`` (0 = Monday) holds a lesson:

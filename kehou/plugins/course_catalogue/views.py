@@ -237,9 +237,9 @@ class DeskCataloguePages(Controller):
                     t["file"])
 
     @post("/offerings/{offering_id:int}/review", sync_to_thread=True)
-    def review(self, request: Req, offering_id: FromPath[int], data: Form, db: DB, actor: Who) -> Redirect:
+    def review(self, request: Req, offering_id: FromPath[int], data: Form, db: DB, ctx: Ctx, actor: Who) -> Redirect:
         approve = field(data, "approve") == "yes"
-        offerings.review(db, actor, offering_id, approve=approve, reason=field(data, "reason"))
+        offerings.review(ctx, db, actor, offering_id, approve=approve, reason=field(data, "reason"))
         return done(request, desk_return(field(data, "back")), T.DONE["approved" if approve else "rejected"])
 
 
