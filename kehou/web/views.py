@@ -17,7 +17,8 @@ def html_routes() -> list[Any]:
     from kehou.platform.providers.views import ProviderPages
     from kehou.platform.transparency.views import PublicPages
     from kehou.vetting.blacklist_views import BlacklistPages
+    from kehou.vetting.try_views import TryTitlePages
     from kehou.vetting.views import VettingPages
 
-    return [AccountPages, AdmissionPages, AgreementPages, AuditPages, CalendarPages, BlacklistPages, DocumentPages, ExitPages,
-            PolicyPages, ProviderPages, PublicPages, VettingPages]
+    return [AccountPages, AdmissionPages, AgreementPages, AuditPages, CalendarPages, BlacklistPages, TryTitlePages,
+            DocumentPages, ExitPages, PolicyPages, ProviderPages, PublicPages, VettingPages]

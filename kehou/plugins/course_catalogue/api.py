@@ -38,6 +38,8 @@ class OfferingBody(msgspec.Struct):
     materials_fee_fen: int = 0
     materials: list[MaterialItem] = []
     school_requirements: str = ""
+    #: when the automatic content check would block the course: why a person at the bureau should decide
+    review_request: str = ""
 
 
 class ReviewBody(msgspec.Struct):

@@ -50,6 +50,7 @@ VOCABULARY = AuditVocabulary(
         "enrol": "选课", "entry.cancel": "取消开班", "entry.end_by_exit": "因机构退出停课", "entry.merge": "合并班级",
         "lesson.check_in": "授课人员签到", "menu.classes_checked": "核对开班人数", "menu.create": "创建课程超市",
         "menu.place": "课程上架", "menu.publish": "发布课程超市", "menu.remove": "课程下架", "offering.approve": "审核课程",
+        "offering.override": "推翻自动审查阻止并通过课程",
         "offering.create": "提交课程", "offering.withdraw": "撤回课程", "selection.queue_drawn": "选课排队抽序",
     },
     entities={"course_offering": "课程", "course_entry": "开班", "course_menu": "课程超市", "menu": "课程超市",

@@ -16,13 +16,16 @@ from kehou.db import Base, UTCDateTime
 class OfferingStatus(StrEnum):
     draft = "draft"
     pending = "pending"  # awaiting the bureau's approval
+    blocked = "blocked"  # the automatic content check blocked it; the provider asked for a person to decide
     approved = "approved"
     rejected = "rejected"
     withdrawn = "withdrawn"
 
 
-OFFERING_STATUS_LABELS = {"draft": "草稿", "pending": "待教育局审核", "approved": "已通过", "rejected": "未通过",
-                          "withdrawn": "已撤下"}
+OFFERING_STATUS_LABELS = {"draft": "草稿", "pending": "待教育局审核", "blocked": "自动审查阻止，待人工复核",
+                          "approved": "已通过", "rejected": "未通过", "withdrawn": "已撤下"}
+#: the automatic content check's outcome: pass, warn (a person decides, with the reason shown) or block
+CONTENT_CHECK_LABELS = {"pass": "自动审查通过", "warn": "自动审查提醒：须人工判断", "block": "自动审查阻止"}
 
 
 class MenuStatus(StrEnum):
@@ -71,6 +74,9 @@ class Offering(Base):
     school_requirements: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20), index=True)
     review_reason: Mapped[str] = mapped_column(Text, default="")
+    #: pass | warn | block (CONTENT_CHECK_LABELS), and the provider's case for a person to decide a block
+    content_check: Mapped[str] = mapped_column(String(10), default="pass", server_default="pass")
+    review_request: Mapped[str] = mapped_column(Text, default="", server_default="")
     reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -24,8 +24,9 @@ from kehou.plugins.course_catalogue import terms
 from kehou.plugins.course_catalogue.access import admitted_categories, is_vetted_staff, require_enabled
 from kehou.plugins.course_catalogue.models import OFFERING_STATUS_LABELS, Offering, OfferingStatus
 from kehou.timeutil import clock, utcnow
+from kehou.vetting import content_check
 from kehou.vetting import services as vetting
-from kehou.vetting.rules import academic_content, promotion
+from kehou.vetting.content_check import ContentCheck
 from kehou.vetting.types import CourseSnapshot, Verdict
 
 MAX_FEE_FEN = 10_000_00  # 10,000 yuan: a typo guard, the county's price range is the billing plugin's
@@ -46,6 +47,9 @@ class OfferingInput:
     materials_fee_fen: int = 0
     materials: list[dict[str, Any]] = field(default_factory=list)
     school_requirements: str = ""
+    #: when the automatic content check blocks the offering: the provider's case for a person at the bureau to
+    #: decide (without it a block refuses the offering)
+    review_request: str = ""
 
 
 def _bad(code: str, field_name: str, message: str) -> ValidationFailed:
@@ -89,20 +93,22 @@ def snapshot(provider_id: int, d: OfferingInput) -> CourseOffering:
                           materials=tuple((str(m["item"]).strip(), int(m["fen"])) for m in d.materials))
 
 
-def vet_content(ctx: Context, session: Session, provider_id: int, d: OfferingInput) -> list[dict[str, Any]]:
-    """Run the content rules (subject teaching, commercial promotion) on the title and description.
-    Blocking findings refuse the offering; warnings are kept for the bureau's reviewer."""
+def vet_content(ctx: Context, session: Session, provider_id: int, d: OfferingInput) -> ContentCheck:
+    """Run the content rules (subject teaching, commercial promotion) on the title and description. A block
+    refuses the offering unless the provider states its case for a person to decide (``review_request``);
+    warnings (a mixed title such as 英语戏剧) are kept for the bureau's reviewer, who decides."""
     inp = vetting.build_input(ctx, session, provider_id, d.county_code)
     inp = dataclasses.replace(inp, courses=(CourseSnapshot(d.title.strip(), d.description.strip(), d.category),), statement="")
-    findings = [f for rule in (academic_content.RULE, promotion.RULE) for f in rule.check(inp)]
-    blocks = [f for f in findings if f.verdict == Verdict.block]
-    if blocks:
-        raise ValidationFailed("；".join(f.message for f in blocks), code="offering_content_blocked",
-                               field=str(blocks[0].evidence.get("field") or "title"))
-    return [{"rule": f.rule, "message": f.message} for f in findings if f.verdict == Verdict.warn]
+    check = content_check.check_input(inp)
+    if check.verdict == "block" and not d.review_request.strip():
+        blocks = [f.message for f in check.findings if f.verdict == Verdict.block]
+        raise ValidationFailed("；".join(blocks) + "。如认为属误判，可填写“申请人工复核”的理由后重新提交，由教育局决定。",
+                               code="offering_content_blocked", field=check.field)
+    return check
 
 
-def _validate(ctx: Context, session: Session, provider_id: int, d: OfferingInput) -> list[dict[str, Any]]:
+def _validate(ctx: Context, session: Session, provider_id: int, d: OfferingInput
+              ) -> tuple[ContentCheck, list[dict[str, Any]]]:
     _check_fields(d)
     settings = policy.resolve_all(session, ctx.registry, d.county_code) if d.county_code else {}
     require_enabled(settings)
@@ -118,12 +124,13 @@ def _validate(ctx: Context, session: Session, provider_id: int, d: OfferingInput
     if not is_vetted_staff(session, provider_id, d.instructor_id):
         raise _bad("instructor_not_vetted", "instructor_id",
                    "授课教师须为本机构在职人员，且资格证书和无犯罪记录证明已审核通过、在有效期内。")
-    warnings = vet_content(ctx, session, provider_id, d)
+    check = vet_content(ctx, session, provider_id, d)
+    warnings = [{"code": f.rule, "message": f.message} for f in check.findings]
     count, term_name, missing = count_term_lessons(ctx, session, settings, d.county_code, d.sessions_per_week)
     if missing:
         warnings.append({"code": "calendar_year_missing", "message": f"无法按校历计算本学期课次（{missing}）"})
     offering = dataclasses.replace(snapshot(provider_id, d), term_lessons=count, term_name=term_name)
-    return warnings + policy_check(ctx, session, offering, settings)
+    return check, warnings + policy_check(ctx, session, offering, settings)
 
 
 def count_term_lessons(ctx: Context, session: Session, settings: Mapping[str, Any], county: str,
@@ -161,14 +168,19 @@ def snapshot_of(o: Offering, **more: Any) -> CourseOffering:
 
 def _values(o: Offering) -> dict[str, Any]:
     return {"title": o.title, "category": o.category, "grades": o.grades, "capacity": o.capacity, "fee_fen": o.fee_fen,
-            "materials_fee_fen": o.materials_fee_fen, "instructor_id": o.instructor_id, "status": o.status}
+            "materials_fee_fen": o.materials_fee_fen, "instructor_id": o.instructor_id, "status": o.status,
+            "content_check": o.content_check} | ({"review_request": o.review_request} if o.review_request else {})
 
 
 def create(ctx: Context, session: Session, actor: Actor, d: OfferingInput) -> Offering:
     actor.require("provider")
     assert actor.provider_id is not None
-    warnings = _validate(ctx, session, actor.provider_id, d)
-    need_review = bool(policy.get(session, ctx.registry, d.county_code, "catalogue.offering_approval"))
+    check, warnings = _validate(ctx, session, actor.provider_id, d)
+    # a warning of the content check is for a person to decide, whether or not the county reviews every offering
+    need_review = bool(policy.get(session, ctx.registry, d.county_code, "catalogue.offering_approval")) or bool(
+        check.findings)
+    status = OfferingStatus.blocked if check.verdict == "block" else (
+        OfferingStatus.pending if need_review else OfferingStatus.approved)
     now = utcnow()
     s = snapshot(actor.provider_id, d)
     o = Offering(provider_id=actor.provider_id, county_code=d.county_code, title=s.title, category=s.category,
@@ -176,7 +188,7 @@ def create(ctx: Context, session: Session, actor: Actor, d: OfferingInput) -> Of
                  capacity=s.capacity, fee_fen=s.fee_fen, materials_fee_fen=s.materials_fee_fen,
                  materials=[{"item": i, "fen": f} for i, f in s.materials], instructor_id=d.instructor_id,
                  school_requirements=d.school_requirements.strip()[:2000],
-                 status=OfferingStatus.pending if need_review else OfferingStatus.approved,
+                 status=status, content_check=check.verdict, review_request=d.review_request.strip()[:2000],
                  review_reason="；".join(w["message"] for w in warnings), created_at=now, updated_at=now)
     session.add(o)
     session.flush()
@@ -239,18 +251,26 @@ def county_stmt(actor: Actor, county_code: str, *, status: str = "", like: str =
 
 
 def review(ctx: Context, session: Session, actor: Actor, offering_id: int, *, approve: bool, reason: str) -> Offering:
-    """The bureau approves or rejects a pending offering. Approval checks the fee against the county's policy in
-    force today (it may have changed since the provider submitted)."""
+    """The bureau approves or rejects a pending offering, or one the content check blocked and the provider asked
+    a person to decide. Approving a warned offering needs a reason; overriding a block needs the decide right and
+    a reason (audited as ``offering.override``). Approval checks the fee against the county's policy in force
+    today (it may have changed since the provider submitted)."""
     actor.require("county_staff")
     if not (actor.can_review or actor.can_decide):
         raise PermissionDenied("需要评审或决定权限。", code="review_right_required")
     o = session.scalars(select(Offering).where(Offering.id == offering_id).with_for_update()).first()
     if o is None or o.county_code != actor.county_code:
         raise NotFound("课程不存在。", code="offering_not_found")
-    if o.status != OfferingStatus.pending:
+    if o.status not in (OfferingStatus.pending, OfferingStatus.blocked):
         raise Conflict("该课程不在待审核状态。", code="offering_not_pending")
     if not approve and not reason.strip():
         raise ValidationFailed("不通过须说明理由。", code="reason_required", field="reason")
+    override = approve and o.status == OfferingStatus.blocked
+    if override and not actor.can_decide:
+        raise PermissionDenied("自动审查阻止的课程，只有有决定权限的人员可以推翻并通过。", code="decide_right_required")
+    if approve and o.content_check != "pass" and not reason.strip():
+        raise ValidationFailed("该课程有自动审查的提醒或阻止，通过须说明理由（记入审计日志）。", code="reason_required",
+                               field="reason")
     if approve:
         settings = policy.resolve_all(session, ctx.registry, o.county_code)
         count, term_name, _ = count_term_lessons(ctx, session, settings, o.county_code, o.sessions_per_week)
@@ -258,10 +278,11 @@ def review(ctx: Context, session: Session, actor: Actor, offering_id: int, *, ap
             policy_check(ctx, session, snapshot_of(o, term_lessons=count, term_name=term_name, stage="review"), settings)
         except ValidationFailed as refused:
             raise ValidationFailed(f"不能通过：{refused.message}", code=refused.code, field=refused.field) from None
+    old = {"status": o.status, "content_check": o.content_check, "findings": o.review_reason}
     o.status = OfferingStatus.approved if approve else OfferingStatus.rejected
     o.review_reason, o.reviewed_by, o.reviewed_at, o.updated_at = reason.strip(), actor.user_id, utcnow(), utcnow()
-    audit.record(session, actor, county_code=o.county_code, action="offering.approve" if approve else "offering.reject",
-                 entity_type="course_offering", entity_id=o.id, reason=reason.strip(),
-                 old={"status": OfferingStatus.pending}, new={"status": o.status})
+    action = "offering.override" if override else "offering.approve" if approve else "offering.reject"
+    audit.record(session, actor, county_code=o.county_code, action=action, entity_type="course_offering", entity_id=o.id,
+                 reason=reason.strip(), old=old, new={"status": o.status})
     session.commit()
     return o

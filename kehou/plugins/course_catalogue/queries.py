@@ -42,7 +42,7 @@ def offering_out(o: Offering, provider_name: str = "", instructor: str = "") -> 
             "sessions_per_week": o.sessions_per_week, "minutes": o.minutes, "capacity": o.capacity, "fee_fen": o.fee_fen,
             "materials_fee_fen": o.materials_fee_fen, "materials": o.materials, "instructor_id": o.instructor_id,
             "instructor_name": instructor, "school_requirements": o.school_requirements, "status": o.status,
-            "review_reason": o.review_reason}
+            "content_check": o.content_check, "review_request": o.review_request, "review_reason": o.review_reason}
 
 
 def approved_offerings(session: Session, county_code: str, q: str = "") -> list[dict[str, Any]]:

@@ -24,7 +24,10 @@ OFFERINGS = {
     "sessions": "每周课次 *（1-5）", "minutes": "每次时长（分钟）*（20-120）", "capacity_in": "班额上限（人）*",
     "fee_in": "每学期课程费（元）*，不含材料费", "materials": "材料清单（选填；材料费按清单合计）", "item": "材料名称",
     "item_fee": "金额（元）", "instructor": "授课教师 *", "instructor_hint": "须为资格证书和无犯罪记录证明已审核通过的在职人员。",
-    "requirements": "对学校的要求（场地、设备等）", "create": "提交课程", "per_week": "每周{n}次 × {m}分钟",
+    "requirements": "对学校的要求（场地、设备等）", "create": "提交课程",
+    "review_request": "申请人工复核", "review_request_why": "如自动审查阻止了此课程而您认为属误判，请说明理由",
+    "review_request_hint": "仅在被阻止时使用：课程将交由教育局有决定权限的人员决定；未被阻止时此项不影响审核。",
+    "per_week": "每周{n}次 × {m}分钟",
     "no_staff": "请先在“本机构”页面登记授课人员并上传证件。",
 }
 
@@ -40,7 +43,10 @@ LESSON_STATUS = {"scheduled": "待上课", "delivered": "已签到", "cancelled"
 DESK = {
     "title": "课程审核", "intro": "机构发布的课程经审核通过后，方可进入本区县学校的课程超市。",
     "pending": "待审核课程", "provider": "机构", "course": "课程", "instructor": "授课教师",
-    "warnings": "自动核查提示", "approve": "通过", "reject": "不通过", "reason": "理由（不通过时必填）",
+    "warnings": "自动核查提示", "approve": "通过", "reject": "不通过", "try_title": "试审课程名称",
+    "approve_reason": "通过理由（有自动审查提醒时必填）", "override": "推翻阻止并通过",
+    "override_needs_decider": "自动审查阻止的课程，须由有决定权限的人员决定是否推翻。", "review_request": "机构的复核申请",
+    "reason": "理由（不通过时必填）",
     "empty": "没有待审核的课程。", "submitted": "提交时间", "per_week": "每周{n}次 × {m}分钟", "capacity": "班额{n}人",
     "fee": "每学期课程费", "materials": "材料费", "requirements": "对学校的要求",
     # the list: search, status filter, pager, Excel export
@@ -125,6 +131,7 @@ DONE = {
     "offering_created": "课程已提交，等待教育局审核。",
     "offering_warnings": "系统自动提示（并非教育局审核意见）：{warnings}",
     "offering_approved_at_once": "课程已发布（本区县无需审核）。",
+    "offering_blocked_sent": "自动审查阻止了此课程；您的复核申请已提交，由教育局有决定权限的人员决定。",
     "offering_withdrawn": "课程已撤下。", "checked_in": "已签到。", "approved": "课程已审核通过。",
     "rejected": "课程未通过审核。", "menu_created": "课程超市已建立，请从下方选择课程排课。", "placed": "课程已排入课程超市。",
     "published": "课程超市已发布，家长可在选课时间内选课。", "cancelled": "已取消开班，已通知家长重新选课。",

@@ -32,7 +32,15 @@ from kehou.plugins.course_catalogue import agreements as contracts
 from kehou.plugins.course_catalogue import classes, enrolment, lessons, menus, offerings, queries, waitingroom
 from kehou.plugins.course_catalogue import text as T
 from kehou.plugins.course_catalogue.menus import KIND_GRADES
-from kehou.plugins.course_catalogue.models import ENROLMENT_LABELS, OFFERING_STATUS_LABELS, Entry, Lesson, Menu, Offering
+from kehou.plugins.course_catalogue.models import (
+    CONTENT_CHECK_LABELS,
+    ENROLMENT_LABELS,
+    OFFERING_STATUS_LABELS,
+    Entry,
+    Lesson,
+    Menu,
+    Offering,
+)
 from kehou.plugins.course_catalogue.timewindow import WEEKDAYS, fmt_hhmm
 from kehou.timeutil import SHANGHAI, UTC, as_utc, clock, fmt_local, utcnow
 from kehou.web.deps import DB, Ctx, Who
@@ -143,9 +151,11 @@ class ProviderCataloguePages(Controller):
             sessions_per_week=integer(data, "sessions_per_week", t["sessions"]), minutes=integer(data, "minutes", t["minutes"]),
             capacity=integer(data, "capacity", t["capacity_in"]), fee_fen=to_fen(field(data, "fee_yuan"), t["fee_in"], "fee_fen"),
             instructor_id=integer(data, "instructor_id", t["instructor"]), materials=materials,
-            materials_fee_fen=sum(m["fen"] for m in materials), school_requirements=field(data, "school_requirements"))
+            materials_fee_fen=sum(m["fen"] for m in materials), school_requirements=field(data, "school_requirements"),
+            review_request=field(data, "review_request"))
         o = offerings.create(ctx, db, actor, d)
-        message = T.DONE["offering_created"] if o.status == "pending" else T.DONE["offering_approved_at_once"]
+        message = {"pending": T.DONE["offering_created"], "blocked": T.DONE["offering_blocked_sent"]}.get(
+            o.status, T.DONE["offering_approved_at_once"])
         if o.review_reason:
             flash(request, "error", T.DONE["offering_warnings"].format(warnings=o.review_reason))
         return done(request, f"/provider/offerings?county={o.county_code}", message)
@@ -224,7 +234,8 @@ class DeskCataloguePages(Controller):
                                       .where(Staff.id.in_(sorted({o.instructor_id for o in rows})))).all())
         return page(request, "desk_offerings.html", actor, T.DESK, rows=rows, provider_names=provider_names,
                     staff_names=staff_names, listing=listing, total=total, status=status, all_status=ALL,
-                    status_labels=OFFERING_STATUS_LABELS, auto_warning=auto_warning, path=DESK_PATH)
+                    status_labels=OFFERING_STATUS_LABELS, auto_warning=auto_warning, path=DESK_PATH,
+                    content_labels=CONTENT_CHECK_LABELS)
 
     @get("/offerings.xlsx", sync_to_thread=True)
     def export(self, request: Req, db: DB, actor: Who) -> Response[bytes]:

@@ -8,6 +8,9 @@ Shared by the academic-content and promotion rules. Per text:
   description ("不涉及语文、数学"); any word in the application statement (free prose
   about the organisation, not what is published to parents: a person reads it);
 * pass — one finding for the whole rule when nothing was found.
+
+A mixed text (:class:`Mixed`: a subject name beside a non-academic theme, "英语戏剧") is a warning: a person
+decides, with the reason shown; a blocking word that is not a subject name ("提分") still blocks it.
 """
 
 from __future__ import annotations
@@ -15,8 +18,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kehou.vetting.rules.common import make, words
-from kehou.vetting.rules.textscan import Hit, prepare, scan
+from kehou.vetting.rules.textscan import Hit, normalise, prepare, scan
 from kehou.vetting.types import Finding, Verdict, VettingInput
+
+
+@dataclass(frozen=True)
+class Mixed:
+    """Blocking words that a theme word in the same text turns into a warning, and the theme words."""
+
+    softened: list[str]
+    themes: list[str]
+
+    def theme_in(self, text: str, direct: list[str]) -> str | None:
+        """The theme word that makes ``text`` mixed, when every blocking word found in it may be softened."""
+        soft = {normalise(w) for w in self.softened}
+        if not direct or any(w not in soft for w in direct):
+            return None
+        flat = normalise(text)
+        return next((t for t in self.themes if normalise(t) and normalise(t) in flat), None)
 
 
 @dataclass(frozen=True)
@@ -30,11 +49,14 @@ FIELD_NAMES = {"title": "名称", "description": "简介"}
 
 
 def _finding(name: str, source: str, wording: Wording, where: str, hits: list[Hit], capped: bool,
-             **evidence: object) -> Finding:
+             theme: str | None = None, **evidence: object) -> Finding:
     direct = [h.word for h in hits if h.strong and not h.negated]
     negated = [h.word for h in hits if h.strong and h.negated]
     weak = [h.word for h in hits if not h.strong]
     all_words = direct + negated + weak
+    if theme is not None:
+        return make(name, source, Verdict.warn, f"{where}含学科名称「{'、'.join(direct)}」，同时有非学科主题「{theme}」，"
+                    f"{wording.ask}", words=all_words, theme=theme, mixed=True, **evidence)
     if direct and not capped:
         more = negated + weak
         also = f"（另含{wording.weak}：{'、'.join(more)}）" if more else ""
@@ -51,7 +73,7 @@ def _finding(name: str, source: str, wording: Wording, where: str, hits: list[Hi
 
 
 def scan_submission(inp: VettingInput, *, name: str, source: str, block_key: str, warn_key: str,
-                    allow_key: str | None, wording: Wording) -> list[Finding]:
+                    allow_key: str | None, wording: Wording, mixed: Mixed | None = None) -> list[Finding]:
     strong, weak, allow = prepare(words(inp, block_key), words(inp, warn_key), words(inp, allow_key) if allow_key else [])
     out: list[Finding] = []
     for course in inp.courses:
@@ -59,7 +81,9 @@ def scan_submission(inp: VettingInput, *, name: str, source: str, block_key: str
             hits = scan(text, strong, weak, allow, prose=prose) if text else []
             if hits:
                 where = f"课程「{course.title}」的{FIELD_NAMES[field]}"
-                out.append(_finding(name, source, wording, where, hits, False, course=course.title, field=field))
+                direct = [h.word for h in hits if h.strong and not h.negated]
+                theme = mixed.theme_in(text, direct) if mixed is not None else None
+                out.append(_finding(name, source, wording, where, hits, False, theme, course=course.title, field=field))
     hits = scan(inp.statement, strong, weak, allow, prose=True) if inp.statement else []
     if hits:
         out.append(_finding(name, source, wording, "申请说明", hits, True, field="statement"))

@@ -33,6 +33,20 @@ ACADEMIC_WORDS: list[str] = [
     "小升初", "中考", "高考", "应试", "真题", "考点",
 ]
 
+#: The subjects themselves: in a course with a non-academic theme (英语戏剧、数学桌游) a person decides.
+SUBJECT_NAMES = ["语文", "数学", "英语", "英文", "外语", "日语", "俄语", "物理", "化学", "生物", "历史", "地理", "道德与法治"]
+
+#: Non-academic themes (activity forms the policy encourages: arts, sport, science popularisation, labour,
+#: culture). A text with a subject name and one of these is a warning for a reviewer, not a block — unless it
+#: also holds a word of subject training (提分、同步辅导 …: every blocking word that is not a subject name),
+#: which blocks whatever the theme. "趣味" and "思维" are left out on purpose: 趣味数学 and 数学思维 are the usual
+#: names of 奥数.
+ACADEMIC_THEME_WORDS: list[str] = [
+    "戏剧", "课本剧", "话剧", "绘本", "游戏", "桌游", "棋", "手工", "书法", "美术", "绘画", "音乐", "歌曲", "合唱",
+    "舞蹈", "体育", "运动", "科普", "实验", "编程", "机器人", "电影", "动画", "博物", "非遗", "剪纸", "劳动",
+    "种植", "烹饪", "魔术", "研学", "天文",
+]
+
 #: Words that often, but not always, mean subject training: a warning for a person to judge.
 #: 辅导 (作业辅导 is the school's job, 心理辅导 is fine), 思维训练 (the usual disguise of 奥数),
 #: 识字 / 古诗词 (语文 content, or traditional culture), 同步 / 衔接 (同步课、幼小衔接).
@@ -88,6 +102,8 @@ DEFAULTS: dict[str, Any] = {
     "vetting.academic_words": ACADEMIC_WORDS,
     "vetting.academic_warn_words": ACADEMIC_WARN_WORDS,
     "vetting.academic_allow": ACADEMIC_ALLOW,
+    "vetting.academic_theme_words": ACADEMIC_THEME_WORDS,
+    "vetting.academic_subject_words": SUBJECT_NAMES,
     "vetting.promotion_words": PROMOTION_WORDS,
     "vetting.promotion_warn_words": PROMOTION_WARN_WORDS,
     "vetting.category_scope_keywords": CATEGORY_SCOPE_KEYWORDS,
