@@ -134,3 +134,21 @@ def test_a_running_absence_holds_its_lessons_until_the_period_is_decided() -> No
     assert got.refunds == {"absence": sum(share[1:6])}  # the month 09-14 … 10-13 holds all five
     assert [i for i, _ in got.earned] == [1, 7, 8]
     assert got.chargeable == got.earned_total + got.refund_total
+
+
+@pytest.mark.parametrize(("rule", "words"), [
+    ({"kind": "absence", "min_days": 7}, "连续缺课满7天（含）的，此后所缺课次按课次比例退费"),
+    ({"kind": "absence", "count": "lessons", "min": 3, "refund": "after"}, "连续缺课满3次课（含）的，此后所缺课次按课次比例退费"),
+    ({"kind": "absence", "count": "months", "min": 1, "refund": "whole_periods"},
+     "连续缺课满1个月（含）的，自缺课首日起每满一个月，退还该期间的课次费用"),
+    ({"kind": "absence", "count": "half_months", "min": 1, "refund": "period_percent", "percent": 10},
+     "自缺课首日起每满半个月，退还课程费用的10%（以该期间课次费用为限）"),
+    ({"kind": "quit", "schedule": [{"within_days": 14, "percent": 100}]},
+     "开学后14天内（开学当天为第1天，即第15天及以前）退课，退还未上课次费用的100%；此后退课不退费"),
+    ({"kind": "quit", "from": "enrolment", "of": "whole", "schedule": [{"within": 1, "unit": "months", "percent": 50}]},
+     "报名后1个月内（至1个月后同一日的前一天）退课，退还课程全部费用的50%（已上课次不退）"),
+])
+def test_each_rule_reads_as_one_unambiguous_sentence(rule: dict[str, Any], words: str) -> None:
+    from kehou.plugins.billing_cap.refund_rules import sentence
+
+    assert words in sentence(rule)

@@ -115,6 +115,13 @@ def window_end(start: dt.date, step: Mapping[str, Any]) -> dt.date:
     return start + dt.timedelta(days=step["within"])
 
 
+def _window(step: Mapping[str, Any], start: str) -> str:
+    """A quit window in words that cannot be read two ways: 14 days runs to the 15th day, the start being the 1st."""
+    if step["unit"] == "months":
+        return f"{step['within']}个月内（至{step['within']}个月后同一日的前一天）"
+    return f"{step['within']}天内（{start}当天为第1天，即第{step['within'] + 1}天及以前）"
+
+
 def sentence(rule: Mapping[str, Any]) -> str:
     """The rule as a parent reads it on the fee page and in the agreement (no final full stop)."""
     kind = rule.get("kind")
@@ -130,8 +137,7 @@ def sentence(rule: Mapping[str, Any]) -> str:
     if kind == "quit":
         r = quit(rule)
         start, of = FROM_LABELS[r["from"]], OF_LABELS[r["of"]]
-        steps = "；".join(f"{start}{s['within']}{UNIT_LABELS[s['unit']]}内退课，退还{of}的{s['percent']}%"
-                         for s in r["schedule"])
+        steps = "；".join(f"{start}后{_window(s, start)}退课，退还{of}的{s['percent']}%" for s in r["schedule"])
         cap = "（已上课次不退）" if r["of"] == "whole" else ""
         return f"{steps}{cap}；此后退课不退费"
     if kind == "undelivered":

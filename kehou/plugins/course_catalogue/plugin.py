@@ -87,6 +87,13 @@ def kehou_provider_exited(provider_id: int, county_code: str, effective: dt.date
 
 
 @hookimpl
+def kehou_register_commands() -> list[Any]:
+    from kehou.plugins.course_catalogue.lottery.cli import COMMAND
+
+    return [COMMAND]
+
+
+@hookimpl
 def kehou_register_audit_vocabulary() -> list[Any]:
     from kehou.plugins.course_catalogue.audit_words import VOCABULARY
 
