@@ -101,13 +101,13 @@ class Catalogue:
 
 
 def menu(world: World, school: str = "school", admin: str = "school_admin", *, opens_in: dt.timedelta = dt.timedelta(0),
-         hours: int = 48) -> int:
+         hours: int = 48, selection_mode: str = "") -> int:
     ctx = world.ctx
     opens = utcnow() + opens_in - dt.timedelta(minutes=1)
     with ctx.db.write_session() as s:
         return menus.create_menu(ctx, s, world.actor(admin), world.school_ids[school], menus.MenuInput(
             opens_at=opens, closes_at=opens + dt.timedelta(hours=hours), service_start="15:30", service_end="17:40",
-            homework_minutes=40)).id
+            homework_minutes=40, selection_mode=selection_mode)).id
 
 
 def place(world: World, menu_id: int, offering_id: int, slots: list[tuple[int, str]], *, capacity: int = 30,
@@ -138,14 +138,14 @@ def child(world: World, name: str, *, grade: int = 3, parent: str = "parent", sc
         return st.id
 
 
-def ready(world: World) -> Catalogue:
+def ready(world: World, selection_mode: str = "") -> Catalogue:
     """An admitted provider, two approved offerings placed in a published menu (Monday and Tuesday
     16:00), one child of ``parent`` in grade 3."""
     enable_catalogue(world)
     admit(world, "provider")
     o1 = offering(world, "provider", "少儿软笔书法")
     o2 = offering(world, "provider", "国画入门", category="体育艺术")
-    m = menu(world)
+    m = menu(world, selection_mode=selection_mode)
     cat = Catalogue(m)
     cat.entries["calligraphy"] = place(world, m, o1, [(0, "16:00")])
     cat.entries["painting"] = place(world, m, o2, [(1, "16:00")], venue="美术教室")

@@ -35,6 +35,7 @@ STAFF_GET = {
     "/desk/applications.xlsx": {"reviewer1", "decider", "police", "admin", "other_reviewer"},  # tests/test_lists.py
     "/county/exits.xlsx": {"reviewer1", "decider", "other_reviewer"},  # each its own county: tests/test_lists.py
     "/desk/blacklist": {"reviewer1", "decider", "other_reviewer"},  # each its own county's list
+    "/desk/vetting/try": {"reviewer1", "decider", "other_reviewer"},  # try a title: tests/test_offering_vetting_outcomes.py
     "/desk/applications/{app}": {"reviewer1", "decider", "police", "admin"},
     "/provider": {"provider", "other_provider"},  # each sees its own organisation
     "/provider/applications/{app}": {"provider"},
@@ -93,7 +94,8 @@ PLACEHOLDERS = {"{app}": "{app_id:int}", "{menu}": "{menu_id:int}", "{child}": "
                 "{settlement}": "{settlement_id:int}", "{xlsx}": "{file_name:str}",
                 "{case}": "{case_id:int}", "{year}": "{year:int}"} | outcome_rows.PLACEHOLDERS
 # POST routes, each checked below, in test_browser_admission.py, test_browser_catalogue.py or test_billing_pages.py
-POSTS = {"/login", "/logout", "/register", "/provider/staff", "/provider/applications", "/desk/settings",
+POSTS = {"/parent/children/{student_id:int}/menus/{menu_id:int}/choices",  # tests/test_ranked_choices.py
+         "/login", "/logout", "/register", "/provider/staff", "/provider/applications", "/desk/settings",
          "/provider/applications/{app_id:int}/{action:str}", "/desk/applications/{app_id:int}/{action:str}",
          "/desk/objections/{objection_id:int}/answer", "/public/notices/{app_id:int}/objections",
          "/provider/documents", "/desk/documents/{document_id:int}/review", "/desk/documents/bulk-accept",
@@ -156,7 +158,9 @@ def test_every_html_route_is_listed(client) -> None:  # type: ignore[no-untyped-
         "/fees/{school_id:int}",  # the public fee page of a school using billing: tests/test_billing_pages.py
         "/files/{key:path}",  # signed links: tests/test_documents.py
         "/documents/{document_id:int}/download",
-        "/agreements/{agreement_id:int}", "/agreements/{agreement_id:int}/pdf"} | outcome_rows.HTML_OTHER_GET
+        "/agreements/{agreement_id:int}", "/agreements/{agreement_id:int}/pdf",
+        "/parent/children/{student_id:int}/menus/{menu_id:int}/choices",  # ranked menus only: tests/test_ranked_choices.py
+    } | outcome_rows.HTML_OTHER_GET
     for route in client.app.routes:
         if route.path.startswith(("/api/", "/schema", "/static")):
             continue

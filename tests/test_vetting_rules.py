@@ -482,7 +482,9 @@ COURSES = [
     ("初中物理提分班", "", BLOCK, "物理, 提分"),
     ("作文素材积累", "", BLOCK, "作文"),
     ("数学思维游戏", "", BLOCK, "数学: a game named after the subject is still the subject"),
-    ("英文绘本戏剧", "", BLOCK, "英文: seed 003 counts 英语课本剧 as a subject club"),
+    # a mixed title (a subject name beside a non-academic theme) is for a person to judge (issue 18 part 5); seed
+    # 003 counts 英语课本剧 as a subject club, which the county may decide by its theme list
+    ("英文绘本戏剧", "", WARN, "英文 beside 戏剧/绘本: a person decides"),
     ("小升初语文冲刺", "", BLOCK, "小升初, 语文"),
     ("化学实验探究（初三）", "", BLOCK, "化学"),
     ("期末复习专项刷题", "", BLOCK, "复习, 刷题"),

@@ -7,15 +7,17 @@ import datetime as dt
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Response, delete, get, post
+from litestar import Controller, Response, delete, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from kehou.errors import NotFound
 from kehou.platform.students import services as students
 from kehou.plugins.course_catalogue import agreements as contracts
 from kehou.plugins.course_catalogue import classes, enrolment, lessons, menus, offerings, queries, waitingroom
+from kehou.plugins.course_catalogue.lottery import choices
 from kehou.plugins.course_catalogue.models import Attendance, Entry, Lesson
 from kehou.plugins.course_catalogue.timewindow import fmt_hhmm
+from kehou.timeutil import fmt_local
 from kehou.web.deps import DB, Ctx, Who
 
 
@@ -61,6 +63,8 @@ class MenuBody(msgspec.Struct):
     service_end: str
     homework_minutes: int = 0
     term_day: dt.date | None = None
+    #: first_come or ranked_lottery (empty: the county's default)
+    selection_mode: str = ""
 
 
 class SlotBody(msgspec.Struct):
@@ -221,6 +225,15 @@ class SchoolCatalogueApi(Controller):
         return [attendance_out(a) for a in lessons.mark(db, actor, lesson_id, marks)]
 
 
+class ChoicesBody(msgspec.Struct):
+    entry_ids: list[int]
+
+
+def _saved_out(saved: choices.Saved) -> dict[str, Any]:
+    return {"entry_ids": saved.entry_ids, "saved_at": saved.saved_at.isoformat() if saved.saved_at else None,
+            "saved_at_local": fmt_local(saved.saved_at) if saved.saved_at else None, "warnings": saved.warnings}
+
+
 class ParentCatalogueApi(Controller):
     path = "/api/v1/children/{student_id:int}"
     tags = ["catalogue"]
@@ -235,6 +248,16 @@ class ParentCatalogueApi(Controller):
             if row["id"] == entry_id:
                 return row
         raise NotFound("没有该课程，或已停止开放。", code="entry_not_found")
+
+    @get("/menus/{menu_id:int}/choices", sync_to_thread=True, summary="The child's ranked choices on a ranked-lottery menu")
+    def ranked(self, student_id: FromPath[int], menu_id: FromPath[int], db: DB, actor: Who) -> dict[str, Any]:
+        return _saved_out(choices.current(db, actor, student_id, menu_id))
+
+    @put("/menus/{menu_id:int}/choices", sync_to_thread=True, summary="Replace the child's ranked choices (most wanted "
+         "first; an empty list withdraws them) while the choice window is open")
+    def rank(self, student_id: FromPath[int], menu_id: FromPath[int], data: JSONBody[ChoicesBody], db: DB, ctx: Ctx,
+             actor: Who) -> dict[str, Any]:
+        return _saved_out(choices.save(ctx, db, actor, student_id, menu_id, data.entry_ids))
 
     @post("/enrolments", sync_to_thread=True, status_code=201, summary="Enrol (idempotent; 200 when already enrolled)")
     def enrol(self, student_id: FromPath[int], data: JSONBody[EnrolBody], db: DB, ctx: Ctx,

@@ -145,7 +145,8 @@ def release_seat(session: Session, entry_id: int) -> None:
 _STUDENT = select(Student.id, Student.school_id, Student.county_code, Student.grade, Student.priority_group)
 _CHILD = _STUDENT.join(Guardian, Guardian.student_id == Student.id)
 _ENTRY_COLUMNS = (Entry.id.label("entry_id"), Entry.grades, Entry.fee_fen, Entry.materials_fee_fen, Menu.id.label("menu_id"),
-                  Menu.term_name, Menu.term_end, Menu.opens_at, Menu.closes_at, Offering.title, Offering.category,
+                  Menu.term_name, Menu.term_end, Menu.opens_at, Menu.closes_at, Menu.selection_mode, Menu.draw_revealed_at,
+                  Offering.title, Offering.category,
                   WhitelistEntry.categories,
                   select(func.count(Lesson.id)).where(Lesson.entry_id == Entry.id).scalar_subquery().label("lessons"))
 
@@ -259,6 +260,9 @@ def enroll(ctx: Context, session: Session, actor: Actor, student_id: int, entry_
                               existing.enrolled_at), False)
     settings = policy.resolve_recent(session, ctx.registry, child.county_code)
     require_enabled(settings)
+    if entry.selection_mode == "ranked_lottery" and entry.draw_revealed_at is None:
+        raise Conflict("本校本学期选课采用“填报志愿后摇号分配”：请在选课时间内填报志愿，截止后统一摇号分配，与提交先后无关。",
+                       code="selection_by_lottery", field="entry_id")
     source = _window(settings, entry, child.priority_group, any(r.status == EnrolmentStatus.cancelled for r in mine))
     waitingroom.gate(settings, source, row, utcnow())
     if child.grade not in entry.grades:

@@ -26,7 +26,17 @@ from kehou.platform.students.services import school_of
 from kehou.plugins.course_catalogue import agreements as contracts
 from kehou.plugins.course_catalogue import lessons, offerings, terms
 from kehou.plugins.course_catalogue.access import admitted_categories, require_enabled
-from kehou.plugins.course_catalogue.models import Entry, EntryStatus, Menu, MenuStatus, Offering, OfferingStatus, Slot
+from kehou.plugins.course_catalogue.lottery import draw
+from kehou.plugins.course_catalogue.models import (
+    SELECTION_MODE_LABELS,
+    Entry,
+    EntryStatus,
+    Menu,
+    MenuStatus,
+    Offering,
+    OfferingStatus,
+    Slot,
+)
 from kehou.plugins.course_catalogue.timewindow import WEEKDAYS, fmt_hhmm, latest_end, menu_problems, overlaps, parse_hhmm
 from kehou.timeutil import as_utc, clock, fmt_local, local, utcnow
 
@@ -41,6 +51,7 @@ class MenuInput:
     service_end: str
     homework_minutes: int = 0
     term_day: dt.date | None = None  # a day in the term the menu is for (default: today)
+    selection_mode: str = ""  # first_come | ranked_lottery (default: the county's catalogue.selection_mode_default)
 
 
 @dataclass(frozen=True)
@@ -85,9 +96,14 @@ def create_menu(ctx: Context, session: Session, actor: Actor, school_id: int, d:
         raise ValidationFailed("选课截止时间须晚于开始时间。", code="window_invalid", field="closes_at")
     if local(closes).date() > term.end:
         raise ValidationFailed(f"选课须在学期结束（{term.end}）前截止。", code="window_after_term", field="closes_at")
+    mode = d.selection_mode or settings["catalogue.selection_mode_default"]
+    allowed = settings["catalogue.selection_modes"]
+    if mode not in allowed:
+        raise ValidationFailed(f"本区县学校可采用的选课方式为：{'、'.join(SELECTION_MODE_LABELS.get(m, m) for m in allowed)}。",
+                               code="selection_mode_not_allowed", field="selection_mode")
     menu = Menu(school_id=school.id, county_code=school.county_code, term_name=term.name, term_start=term.start,
                 term_end=term.end, service_start=start, service_end=end, homework_minutes=d.homework_minutes,
-                opens_at=opens, closes_at=closes, status=MenuStatus.draft, created_at=utcnow())
+                opens_at=opens, closes_at=closes, status=MenuStatus.draft, created_at=utcnow(), selection_mode=mode)
     session.add(menu)
     try:
         session.flush()
@@ -240,6 +256,9 @@ def publish(ctx: Context, session: Session, actor: Actor, menu_id: int) -> Menu:
     assert school is not None
     _raise_first(menu_problems(school.kind, menu.service_start, menu.service_end, menu.homework_minutes, settings))
     menu.status, menu.published_at = MenuStatus.published, utcnow()
+    if menu.selection_mode == "ranked_lottery":  # committed to before anyone chooses; revealed at the draw
+        menu.draw_seed = draw.new_seed()
+        menu.draw_commitment = draw.commitment(menu.draw_seed)
     count = sum(lessons.schedule(session, settings, menu, e) for e in entries)
     told = _tell_parents(session, menu, school.name)
     for made in contracts.ensure_services(ctx, session, actor, menu):
@@ -248,7 +267,9 @@ def publish(ctx: Context, session: Session, actor: Actor, menu_id: int) -> Menu:
                               "请在开课前签署；双方签署后授课人员方可签到。", f"/agreements/{made.id}")
     audit.record(session, actor, county_code=menu.county_code, action="menu.publish", entity_type="course_menu",
                  entity_id=menu.id, old={"status": MenuStatus.draft},
-                 new={"status": MenuStatus.published, "entries": len(entries), "lessons": count, "parents_told": told})
+                 new={"status": MenuStatus.published, "entries": len(entries), "lessons": count, "parents_told": told,
+                      "selection_mode": menu.selection_mode}
+                 | ({"draw_commitment": menu.draw_commitment} if menu.draw_commitment else {}))
     session.commit()
     return menu
 

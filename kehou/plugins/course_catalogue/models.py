@@ -104,6 +104,13 @@ class Menu(Base):
     published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     classes_checked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # small classes flagged
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    #: first_come (enrol while the window is open) or ranked_lottery (rank choices, allocate after a draw)
+    selection_mode: Mapped[str] = mapped_column(String(20), default="first_come", server_default="first_come")
+    #: ranked_lottery: the draw's seed, secret until the draw is revealed, and its SHA-256 commitment, published
+    #: when the menu is published (before anyone chooses): lottery.draw
+    draw_seed: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    draw_commitment: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    draw_revealed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class Entry(Base):
@@ -145,6 +152,26 @@ class Slot(Base):
     start_min: Mapped[int] = mapped_column(Integer)
     end_min: Mapped[int] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(default=True)
+
+
+SELECTION_MODE_LABELS = {"first_come": "先到先得", "ranked_lottery": "填报志愿后摇号分配"}
+
+
+class RankedChoice(Base):
+    """One course a family ranks for a child on a ranked-lottery menu (rank 1: most wanted). Replaced as a whole
+    each time the family saves its list; when within the window it was saved decides nothing."""
+
+    __tablename__ = "ranked_choice"
+    __table_args__ = (UniqueConstraint("menu_id", "student_id", "rank", name="uq_ranked_choice_rank"),
+                      UniqueConstraint("menu_id", "student_id", "entry_id", name="uq_ranked_choice_entry"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    menu_id: Mapped[int] = mapped_column(ForeignKey("course_menu.id"), index=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("student.id"), index=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("course_entry.id"))
+    rank: Mapped[int] = mapped_column(Integer)
+    saved_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    saved_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
 
 
 class Enrolment(Base):

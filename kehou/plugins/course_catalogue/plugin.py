@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from kehou.pluginapi import PeriodicTask, SettingColumn, SettingSpec, at_least, between, dict_items, hookimpl
+from kehou.plugins.course_catalogue.models import SELECTION_MODE_LABELS
 
 
 def _clock(value: Any) -> str | None:
@@ -47,6 +48,12 @@ SETTINGS = [
                 "签到时段从上课前此分钟数开始", check=between(0, 240), unit="minutes"),
     SettingSpec("catalogue.check_in_grace_minutes", int, 15, "上课开始后几分钟内签到不算迟到",
                 "超过后仍可签到，但须填写迟到原因，并提示学校", check=between(0, 240), unit="minutes"),
+    SettingSpec("catalogue.selection_modes", list, ["first_come", "ranked_lottery"], "学校可采用的选课方式",
+                "先到先得：选课时间内按提交先后录取；填报志愿后摇号：选课时间内填报志愿，截止后按公开可核验的抽签顺序分配",
+                choices=SELECTION_MODE_LABELS, check=lambda v: None if v else "至少保留一种选课方式。"),
+    SettingSpec("catalogue.selection_mode_default", str, "first_come", "学校未指定时的选课方式",
+                choices=SELECTION_MODE_LABELS),
+    SettingSpec("catalogue.ranked_max_choices", int, 5, "每名学生最多填报的志愿数", check=between(1, 10), unit="courses"),
     SettingSpec("catalogue.waiting_room", bool, True, "选课开始时排队候场",
                 "开始前到达的家长取号，开始时随机排序，按放行速度依次进入选课；开始后到达的排在队尾"),
     SettingSpec("catalogue.queue_per_minute", int, 600, "候场每分钟放行人数",

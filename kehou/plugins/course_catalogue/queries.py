@@ -109,7 +109,9 @@ def menu_out(m: Menu) -> dict[str, Any]:
             "term_end": m.term_end.isoformat(), "service_start": fmt_hhmm(m.service_start),
             "service_end": fmt_hhmm(m.service_end),
             "homework_minutes": m.homework_minutes, "opens_at": m.opens_at.isoformat(), "closes_at": m.closes_at.isoformat(),
-            "opens_at_local": fmt_local(m.opens_at), "closes_at_local": fmt_local(m.closes_at), "status": m.status}
+            "opens_at_local": fmt_local(m.opens_at), "closes_at_local": fmt_local(m.closes_at), "status": m.status,
+            "selection_mode": m.selection_mode, "draw_commitment": m.draw_commitment or None,
+            "draw_seed": m.draw_seed if m.draw_revealed_at is not None else None}  # the seed only once revealed
 
 
 def menus_for_child(session: Session, actor: Actor, student_id: int) -> list[Menu]:

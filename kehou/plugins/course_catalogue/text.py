@@ -56,7 +56,7 @@ DESK = {
 }
 
 MENUS = {
-    "title": "课程超市管理",
+    "title": "课程超市管理", "selection_mode": "选课方式",
     "intro": "每学期建立一个课程超市：从教育局审核通过的课程中选择、排课，发布后家长在选课时间内为孩子选课。",
     "list": "本校课程超市", "term": "学期", "window": "选课时间", "service": "课后服务时段", "status": "状态", "open": "管理",
     "print": "打印版", "new": "新建课程超市", "opens_at": "选课开始（北京时间）*", "closes_at": "选课截止（北京时间）*",
@@ -94,11 +94,13 @@ PRINT = {
 }
 
 PARENT = {
-    "title": "我的孩子", "intro": "选择孩子，查看本学期可选的课后服务课程和课表。", "choose": "选课和课表",
+    "title": "我的孩子", "intro": "选择孩子，查看本学期可选的课后服务课程和课表。",
+    "rank_link": "填报志愿", "rank_hint": "本学期采用填报志愿后摇号分配，与提交先后无关", "choose": "选课和课表",
     "none": "学校尚未为您的账号关联孩子，请联系孩子所在学校。",
 }
 
 CHILD = {
+    "rank_link": "填报志愿", "rank_hint": "本学期采用填报志愿后摇号分配，与提交先后无关",
     "title": "选课", "window": "选课时间", "no_menu": "学校尚未发布本学期的课程超市。",
     "courses": "可选课程", "search": "搜索课程", "search_button": "搜索", "clear": "全部课程", "no_courses": "没有可选的课程。",
     "provider": "机构", "teacher": "教师", "slots": "上课时间", "venue": "地点", "fee": "课程费",

@@ -24,6 +24,7 @@ from kehou.errors import NotFound, ValidationFailed
 from kehou.platform.actor import Actor
 from kehou.platform.admission.models import WhitelistEntry
 from kehou.platform.counties.models import Region, School
+from kehou.platform.policy import services as policy
 from kehou.platform.providers import services as providers
 from kehou.platform.providers.models import Staff
 from kehou.platform.students import services as students
@@ -36,6 +37,7 @@ from kehou.plugins.course_catalogue.models import (
     CONTENT_CHECK_LABELS,
     ENROLMENT_LABELS,
     OFFERING_STATUS_LABELS,
+    SELECTION_MODE_LABELS,
     Entry,
     Lesson,
     Menu,
@@ -289,10 +291,13 @@ class SchoolCataloguePages(Controller):
     include_in_schema = False
 
     @get("/menus", sync_to_thread=True)
-    def menus_page(self, request: Req, db: DB, actor: Who) -> Template:
+    def menus_page(self, request: Req, db: DB, ctx: Ctx, actor: Who) -> Template:
         school = own_school(db, actor)
         rows = [queries.menu_out(m) for m in menus.menus_of_school(db, actor, school.id)]
-        return page(request, "school_menus.html", actor, T.MENUS, school=school, rows=rows, menu_status=T.MENU_STATUS)
+        settings = policy.resolve_all(db, ctx.registry, school.county_code)
+        modes = {m: SELECTION_MODE_LABELS[m] for m in settings["catalogue.selection_modes"] if m in SELECTION_MODE_LABELS}
+        return page(request, "school_menus.html", actor, T.MENUS, school=school, rows=rows, menu_status=T.MENU_STATUS,
+                    modes=modes, default_mode=settings["catalogue.selection_mode_default"])
 
     @post("/menus", sync_to_thread=True)
     def create_menu(self, request: Req, data: Form, db: DB, ctx: Ctx, actor: Who) -> Redirect:
@@ -302,7 +307,8 @@ class SchoolCataloguePages(Controller):
             closes_at=local_datetime(field(data, "closes_at"), t["closes_at"], "closes_at"),
             service_start=field(data, "service_start"), service_end=field(data, "service_end"),
             homework_minutes=integer(data, "homework_minutes", t["homework"]) if field(data, "homework_minutes") else 0,
-            term_day=local_date(field(data, "term_day"), t["term_day"], "term_day"))
+            term_day=local_date(field(data, "term_day"), t["term_day"], "term_day"),
+            selection_mode=field(data, "selection_mode"))
         m = menus.create_menu(ctx, db, actor, school.id, d)
         return done(request, f"/school/menus/{m.id}", T.DONE["menu_created"])
 
@@ -452,5 +458,11 @@ class ParentQueuePages(Controller):
         return Redirect(path=f"/parent/queue/{menu_id}" + (f"?child={child_id}" if child_id else ""), status_code=303)
 
 
+def _ranked_pages() -> Any:
+    from kehou.plugins.course_catalogue.views_ranked import ParentRankedPages  # it imports page() from here
+
+    return ParentRankedPages
+
+
 HTML_ROUTES: list[Any] = [ProviderCataloguePages, DeskCataloguePages, SchoolCataloguePages, ParentCataloguePages,
-                          ParentQueuePages]
+                          ParentQueuePages, _ranked_pages()]

@@ -39,11 +39,11 @@ SUBJECT_NAMES = ["语文", "数学", "英语", "英文", "外语", "日语", "�
 #: Non-academic themes (activity forms the policy encourages: arts, sport, science popularisation, labour,
 #: culture). A text with a subject name and one of these is a warning for a reviewer, not a block — unless it
 #: also holds a word of subject training (提分、同步辅导 …: every blocking word that is not a subject name),
-#: which blocks whatever the theme. "趣味" and "思维" are left out on purpose: 趣味数学 and 数学思维 are the usual
-#: names of 奥数.
+#: which blocks whatever the theme. Left out on purpose: "趣味", "思维" and "游戏" (趣味数学、数学思维游戏 are the
+#: usual names of 奥数) and "实验" (化学实验、物理实验 are the subjects' own lab work).
 ACADEMIC_THEME_WORDS: list[str] = [
-    "戏剧", "课本剧", "话剧", "绘本", "游戏", "桌游", "棋", "手工", "书法", "美术", "绘画", "音乐", "歌曲", "合唱",
-    "舞蹈", "体育", "运动", "科普", "实验", "编程", "机器人", "电影", "动画", "博物", "非遗", "剪纸", "劳动",
+    "戏剧", "课本剧", "话剧", "绘本", "桌游", "棋", "手工", "书法", "美术", "绘画", "音乐", "歌曲", "合唱",
+    "舞蹈", "体育", "运动", "科普", "编程", "机器人", "电影", "动画", "博物", "非遗", "剪纸", "劳动",
     "种植", "烹饪", "魔术", "研学", "天文",
 ]
 

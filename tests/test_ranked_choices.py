@@ -1,0 +1,168 @@
+"""Ranked-choice selection, choosing first (issue 19 parts 1–3, the part built so far): the menu's mode from the
+county's allowed modes, the draw's commitment published with the menu, families ranking courses while the window
+is open (changeable, acknowledged, warned), and first-come enrolment refused on such a menu."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from litestar.testing import TestClient
+
+from kehou.errors import ValidationFailed
+from kehou.platform.audit.models import AuditEntry
+from kehou.plugins.course_catalogue.lottery import draw
+from kehou.plugins.course_catalogue.models import Menu
+from kehou.timeutil import clock
+from tests import billing_setup as bs
+from tests import catalogue_setup as cs
+from tests.browser import chromium, live_server, require_chromium
+from tests.factories import PASSWORD, World
+from tests.helpers import err, ok, token_headers
+from tests.test_browser_catalogue import ARTIFACTS, PHONE
+from tests.test_html_pages import browser, csrf
+
+
+def url(cat: cs.Catalogue, sid: int) -> str:
+    return f"/api/v1/children/{sid}/menus/{cat.menu_id}/choices"
+
+
+def test_the_county_decides_which_modes_schools_may_use(world: World) -> None:
+    cs.enable_catalogue(world)
+    bs.put(world, "catalogue.selection_modes", ["first_come"])
+    with pytest.raises(ValidationFailed) as refused:
+        cs.menu(world, selection_mode="ranked_lottery")
+    assert refused.value.code == "selection_mode_not_allowed" and "先到先得" in refused.value.message
+    bs.put(world, "catalogue.selection_modes", ["first_come", "ranked_lottery"])
+    bs.put(world, "catalogue.selection_mode_default", "ranked_lottery")
+    with world.ctx.db.read_session() as s:
+        assert s.get(Menu, cs.menu(world)).selection_mode == "ranked_lottery"  # the county's default
+
+
+def test_publishing_commits_to_a_seed_that_stays_secret(client: TestClient, world: World) -> None:
+    cat = cs.ready(world, selection_mode="ranked_lottery")
+    with world.ctx.db.read_session() as s:
+        menu = s.get(Menu, cat.menu_id)
+        assert len(menu.draw_seed) == 64 and menu.draw_commitment == draw.commitment(menu.draw_seed)
+        seed, commitment = menu.draw_seed, menu.draw_commitment
+        published = s.query(AuditEntry).filter_by(action="menu.publish", entity_id=str(cat.menu_id)).one()
+        assert published.new_values["draw_commitment"] == commitment and seed not in str(published.new_values)
+    school = token_headers(client, "school_admin")
+    got = ok(client.get("/api/v1/schools/{}/menus".format(world.school_ids["school"]), headers=school))
+    mine = next(m for m in got if m["id"] == cat.menu_id)
+    assert mine["draw_commitment"] == commitment and mine["draw_seed"] is None
+
+
+def test_a_family_ranks_changes_and_withdraws_its_choices(client: TestClient, world: World) -> None:
+    cat = cs.ready(world, selection_mode="ranked_lottery")
+    sid, parent = cat.students["xiaoming"], token_headers(client, "parent")
+    assert ok(client.get(url(cat, sid), headers=parent)) == {"entry_ids": [], "saved_at": None, "saved_at_local": None,
+                                                             "warnings": []}
+    first = ok(client.put(url(cat, sid), headers=parent, json={"entry_ids": [cat.entries["painting"],
+                                                                           cat.entries["calligraphy"]]}))
+    assert first["entry_ids"] == [cat.entries["painting"], cat.entries["calligraphy"]] and first["saved_at"]
+    again = ok(client.put(url(cat, sid), headers=parent, json={"entry_ids": [cat.entries["calligraphy"]]}))
+    assert ok(client.get(url(cat, sid), headers=parent))["entry_ids"] == again["entry_ids"] == [cat.entries["calligraphy"]]
+    with world.ctx.db.read_session() as s:
+        entries = s.query(AuditEntry).filter_by(action="selection.rank").order_by(AuditEntry.id).all()
+        assert entries[-1].old_values["choices"] == first["entry_ids"] and entries[-1].new_values["choices"] == [
+            cat.entries["calligraphy"]]
+    assert ok(client.put(url(cat, sid), headers=parent, json={"entry_ids": []}))["entry_ids"] == []
+    # first come is not how this menu works
+    body = err(client.post(f"/api/v1/children/{sid}/enrolments", headers=parent,
+                           json={"entry_id": cat.entries["calligraphy"]}), 409, "selection_by_lottery")
+    assert "与提交先后无关" in body["message"]
+
+
+def test_bad_lists_are_refused_and_what_looks_wrong_is_said(client: TestClient, world: World) -> None:
+    cat = cs.ready(world, selection_mode="ranked_lottery")
+    sid, parent = cat.students["xiaoming"], token_headers(client, "parent")
+    bs.put(world, "catalogue.ranked_max_choices", 1)
+    err(client.put(url(cat, sid), headers=parent, json={"entry_ids": [cat.entries["painting"],
+                                                                      cat.entries["calligraphy"]]}), 400, "too_many_choices")
+    bs.put(world, "catalogue.ranked_max_choices", 5)
+    err(client.put(url(cat, sid), headers=parent, json={"entry_ids": [cat.entries["painting"]] * 2}), 400,
+        "choice_repeated")
+    err(client.put(url(cat, sid), headers=parent, json={"entry_ids": [999999]}), 400, "entry_not_found")
+    err(client.put(url(cat, sid), headers=parent, json={"entry_ids": "1,2"}), 400, "invalid_input")
+    coach = cs.add_instructor(world, "provider", "李教练")
+    clash = cs.place(world, cat.menu_id, cs.offering(world, "provider", "少儿围棋", category="体育艺术", instructor=coach),
+                     [(0, "16:00")], venue="棋室")
+    young = cs.place(world, cat.menu_id, cs.offering(world, "provider", "彩泥手工", category="体育艺术", grades=[1],
+                                                      instructor=coach), [(2, "16:00")], venue="手工室", grades=[1])
+    got = ok(client.put(url(cat, sid), headers=parent, json={"entry_ids": [cat.entries["calligraphy"], clash, young]}))
+    assert any("少儿软笔书法" in w and "少儿围棋" in w and "最多录取其中一门" in w for w in got["warnings"])
+    assert any("彩泥手工" in w and "不面向3年级" in w for w in got["warnings"])
+
+
+def test_only_the_childs_family_and_only_while_the_window_is_open(client: TestClient, world: World) -> None:
+    cat = cs.ready(world, selection_mode="ranked_lottery")
+    sid = cat.students["xiaoming"]
+    other = cs.child(world, "小红", parent="other_parent", new_parent=True)
+    body = {"entry_ids": [cat.entries["calligraphy"]]}
+    for who, status in (("school_admin", 403), ("provider", 403), ("reviewer1", 403)):
+        assert client.put(url(cat, sid), headers=token_headers(client, who), json=body).status_code == status
+    err(client.put(url(cat, other), headers=token_headers(client, "parent"), json=body), 404, "student_not_found")
+    assert client.put(url(cat, sid), json=body).status_code == 401
+    clock.advance(dt.timedelta(days=3))  # the 48-hour window is over
+    try:
+        err(client.put(url(cat, sid), headers=token_headers(client, "parent"), json=body), 409, "selection_closed")
+    finally:
+        clock.reset()
+
+
+def test_the_ranking_page_is_the_familys_alone(world: World) -> None:
+    cat = cs.ready(world, selection_mode="ranked_lottery")
+    page = f"/parent/children/{cat.students['xiaoming']}/menus/{cat.menu_id}/choices"
+    with browser(world.ctx, None) as anon:
+        assert anon.get(page, follow_redirects=False).headers["location"].startswith("/login")
+    for who in ("school_admin", "provider", "reviewer1", "decider", "admin"):
+        with browser(world.ctx, who) as c:
+            assert c.get(page, follow_redirects=False).status_code in (403, 404), who
+            token = csrf(c, "/notifications")
+            resp = c.post(page, data={"_csrf_token": token, "choice": str(cat.entries["calligraphy"])},
+                          follow_redirects=False)
+            assert resp.status_code in (403, 404) or "出错了" in resp.text, who
+    with browser(world.ctx, "parent") as c:
+        assert "第1志愿" in c.get(page).text
+    with world.ctx.db.read_session() as s:
+        assert s.query(AuditEntry).filter_by(action="selection.rank").count() == 0  # nobody else saved anything
+
+
+def test_a_first_come_menu_takes_no_ranked_lists(client: TestClient, world: World) -> None:
+    cat = cs.ready(world)  # the county default: first come
+    err(client.get(url(cat, cat.students["xiaoming"]), headers=token_headers(client, "parent")), 409, "menu_not_ranked")
+
+
+@pytest.mark.browser
+def test_a_parent_ranks_choices_on_a_phone(ctx: object, world: World) -> None:
+    require_chromium()
+    ARTIFACTS.mkdir(exist_ok=True)
+    cat = cs.ready(world, selection_mode="ranked_lottery")
+    sid = cat.students["xiaoming"]
+    from kehou.app import create_app
+
+    with live_server(create_app(world.ctx.settings, context=world.ctx)) as base, chromium() as chrome:
+        phone = chrome.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
+        page = phone.new_page()
+        page.goto(f"{base}/login?next=/parent/children/{sid}")
+        page.fill("input[name=username]", "parent")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button:has-text('登录')")
+        page.wait_for_load_state()
+        page.click("a:has-text('填报志愿')")
+        page.wait_for_load_state()
+        assert "尚未填报志愿" in page.inner_text("#saved-state")
+        selects = page.locator("#rank-form select")
+        assert selects.count() == 5
+        selects.nth(0).select_option(str(cat.entries["painting"]))
+        selects.nth(1).select_option(str(cat.entries["calligraphy"]))
+        page.click("button:has-text('保存志愿')")
+        page.wait_for_load_state()
+        assert "已保存 2 个志愿" in page.inner_text("#saved-state")
+        assert page.locator("#rank-form select").nth(0).input_value() == str(cat.entries["painting"])
+        with world.ctx.db.read_session() as s:
+            assert s.get(Menu, cat.menu_id).draw_commitment in page.inner_text("#commitment")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375, f"the page scrolls sideways on a phone: {width}px"
+        page.screenshot(path=str(ARTIFACTS / "parent-ranking-375.png"), full_page=True)
