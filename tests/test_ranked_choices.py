@@ -11,8 +11,9 @@ from litestar.testing import TestClient
 
 from kehou.errors import ValidationFailed
 from kehou.platform.audit.models import AuditEntry
+from kehou.platform.notifications.models import Notification
 from kehou.plugins.course_catalogue.lottery import draw
-from kehou.plugins.course_catalogue.models import Menu
+from kehou.plugins.course_catalogue.models import AllocationRun, Enrolment, Entry, Menu
 from kehou.timeutil import clock
 from tests import billing_setup as bs
 from tests import catalogue_setup as cs
@@ -166,3 +167,56 @@ def test_a_parent_ranks_choices_on_a_phone(ctx: object, world: World) -> None:
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 375, f"the page scrolls sideways on a phone: {width}px"
         page.screenshot(path=str(ARTIFACTS / "parent-ranking-375.png"), full_page=True)
+
+
+def test_allocation_after_close_is_repeatable_reviewed_and_published(client: TestClient, world: World) -> None:
+    cs.enable_catalogue(world)
+    cs.admit(world, "provider")
+    coach = cs.add_instructor(world, "provider", "李教练")
+    menu_id = cs.menu(world, selection_mode="ranked_lottery")
+    popular = cs.place(world, menu_id, cs.offering(world, "provider", "少儿软笔书法"), [(0, "16:00")], capacity=2)
+    other = cs.place(world, menu_id, cs.offering(world, "provider", "国画入门", category="体育艺术", instructor=coach),
+                     [(1, "16:00")], capacity=10, venue="美术教室")
+    cs.publish(world, menu_id)
+    kids = [cs.child(world, name, parent=f"family{i}", new_parent=True) for i, name in enumerate("甲乙丙丁戊")]
+    from kehou.plugins.course_catalogue.lottery import choices
+
+    for i, sid in enumerate(kids):
+        with world.ctx.db.write_session() as s:
+            choices.save(world.ctx, s, world.actor(f"family{i}"), sid, menu_id, [popular, other])
+    school = token_headers(client, "school_admin")
+    err(client.post(f"/api/v1/menus/{menu_id}/allocation", headers=school), 409, "selection_still_open")
+    clock.advance(dt.timedelta(days=3))
+    try:
+        err(client.post(f"/api/v1/menus/{menu_id}/allocation", headers=token_headers(client, "family0")), 403,
+            "permission_denied")
+        first = ok(client.post(f"/api/v1/menus/{menu_id}/allocation", headers=school), 201)
+        fill = {c["entry_id"]: c["filled"] for c in first["courses"]}
+        assert fill == {popular: 2, other: 5}  # two lotteries won, everyone gets painting in round 1 or 2
+        assert first["nothing"] == [] and len(first["children"]) == 5
+        lost = [c for c in first["children"] if c["assigned"] == ["国画入门"]]
+        assert len(lost) == 3 and all(any("少儿软笔书法」：名额已满" in r for r in c["reasons"]) for c in lost)
+        again = ok(client.post(f"/api/v1/menus/{menu_id}/allocation", headers=school), 201)
+        assert [c["assigned"] for c in again["children"]] == [c["assigned"] for c in first["children"]]
+        with world.ctx.db.read_session() as s:
+            runs_ = s.query(AllocationRun).filter_by(menu_id=menu_id).order_by(AllocationRun.id).all()
+            assert [r.status for r in runs_] == ["superseded", "draft"] and runs_[0].result == runs_[1].result
+        published = ok(client.post(f"/api/v1/allocation-runs/{again['run_id']}/publish", headers=school))
+        assert published["status"] == "published"
+        err(client.post(f"/api/v1/allocation-runs/{again['run_id']}/publish", headers=school), 409, "run_not_draft")
+        err(client.post(f"/api/v1/menus/{menu_id}/allocation", headers=school), 409, "allocation_published")
+        with world.ctx.db.read_session() as s:
+            rows = s.query(Enrolment).filter_by(source="lottery").all()
+            assert len(rows) == 7 and s.get(Entry, popular).enrolled == 2 and s.get(Entry, other).enrolled == 5
+            menu = s.get(Menu, menu_id)
+            assert menu.draw_revealed_at is not None
+            refs = [c["ref"] for c in published["children"]]
+            families = {}  # each child here has its own family
+            assert draw.verify(menu.draw_seed, menu.draw_commitment, refs, refs, families=families) == []
+            told = s.query(Notification).filter_by(title="选课摇号结果").count()
+            assert told == 5
+        got = [m for m in ok(client.get(f"/api/v1/schools/{world.school_ids['school']}/menus", headers=school))
+               if m["id"] == menu_id][0]
+        assert got["draw_seed"] and draw.commitment(got["draw_seed"]) == got["draw_commitment"]
+    finally:
+        clock.reset()

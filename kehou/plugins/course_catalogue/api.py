@@ -14,7 +14,7 @@ from kehou.errors import NotFound
 from kehou.platform.students import services as students
 from kehou.plugins.course_catalogue import agreements as contracts
 from kehou.plugins.course_catalogue import classes, enrolment, lessons, menus, offerings, queries, waitingroom
-from kehou.plugins.course_catalogue.lottery import choices
+from kehou.plugins.course_catalogue.lottery import choices, runs
 from kehou.plugins.course_catalogue.models import Attendance, Entry, Lesson
 from kehou.plugins.course_catalogue.timewindow import fmt_hhmm
 from kehou.timeutil import fmt_local
@@ -225,6 +225,33 @@ class SchoolCatalogueApi(Controller):
         return [attendance_out(a) for a in lessons.mark(db, actor, lesson_id, marks)]
 
 
+class AllocationApi(Controller):
+    """A school allocates its ranked-lottery menu after the window closed, reviews, and publishes."""
+
+    path = "/api/v1"
+    tags = ["catalogue"]
+
+    @post("/menus/{menu_id:int}/allocation", sync_to_thread=True, status_code=201,
+          summary="Allocate (again) from the families' ranked lists: stored as a draft with every decision's reason")
+    def allocate(self, menu_id: FromPath[int], db: DB, ctx: Ctx, actor: Who) -> dict[str, Any]:
+        actor.require("school_admin")
+        return runs.summary(db, runs.run(ctx, db, actor, menu_id))
+
+    @get("/menus/{menu_id:int}/allocation", sync_to_thread=True, summary="The latest allocation, for review")
+    def allocation(self, menu_id: FromPath[int], db: DB, actor: Who) -> dict[str, Any]:
+        actor.require("school_admin")
+        made = runs.latest(db, actor, menu_id)
+        if made is None:
+            raise NotFound("尚未分配。", code="run_not_found")
+        return runs.summary(db, made)
+
+    @post("/allocation-runs/{run_id:int}/publish", sync_to_thread=True, status_code=200,
+          summary="Publish an allocation: enrol, reveal the seed, tell the families")
+    def publish(self, run_id: FromPath[int], db: DB, ctx: Ctx, actor: Who) -> dict[str, Any]:
+        actor.require("school_admin")
+        return runs.summary(db, runs.publish(ctx, db, actor, run_id))
+
+
 class ChoicesBody(msgspec.Struct):
     entry_ids: list[int]
 
@@ -309,4 +336,4 @@ class QueueApi(Controller):
         return waitingroom.status_out(waitingroom.join(ctx, db, actor, menu_id))
 
 
-API_ROUTES = [OfferingsApi, SchoolCatalogueApi, ParentCatalogueApi, QueueApi]
+API_ROUTES = [OfferingsApi, SchoolCatalogueApi, ParentCatalogueApi, QueueApi, AllocationApi]

@@ -52,6 +52,7 @@ VOCABULARY = AuditVocabulary(
         "menu.place": "课程上架", "menu.publish": "发布课程超市", "menu.remove": "课程下架", "offering.approve": "审核课程",
         "offering.override": "推翻自动审查阻止并通过课程",
         "offering.create": "提交课程", "offering.withdraw": "撤回课程", "selection.queue_drawn": "选课排队抽序",
+        "selection.rank": "填报选课志愿", "selection.allocate": "摇号分配（待发布）", "selection.publish": "发布摇号分配结果",
     },
     entities={"course_offering": "课程", "course_entry": "开班", "course_menu": "课程超市", "menu": "课程超市",
               "lesson": "课次", "attendance": "考勤记录"},

@@ -174,6 +174,23 @@ class RankedChoice(Base):
     saved_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
 
 
+class AllocationRun(Base):
+    """One allocation of a ranked-lottery menu: the seed it used, every decision with its reason (``result``: the
+    canonical result of :mod:`lottery.allocate`, by draw reference) and the children behind the references. A
+    school may run it again before publishing (same seed and inputs, same result); publishing enrols."""
+
+    __tablename__ = "allocation_run"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    menu_id: Mapped[int] = mapped_column(ForeignKey("course_menu.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20))  # draft | published | superseded
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    refs: Mapped[dict[str, int]] = mapped_column(JSON)  # draw reference -> student id (never published)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
 class Enrolment(Base):
     """A student's place (or waitlist place) in an entry. One row per student and entry."""
 
