@@ -335,6 +335,18 @@ CASES: list[Case] = [
          body={"marks": [{"student_id": At("student_id"), "status": "present"}]}),
     # parents choose for their own children only
     Case("GET", "/api/v1/children/{student_id:int}/courses", ANON + NOT_THE_PARENT, allowed=("parent",), state="catalogue"),
+    # ranked-choice selection: the family's list, the school's allocation (tests/test_ranked_choices.py)
+    Case("GET", "/api/v1/children/{student_id:int}/menus/{menu_id:int}/choices", ANON + NOT_THE_PARENT, allowed=("parent",),
+         state="catalogue_ranked"),
+    Case("PUT", "/api/v1/children/{student_id:int}/menus/{menu_id:int}/choices", ANON + NOT_THE_PARENT, allowed=("parent",),
+         state="catalogue_ranked", body={"entry_ids": [At("entry_id")]}),
+    Case("POST", "/api/v1/menus/{menu_id:int}/allocation", ANON + NOT_THIS_MENU, allowed=("school_admin",), ok_status=201,
+         state="catalogue_closed"),
+    Case("GET", "/api/v1/menus/{menu_id:int}/allocation", ANON + NOT_THIS_MENU, allowed=("school_admin",),
+         state="catalogue_allocated"),
+    Case("POST", "/api/v1/allocation-runs/{run_id:int}/publish",
+         ANON + refuse(*DENIED, "parent", "provider", "reviewer1") + refuse(*MENU_404, "other_school_admin"),
+         allowed=("school_admin",), state="catalogue_allocated"),
     Case("GET", "/api/v1/children/{student_id:int}/courses/{entry_id:int}", ANON + NOT_THE_PARENT, allowed=("parent",),
          state="catalogue"),
     Case("POST", "/api/v1/children/{student_id:int}/enrolments", ANON + NOT_THE_PARENT, allowed=("parent",), ok_status=201,
@@ -605,6 +617,20 @@ def catalogue_in(world: World, state: str) -> dict[str, Any]:
 
     ctx = world.ctx
     values: dict[str, Any] = {"school_id": world.school_ids["school"], "staff_id": cs.staff_id(world, "provider")}
+    if state in ("catalogue_ranked", "catalogue_closed", "catalogue_allocated"):
+        from kehou.plugins.course_catalogue.lottery import choices, runs
+
+        cat = cs.ready(world, selection_mode="ranked_lottery")
+        values |= {"menu_id": cat.menu_id, "entry_id": cat.entries["calligraphy"], "student_id": cat.students["xiaoming"]}
+        with ctx.db.write_session() as s:
+            choices.save(ctx, s, world.actor("parent"), values["student_id"], cat.menu_id, [values["entry_id"]])
+        if state == "catalogue_ranked":
+            return values
+        clock.advance(dt.timedelta(days=3))  # the window is over
+        if state == "catalogue_allocated":
+            with ctx.db.write_session() as s:
+                values["run_id"] = runs.run(ctx, s, world.actor("school_admin"), cat.menu_id).id
+        return values
     if state == "catalogue_draft":
         cs.enable_catalogue(world)
         cs.admit(world, "provider")
