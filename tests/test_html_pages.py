@@ -95,6 +95,7 @@ PLACEHOLDERS = {"{app}": "{app_id:int}", "{menu}": "{menu_id:int}", "{child}": "
                 "{case}": "{case_id:int}", "{year}": "{year:int}"} | outcome_rows.PLACEHOLDERS
 # POST routes, each checked below, in test_browser_admission.py, test_browser_catalogue.py or test_billing_pages.py
 POSTS = {"/parent/children/{student_id:int}/menus/{menu_id:int}/choices",  # tests/test_ranked_choices.py
+         "/school/menus/{menu_id:int}/allocation", "/school/menus/{menu_id:int}/allocation/{run_id:int}/publish",
          "/login", "/logout", "/register", "/provider/staff", "/provider/applications", "/desk/settings",
          "/provider/applications/{app_id:int}/{action:str}", "/desk/applications/{app_id:int}/{action:str}",
          "/desk/objections/{objection_id:int}/answer", "/public/notices/{app_id:int}/objections",
@@ -159,7 +160,9 @@ def test_every_html_route_is_listed(client) -> None:  # type: ignore[no-untyped-
         "/files/{key:path}",  # signed links: tests/test_documents.py
         "/documents/{document_id:int}/download",
         "/agreements/{agreement_id:int}", "/agreements/{agreement_id:int}/pdf",
-        "/parent/children/{student_id:int}/menus/{menu_id:int}/choices",  # ranked menus only: tests/test_ranked_choices.py
+        # ranked menus only: tests/test_ranked_choices.py
+        "/parent/children/{student_id:int}/menus/{menu_id:int}/choices", "/school/menus/{menu_id:int}/allocation",
+        "/public/draws/{menu_id:int}", "/public/draws/{menu_id:int}/order.csv",
     } | outcome_rows.HTML_OTHER_GET
     for route in client.app.routes:
         if route.path.startswith(("/api/", "/schema", "/static")):

@@ -5,6 +5,7 @@ is open (changeable, acknowledged, warned), and first-come enrolment refused on 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from litestar.testing import TestClient
@@ -220,3 +221,95 @@ def test_allocation_after_close_is_repeatable_reviewed_and_published(client: Tes
         assert got["draw_seed"] and draw.commitment(got["draw_seed"]) == got["draw_commitment"]
     finally:
         clock.reset()
+
+
+def closed_ranked_menu(world: World) -> tuple[cs.Catalogue, list[int]]:
+    """A ranked menu whose calligraphy class has 2 seats, five families who all want it first, the window over."""
+    from kehou.plugins.course_catalogue.lottery import choices
+
+    cs.enable_catalogue(world)
+    cs.admit(world, "provider")
+    coach = cs.add_instructor(world, "provider", "李教练")
+    cat = cs.Catalogue(cs.menu(world, selection_mode="ranked_lottery"))
+    cat.entries["calligraphy"] = cs.place(world, cat.menu_id, cs.offering(world, "provider", "少儿软笔书法"), [(0, "16:00")],
+                                          capacity=2)
+    cat.entries["painting"] = cs.place(world, cat.menu_id, cs.offering(world, "provider", "国画入门", category="体育艺术",
+                                                                       instructor=coach), [(1, "16:00")], venue="美术教室")
+    cs.publish(world, cat.menu_id)
+    kids = [cs.child(world, name, parent=f"family{i}", new_parent=True) for i, name in enumerate("甲乙丙丁戊")]
+    for i, sid in enumerate(kids):
+        with world.ctx.db.write_session() as s:
+            choices.save(world.ctx, s, world.actor(f"family{i}"), sid, cat.menu_id,
+                         [cat.entries["calligraphy"], cat.entries["painting"]])
+    return cat, kids
+
+
+def test_the_review_and_draw_pages_refuse_who_must_not_act(world: World) -> None:
+    cat, _ = closed_ranked_menu(world)
+    review = f"/school/menus/{cat.menu_id}/allocation"
+    clock.advance(dt.timedelta(days=3))
+    try:
+        for who in ("parent", "provider", "reviewer1", "decider"):
+            with browser(world.ctx, who) as c:
+                assert c.get(review, follow_redirects=False).status_code in (403, 404), who
+                resp = c.post(review, data={"_csrf_token": csrf(c, "/notifications")}, follow_redirects=False)
+                assert resp.status_code in (403, 404) or "出错了" in resp.text, who
+        with browser(world.ctx, None) as anon:
+            assert anon.get(review, follow_redirects=False).headers["location"].startswith("/login")
+            public = anon.get(f"/public/draws/{cat.menu_id}")  # the public page: for everyone, no names
+            assert public.status_code == 200 and "尚未摇号" in public.text and "甲" not in public.text
+            assert anon.get(f"/public/draws/{cat.menu_id}/order.csv").status_code == 404
+        with world.ctx.db.read_session() as s:
+            assert s.query(AllocationRun).count() == 0
+    finally:
+        clock.reset()
+
+
+@pytest.mark.browser
+def test_the_school_reviews_and_publishes_and_anyone_verifies_the_draw(world: World, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    require_chromium()
+    ARTIFACTS.mkdir(exist_ok=True)
+    cat, _ = closed_ranked_menu(world)
+    from kehou.app import create_app
+
+    clock.advance(dt.timedelta(days=3))
+    try:
+        with live_server(create_app(world.ctx.settings, context=world.ctx)) as base, chromium() as chrome:
+            page = chrome.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}).new_page()
+            page.goto(f"{base}/login?next=/school/menus/{cat.menu_id}")
+            page.fill("input[name=username]", "school_admin")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button:has-text('登录')")
+            page.wait_for_load_state()
+            page.click("a:has-text('摇号分配')")
+            page.wait_for_load_state()
+            assert "共 5 名学生填报志愿" in page.inner_text("#state")
+            page.click("button:has-text('运行分配')")
+            page.wait_for_load_state()
+            fill = page.inner_text("#fill")
+            assert "少儿软笔书法\t2\t2\t100%" in fill and "国画入门\t30\t5\t17%" in fill
+            assert page.locator("#children details").count() == 5
+            page.screenshot(path=str(ARTIFACTS / "school-allocation-review.png"), full_page=True)
+            page.once("dialog", lambda d: d.accept())
+            page.click("button:has-text('发布结果并录取')")
+            page.wait_for_load_state()
+            assert "已发布" in page.inner_text(".flash.ok")
+            page.goto(f"{base}/public/draws/{cat.menu_id}")
+            seed, commitment = page.inner_text("#seed"), page.inner_text("#commitment")
+            assert page.locator("#order li").count() == 5
+            order_csv = page.request.get(f"{base}/public/draws/{cat.menu_id}/order.csv").text()
+    finally:
+        clock.reset()
+    order_file = tmp_path / "order.csv"
+    order_file.write_text(order_csv, encoding="utf-8")
+    for name, value in (("KEHOU_DATABASE_URL", world.ctx.settings.database.url),
+                        ("KEHOU_DATA_DIR", str(world.ctx.settings.data_dir)),
+                        ("KEHOU_SECRET_KEY", world.ctx.settings.security.secret_key),
+                        ("KEHOU_PII_KEY", world.ctx.settings.security.pii_key)):
+        monkeypatch.setenv(name, value)
+    from kehou.cli.main import main
+
+    assert main(["selection", "verify-draw", "--seed", seed, "--commitment", commitment, "--order", str(order_file)]) == 0
+    with world.ctx.db.read_session() as s:
+        assert s.query(Enrolment).filter_by(source="lottery").count() == 7

@@ -66,6 +66,7 @@ MENUS = {
 MENU_STATUS = {"draft": "草稿（家长不可见）", "published": "已发布"}
 
 BUILDER = {
+    "allocation": "摇号分配", "allocation_hint": "本课程超市采用填报志愿后摇号分配：截止后在此分配、核对并发布",
     "title": "课程超市", "back": "返回课程超市列表", "window": "选课时间",
     "service": "课后服务时段", "homework": "作业辅导", "minutes": "分钟", "status": "状态", "publish": "发布课程超市",
     "publish_confirm": "发布后家长即可看到课程并按时选课。确定发布吗？",

@@ -458,11 +458,11 @@ class ParentQueuePages(Controller):
         return Redirect(path=f"/parent/queue/{menu_id}" + (f"?child={child_id}" if child_id else ""), status_code=303)
 
 
-def _ranked_pages() -> Any:
-    from kehou.plugins.course_catalogue.views_ranked import ParentRankedPages  # it imports page() from here
+def _ranked_pages() -> list[Any]:
+    from kehou.plugins.course_catalogue import views_ranked as ranked  # it imports page() from here
 
-    return ParentRankedPages
+    return [ranked.ParentRankedPages, ranked.SchoolAllocationPages, ranked.PublicDrawPages]
 
 
 HTML_ROUTES: list[Any] = [ProviderCataloguePages, DeskCataloguePages, SchoolCataloguePages, ParentCataloguePages,
-                          ParentQueuePages, _ranked_pages()]
+                          ParentQueuePages, *_ranked_pages()]

@@ -86,10 +86,16 @@ def _clash(a: tuple[int, int, int], b: tuple[int, int, int]) -> bool:
     return a[0] == b[0] and a[1] < b[2] and b[1] < a[2]
 
 
-def draw_order(seed: str, children: Sequence[Child], rules: Rules) -> list[str]:
+def draw_inputs(children: Sequence[Child], rules: Rules) -> tuple[dict[str, int], dict[str, str]]:
+    """The tiers and sibling groups the draw uses (what is published beside the order, for verification)."""
     tiers = {c.ref: (c.tier if rules.priority == "first" else 0) * 2 + int(rules.boost_nothing_last_term
                                                                             and c.nothing_last_term) for c in children}
     families = {c.ref: c.family for c in children if c.family} if rules.siblings_together else {}
+    return {r: t for r, t in tiers.items() if t}, families
+
+
+def draw_order(seed: str, children: Sequence[Child], rules: Rules) -> list[str]:
+    tiers, families = draw_inputs(children, rules)
     return draw.order(seed, [c.ref for c in children], tiers=tiers, families=families)
 
 

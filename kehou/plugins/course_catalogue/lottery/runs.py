@@ -80,8 +80,9 @@ def _inputs(ctx: Context, session: Session, menu: Menu, settings: Mapping[str, A
         kid = kids[sid]
         ref = draw.draw_ref(secret, menu.id, sid)
         refs[ref] = sid
+        family = draw.draw_ref(secret, menu.id, -guardians[sid])[:8] if sid in guardians else None  # pseudonymous
         children.append(allocate.Child(ref, kid.grade, tuple(lists[sid]), tier=1 if kid.priority_group else 0,
-                                       family=f"g{guardians[sid]}" if sid in guardians else None))
+                                       family=family))
     return courses, children, refs
 
 
@@ -119,8 +120,9 @@ def run(ctx: Context, session: Session, actor: Actor, menu_id: int) -> Allocatio
                                _validator(ctx, menu, settings, refs, categories))
     session.execute(update(AllocationRun).where(AllocationRun.menu_id == menu.id, AllocationRun.status == "draft")
                     .values(status="superseded"))
-    made = AllocationRun(menu_id=menu.id, status="draft", result=_json(result), refs=refs, created_at=utcnow(),
-                         created_by=actor.user_id)
+    tiers, families = allocate.draw_inputs(children, rules_of(settings))
+    made = AllocationRun(menu_id=menu.id, status="draft", result=_json(result) | {"tiers": tiers, "families": families},
+                         refs=refs, created_at=utcnow(), created_by=actor.user_id)
     session.add(made)
     session.flush()
     audit.record(session, actor, county_code=menu.county_code, action="selection.allocate", entity_type="course_menu",
