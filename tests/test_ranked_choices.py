@@ -313,3 +313,28 @@ def test_the_school_reviews_and_publishes_and_anyone_verifies_the_draw(world: Wo
     assert main(["selection", "verify-draw", "--seed", seed, "--commitment", commitment, "--order", str(order_file)]) == 0
     with world.ctx.db.read_session() as s:
         assert s.query(Enrolment).filter_by(source="lottery").count() == 7
+
+
+def test_the_job_allocates_closed_menus_once_and_seats_left_go_first_come_after(client: TestClient, world: World) -> None:
+    from kehou.plugins.course_catalogue.lottery import runs
+
+    cat, _ = closed_ranked_menu(world)
+    with world.ctx.db.write_session() as s:
+        assert runs.allocate_due(world.ctx, s) == 0  # still open
+    clock.advance(dt.timedelta(days=3))
+    try:
+        with world.ctx.db.write_session() as s:
+            assert runs.allocate_due(world.ctx, s) == 1
+            assert runs.allocate_due(world.ctx, s) == 0  # once: then it is the school's to review
+            made = s.query(AllocationRun).one()
+            assert made.status == "draft" and made.created_by is None
+        late = cs.child(world, "己", parent="late_family", new_parent=True)
+        headers = token_headers(client, "late_family")
+        err(client.post(f"/api/v1/children/{late}/enrolments", headers=headers, json={"entry_id": cat.entries["painting"]}),
+            409, "selection_by_lottery")  # not before the result is published
+        ok(client.post(f"/api/v1/allocation-runs/{made.id}/publish", headers=token_headers(client, "school_admin")))
+        got = ok(client.post(f"/api/v1/children/{late}/enrolments", headers=headers,
+                             json={"entry_id": cat.entries["painting"]}), 201)
+        assert got["source"] == "after_draw" and got["status"] == "enrolled"
+    finally:
+        clock.reset()

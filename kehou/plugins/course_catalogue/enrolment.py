@@ -263,7 +263,10 @@ def enroll(ctx: Context, session: Session, actor: Actor, student_id: int, entry_
     if entry.selection_mode == "ranked_lottery" and entry.draw_revealed_at is None:
         raise Conflict("本校本学期选课采用“填报志愿后摇号分配”：请在选课时间内填报志愿，截止后统一摇号分配，与提交先后无关。",
                        code="selection_by_lottery", field="entry_id")
-    source = _window(settings, entry, child.priority_group, any(r.status == EnrolmentStatus.cancelled for r in mine))
+    if entry.selection_mode == "ranked_lottery" and clock.today_local() <= entry.term_end:
+        source = "after_draw"  # the draw is published: the seats left go first come (and waitlists) until the term ends
+    else:
+        source = _window(settings, entry, child.priority_group, any(r.status == EnrolmentStatus.cancelled for r in mine))
     waitingroom.gate(settings, source, row, utcnow())
     if child.grade not in entry.grades:
         raise ValidationFailed("该课程不面向您孩子所在年级。", code="grade_not_eligible", field="entry_id")

@@ -87,9 +87,10 @@ def kehou_register_routes() -> list[Any]:
 
 @hookimpl
 def kehou_register_periodic_tasks() -> list[PeriodicTask]:
-    from kehou.plugins.course_catalogue.tasks import close_windows, promote_waitlists, provider_exited
+    from kehou.plugins.course_catalogue.tasks import allocate_closed, close_windows, promote_waitlists, provider_exited
 
     return [PeriodicTask("catalogue-close-windows", "kehou.catalogue.close_windows", 600.0, run=close_windows),
+            PeriodicTask("catalogue-allocate-closed", "kehou.catalogue.allocate_closed", 600.0, run=allocate_closed),
             PeriodicTask("catalogue-promote-waitlists", "kehou.catalogue.promote_waitlists", 60.0, run=promote_waitlists),
             PeriodicTask("catalogue-provider-exited", "kehou.catalogue.provider_exited", 0, run=provider_exited)]
 

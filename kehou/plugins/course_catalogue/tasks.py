@@ -21,6 +21,17 @@ def close_windows() -> int:
         return classes.close_windows(ctx, session)
 
 
+def allocate_closed() -> int:
+    """Allocate each ranked-lottery menu whose window has closed and that has no allocation yet: a draft for the
+    school to review and publish (the school may also run it itself)."""
+    from kehou.plugins.course_catalogue.lottery import runs
+    from kehou.tasks.app import get_context
+
+    ctx = get_context()
+    with ctx.db.write_session() as session:
+        return runs.allocate_due(ctx, session)
+
+
 def provider_exited(provider_id: int, county_code: str, effective: str) -> dict[str, int]:
     """Enqueued by ``kehou_provider_exited``: close the provider's classes and tell families and schools."""
     import datetime as dt

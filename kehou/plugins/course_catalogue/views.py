@@ -389,6 +389,7 @@ class ParentCataloguePages(Controller):
         return page(request, "parent_child.html", actor, T.CHILD, kid=kid, school=db.get(School, kid.school_id),
                     menus=[queries.menu_out(m) for m in menus_], queue=queue, terms={m.id: m.term_name for m in menus_},
                     blocked={mid for mid, card in queue.items() if card in ("waiting", "must_queue")},
+                    ranked={m.id for m in menus_ if m.selection_mode == "ranked_lottery" and m.draw_revealed_at is None},
                     courses=queries.choices_for_child(db, actor, kid.id, q), q=q, days=days, timetable=table,
                     status_labels=ENROLMENT_LABELS, contracts=contracts.for_child(db, kid.id))
 

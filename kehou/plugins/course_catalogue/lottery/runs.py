@@ -132,6 +132,16 @@ def run(ctx: Context, session: Session, actor: Actor, menu_id: int) -> Allocatio
     return made
 
 
+def allocate_due(ctx: Context, session: Session) -> int:
+    """Run the allocation of every published ranked-lottery menu whose window closed and that has none."""
+    due = session.scalars(select(Menu.id).where(Menu.selection_mode == "ranked_lottery", Menu.draw_revealed_at.is_(None),
+                                                Menu.draw_commitment != "", Menu.closes_at < utcnow(),
+                                                ~select(AllocationRun.id).where(AllocationRun.menu_id == Menu.id).exists())).all()
+    for menu_id in due:
+        run(ctx, session, Actor.system("selection-allocator"), menu_id)
+    return len(due)
+
+
 def _json(result: allocate.Result) -> dict[str, Any]:
     import json
 
