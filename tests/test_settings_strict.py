@@ -117,3 +117,19 @@ def test_a_county_adds_its_own_organisation_type(client: TestClient, ctx: Any, w
     add_provider(world, "palace", body="12330106MB0000001", name="某区青少年宫", org_type="youth_centre", docs=False)
     with ctx.db.read_session() as s:
         assert policy.get(s, ctx.registry, COUNTY, "vetting.review_org_types") == ["enterprise", "youth_centre"]
+
+
+def test_the_settings_page_offers_and_accepts_the_countys_own_types(world: World) -> None:
+    from tests.test_settings_forms import edit_url, form_fields, preview
+
+    with world.ctx.db.write_session() as s:
+        policy.put(s, world.ctx.registry, world.actor("decider"), scope=COUNTY, key="admission.extra_org_types",
+                   value=[{"code": "youth_centre", "label": "青少年宫"}], effective_from=clock.today_local(), reason="本县增设")
+    from tests.test_html_pages import browser
+
+    with browser(world.ctx, "decider") as dec:
+        page = dec.get(edit_url("admission.barred_org_types")).text
+        assert 'value="youth_centre"' in page and "青少年宫" in page  # a box to tick
+        fields = {k: v for k, v in form_fields(page).items() if k not in ("_csrf_token", "effective_from", "reason")}
+        shown = preview(dec, "admission.barred_org_types", fields | {"value": ["youth_centre"]})
+        assert "青少年宫" in shown and "不能取" not in shown

@@ -3,6 +3,8 @@ with blank rows to add (templates/settings_editors.html draws them; forms.py rea
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,8 +86,11 @@ def _table(columns: tuple[SettingColumn, ...], prefix: str, items: list[Any]) ->
     return Table(prefix=prefix, headers=[(c.label, unit_words(c.unit)) for c in columns], rows=rows)
 
 
-def editor(spec: SettingSpec, value: Any) -> Field:
-    """The form for ``spec`` filled in with ``value``."""
+def editor(spec: SettingSpec, value: Any, settings: Mapping[str, Any] | None = None) -> Field:
+    """The form for ``spec`` filled in with ``value`` (``settings``: the county's settings, for choices that depend
+    on them, such as the county's own organisation types)."""
+    if spec.choices_of is not None and settings is not None:
+        spec = dataclasses.replace(spec, choices=spec.choices_of(settings))
     kind = kind_of(spec)
     if kind == "table":
         return Field(name="value", kind=kind, table=_table(spec.columns, "value", value if isinstance(value, list) else []))

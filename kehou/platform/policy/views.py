@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from litestar import Controller, Request, get, post
@@ -63,10 +64,11 @@ def _effective(data: dict[str, Any]) -> dt.date:
         raise ValidationFailed(ERRORS["effective_from"], code="date_invalid", field="effective_from") from None
 
 
-def _checked(spec: SettingSpec, value: Any, name: str) -> Any:
-    """The value typed and checked by the setting's rules; a problem is shown beside ``name``."""
+def _checked(spec: SettingSpec, value: Any, name: str, others: Mapping[str, Any]) -> Any:
+    """The value typed and checked by the setting's rules (``others``: the county's settings, for choices that
+    depend on them); a problem is shown beside ``name``."""
     try:
-        return services.coerce(spec, value)
+        return services.coerce(spec, value, others)
     except ValidationFailed as err:
         raise ValidationFailed(err.message, code=err.code, field=name if err.field == "value" else err.field) from None
 
@@ -120,7 +122,8 @@ class PolicyPages(Controller):
         return render(request, "settings_edit.html", actor, TEXT, spec=spec, area=area_of(spec.key),
                       examples=_examples(spec, now.value, form_value if preview is not None else None),
                       current=words(spec, now.value), since=now.since, scope=_scope_words(now.scope), upcoming=upcoming,
-                      editor=editor(spec, value), json_value=json.dumps(value, ensure_ascii=False, indent=1),
+                      editor=editor(spec, value, services.resolve_all(db, ctx.registry, county)),
+                      json_value=json.dumps(value, ensure_ascii=False, indent=1),
                       kind=forms.kind_of(spec), today=today, preview=preview, action=f"{PAGE}?edit={spec.key}")
 
     @post("/", sync_to_thread=True)
@@ -129,16 +132,17 @@ class PolicyPages(Controller):
         county = _county(actor)
         spec = ctx.registry.spec(field(data, "key"))
         services.require_may_change(actor, county)
+        others = services.resolve_all(db, ctx.registry, county)
         if field(data, "step") == "preview":
             if field(data, "mode") == "json":
-                value = _checked(spec, forms.parse_json(field(data, "json")), "json")
+                value = _checked(spec, forms.parse_json(field(data, "json")), "json", others)
             else:
-                value = _checked(spec, forms.parse(spec, data), forms.first_input(spec))
+                value = _checked(spec, forms.parse(spec, data), forms.first_input(spec), others)
             effective = _effective(data)
             if not field(data, "reason"):
                 raise ValidationFailed(ERRORS["reason"], code="reason_required", field="reason")
             return self._preview(request, db, ctx, actor, county, spec, value, effective, field(data, "reason"))
-        value = _checked(spec, forms.parse_json(field(data, "value"), "value"), "value")
+        value = _checked(spec, forms.parse_json(field(data, "value"), "value"), "value", others)
         effective = _effective(data)
         old = services.get(db, ctx.registry, county, spec.key, effective)
         if implausible(spec, old, value) and field(data, "plausible_ok") != "yes" and field(data, "reason"):
