@@ -166,7 +166,8 @@ def outcome(course: Course, lessons: list[LessonFact], policy: FeePolicy, term_s
     undelivered_rule = policy.rule("undelivered") is not None
     after_quit = 0
     delivered_any = False
-    for share, le in zip(shares(course.fee_fen, len(lessons)), lessons, strict=True):
+    for le in lessons:
+        share = share_of[le.lesson_id]
         if course.joined is not None and le.day < course.joined:
             continue
         out.chargeable += share
@@ -193,8 +194,8 @@ def outcome(course: Course, lessons: list[LessonFact], policy: FeePolicy, term_s
         if back:
             _add(out.refunds, "quit", back)
         out.retained += after_quit - back
-        whole = "课程全部费用" if of == "whole" else "未上课次费用"
-        out.explain.append(f"退课于开学后第{(course.ended - term_start).days + 1}天（开学当天为第1天），退{whole}的{pct}%"
+        out.explain.append(f"退课于开学后第{(course.ended - term_start).days + 1}天（开学当天为第1天），"
+                           f"退{refund_rules.OF_LABELS[of]}的{pct}%"
                            + ("（以未上课次费用为限）" if of == "whole" and back < base * pct // 100 else ""))
     if course.ended is not None and not delivered_any and policy.materials_via == "provider":
         out.materials_refund = course.materials_fen

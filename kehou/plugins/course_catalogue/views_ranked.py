@@ -58,13 +58,6 @@ PUBLIC = {
 }
 
 
-def _menu(db: DB, school_id: int, menu_id: int) -> Menu:
-    menu = db.get(Menu, menu_id)
-    if menu is None or menu.school_id != school_id:
-        raise NotFound("没有该课程超市。", code="menu_not_found")
-    return menu
-
-
 class ParentRankedPages(Controller):
     path = "/parent/children/{student_id:int}/menus/{menu_id:int}/choices"
     include_in_schema = False
@@ -74,15 +67,13 @@ class ParentRankedPages(Controller):
              actor: Who) -> Template:
         kid = students.child_of(db, actor, student_id)
         saved = choices.current(db, actor, kid.id, menu_id)
-        menu = _menu(db, kid.school_id, menu_id)
+        menu = choices.menu_for(db, kid.school_id, menu_id)
         most = int(policy.get(db, ctx.registry, menu.county_code, "catalogue.ranked_max_choices"))
         courses = queries.entries(db, menu_id=menu.id, published_only=True)
-        state = "open" if as_utc(menu.opens_at) <= utcnow() <= as_utc(menu.closes_at) and menu.draw_revealed_at is None \
-            else ("not_open" if utcnow() < as_utc(menu.opens_at) else "closed")
         picks = saved.entry_ids + [0] * (most - len(saved.entry_ids))
         return page(request, "parent_rank.html", actor, TEXT, kid=kid, menu=queries.menu_out(menu), courses=courses,
                     picks=picks, saved=saved, saved_at=fmt_local(saved.saved_at) if saved.saved_at else "", most=most,
-                    state=state, opens_local=fmt_local(menu.opens_at),
+                    state=choices.window_state(menu), opens_local=fmt_local(menu.opens_at),
                     my_ref=draw.draw_ref(ctx.settings.security.secret_key, menu.id, kid.id))
 
     @post("/", sync_to_thread=True)

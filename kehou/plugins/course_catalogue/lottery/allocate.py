@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
 from kehou.plugins.course_catalogue.lottery import draw
+from kehou.plugins.course_catalogue.timewindow import overlaps
 
 #: decision outcomes and how they read for families
 OUTCOMES = {"assigned": "录取", "full": "名额已满", "reserved": "剩余名额为优先群体保留", "grade": "年级不符",
@@ -83,7 +84,7 @@ Validate = Callable[[Child, Sequence[Course], Course], str | None]
 
 
 def _clash(a: tuple[int, int, int], b: tuple[int, int, int]) -> bool:
-    return a[0] == b[0] and a[1] < b[2] and b[1] < a[2]
+    return a[0] == b[0] and overlaps(a[1], a[2], b[1], b[2])
 
 
 def draw_inputs(children: Sequence[Child], rules: Rules) -> tuple[dict[str, int], dict[str, str]]:

@@ -30,7 +30,8 @@ class Saved:
     warnings: list[str]
 
 
-def _menu(session: Session, child_school: int, menu_id: int) -> Menu:
+def menu_for(session: Session, child_school: int, menu_id: int) -> Menu:
+    """The published ranked-lottery menu of the child's school."""
     menu = session.get(Menu, menu_id)
     if menu is None or menu.school_id != child_school or menu.status != MenuStatus.published:
         raise NotFound("没有该课程超市。", code="menu_not_found")
@@ -41,7 +42,7 @@ def _menu(session: Session, child_school: int, menu_id: int) -> Menu:
 
 def current(session: Session, actor: Actor, student_id: int, menu_id: int) -> Saved:
     child = students.child_of(session, actor, student_id)
-    _menu(session, child.school_id, menu_id)
+    menu_for(session, child.school_id, menu_id)
     rows = list(session.scalars(select(RankedChoice).where(RankedChoice.menu_id == menu_id,
                                                            RankedChoice.student_id == child.id).order_by(RankedChoice.rank)))
     ids = [r.entry_id for r in rows]
@@ -51,14 +52,15 @@ def current(session: Session, actor: Actor, student_id: int, menu_id: int) -> Sa
 def save(ctx: Context, session: Session, actor: Actor, student_id: int, menu_id: int, entry_ids: list[int]) -> Saved:
     """Replace the child's list with ``entry_ids`` (most wanted first); an empty list withdraws it."""
     child = students.child_of(session, actor, student_id, lock=True)
-    menu = _menu(session, child.school_id, menu_id)
+    menu = menu_for(session, child.school_id, menu_id)
     settings = policy.resolve_all(session, ctx.registry, menu.county_code)
     require_enabled(settings)
-    now = utcnow()
-    if now < as_utc(menu.opens_at):
+    state = window_state(menu)
+    if state == "not_open":
         raise Conflict(f"填报志愿尚未开始（{fmt_local(menu.opens_at)} 开始）。", code="selection_not_open")
-    if now > as_utc(menu.closes_at) or menu.draw_revealed_at is not None:
+    if state == "closed":
         raise Conflict("填报志愿已截止。", code="selection_closed")
+    now = utcnow()
     most = int(settings["catalogue.ranked_max_choices"])
     if len(entry_ids) > most:
         raise ValidationFailed(f"最多填报{most}个志愿。", code="too_many_choices", field="entry_ids")
@@ -80,6 +82,14 @@ def save(ctx: Context, session: Session, actor: Actor, student_id: int, menu_id:
                  new={"menu_id": menu.id, "choices": list(entry_ids)})
     session.commit()
     return Saved(list(entry_ids), now if entry_ids else None, warnings(session, child.grade, entry_ids))
+
+
+def window_state(menu: Menu) -> str:
+    """``not_open``, ``open`` or ``closed`` (the window is over, or the draw already published)."""
+    now = utcnow()
+    if now < as_utc(menu.opens_at):
+        return "not_open"
+    return "open" if now <= as_utc(menu.closes_at) and menu.draw_revealed_at is None else "closed"
 
 
 def warnings(session: Session, grade: int, entry_ids: list[int]) -> list[str]:

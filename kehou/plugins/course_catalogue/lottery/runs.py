@@ -6,6 +6,7 @@ each family what happened and why."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -55,8 +56,10 @@ def rules_of(settings: Mapping[str, Any]) -> allocate.Rules:
                           siblings_together=bool(settings["catalogue.lottery_siblings_together"]))
 
 
-def _inputs(ctx: Context, session: Session, menu: Menu, settings: Mapping[str, Any]
-            ) -> tuple[list[allocate.Course], list[allocate.Child], dict[str, int]]:
+def _inputs(ctx: Context, session: Session, menu: Menu
+            ) -> tuple[list[allocate.Course], list[allocate.Child], dict[str, int], dict[int, str]]:
+    """The open courses, the children with lists, their draw references (-> student id) and each course's
+    category."""
     entries = session.execute(select(Entry, Offering.title, Offering.category).join(Offering, Offering.id == Entry.offering_id)
                               .where(Entry.menu_id == menu.id, Entry.status == EntryStatus.open)).all()
     slots: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
@@ -64,6 +67,7 @@ def _inputs(ctx: Context, session: Session, menu: Menu, settings: Mapping[str, A
         slots[s.entry_id].append((s.weekday, s.start_min, s.end_min))
     courses = [allocate.Course(e.id, title, max(e.capacity - e.enrolled, 0), frozenset(e.grades), tuple(sorted(slots[e.id])),
                                e.fee_fen) for e, title, _ in entries]
+    categories = {e.id: category for e, _, category in entries}
     lists: dict[int, list[int]] = defaultdict(list)
     for row in session.scalars(select(RankedChoice).where(RankedChoice.menu_id == menu.id).order_by(
             RankedChoice.student_id, RankedChoice.rank)):
@@ -83,7 +87,7 @@ def _inputs(ctx: Context, session: Session, menu: Menu, settings: Mapping[str, A
         family = draw.draw_ref(secret, menu.id, -guardians[sid])[:8] if sid in guardians else None  # pseudonymous
         children.append(allocate.Child(ref, kid.grade, tuple(lists[sid]), tier=1 if kid.priority_group else 0,
                                        family=family))
-    return courses, children, refs
+    return courses, children, refs, categories
 
 
 def _validator(ctx: Context, menu: Menu, settings: Mapping[str, Any], refs: Mapping[str, int],
@@ -113,14 +117,12 @@ def run(ctx: Context, session: Session, actor: Actor, menu_id: int) -> Allocatio
         raise Conflict("分配结果已发布，不能重新分配。", code="allocation_published")
     settings = policy.resolve_all(session, ctx.registry, menu.county_code)
     require_enabled(settings)
-    courses, children, refs = _inputs(ctx, session, menu, settings)
-    categories = dict(session.execute(select(Entry.id, Offering.category).join(Offering, Offering.id == Entry.offering_id)
-                                      .where(Entry.menu_id == menu.id)).all())
-    result = allocate.allocate(menu.draw_seed, courses, children, rules_of(settings),
-                               _validator(ctx, menu, settings, refs, categories))
+    courses, children, refs, categories = _inputs(ctx, session, menu)
+    rules = rules_of(settings)
+    result = allocate.allocate(menu.draw_seed, courses, children, rules, _validator(ctx, menu, settings, refs, categories))
     session.execute(update(AllocationRun).where(AllocationRun.menu_id == menu.id, AllocationRun.status == "draft")
                     .values(status="superseded"))
-    tiers, families = allocate.draw_inputs(children, rules_of(settings))
+    tiers, families = allocate.draw_inputs(children, rules)
     made = AllocationRun(menu_id=menu.id, status="draft", result=_json(result) | {"tiers": tiers, "families": families},
                          refs=refs, created_at=utcnow(), created_by=actor.user_id)
     session.add(made)
@@ -143,8 +145,6 @@ def allocate_due(ctx: Context, session: Session) -> int:
 
 
 def _json(result: allocate.Result) -> dict[str, Any]:
-    import json
-
     return dict(json.loads(result.canonical()))
 
 
