@@ -156,6 +156,9 @@ def main() -> None:
     from benchmarks.outcome_report import dispatch as outcome_dispatch
 
     outcome_dispatch()  # `./dev bench outcome [options]`: the 50,000-student county report (PostgreSQL)
+    from benchmarks.lottery_publication import dispatch as lottery_dispatch
+
+    lottery_dispatch()  # `./dev bench lottery [options]`: allocating and publishing a county's ranked lists (PostgreSQL)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory() as tmp:
         settings = _settings(Path(tmp))

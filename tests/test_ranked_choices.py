@@ -14,12 +14,12 @@ from kehou.errors import ValidationFailed
 from kehou.platform.audit.models import AuditEntry
 from kehou.platform.notifications.models import Notification
 from kehou.plugins.course_catalogue.lottery import draw
-from kehou.plugins.course_catalogue.models import AllocationRun, Enrolment, Entry, Menu
+from kehou.plugins.course_catalogue.models import AllocationRun, Enrolment, EnrolmentEvent, Entry, Menu
 from kehou.timeutil import clock
 from tests import billing_setup as bs
 from tests import catalogue_setup as cs
 from tests.browser import chromium, live_server, require_chromium
-from tests.factories import PASSWORD, World
+from tests.factories import COUNTY, PASSWORD, World
 from tests.helpers import err, ok, token_headers
 from tests.test_browser_catalogue import ARTIFACTS, PHONE
 from tests.test_html_pages import browser, csrf
@@ -209,6 +209,10 @@ def test_allocation_after_close_is_repeatable_reviewed_and_published(client: Tes
         with world.ctx.db.read_session() as s:
             rows = s.query(Enrolment).filter_by(source="lottery").all()
             assert len(rows) == 7 and s.get(Entry, popular).enrolled == 2 and s.get(Entry, other).enrolled == 5
+            events = s.query(EnrolmentEvent).filter(EnrolmentEvent.enrolment_id.in_([r.id for r in rows])).all()
+            assert sorted((ev.enrolment_id, ev.action, ev.new_status) for ev in events) == sorted(
+                (r.id, "enrol", "enrolled") for r in rows)
+            assert {ev.reason for ev in events} == {f"摇号分配第{again['run_id']}次"}
             menu = s.get(Menu, menu_id)
             assert menu.draw_revealed_at is not None
             refs = [c["ref"] for c in published["children"]]
@@ -219,6 +223,71 @@ def test_allocation_after_close_is_repeatable_reviewed_and_published(client: Tes
         got = [m for m in ok(client.get(f"/api/v1/schools/{world.school_ids['school']}/menus", headers=school))
                if m["id"] == menu_id][0]
         assert got["draw_seed"] and draw.commitment(got["draw_seed"]) == got["draw_commitment"]
+    finally:
+        clock.reset()
+
+
+def test_publishing_a_run_whose_seats_changed_writes_nothing(client: TestClient, world: World) -> None:
+    cat, kids = closed_ranked_menu(world)
+    clock.advance(dt.timedelta(days=3))
+    try:
+        school = token_headers(client, "school_admin")
+        made = ok(client.post(f"/api/v1/menus/{cat.menu_id}/allocation", headers=school), 201)
+        with world.ctx.db.write_session() as s:  # a seat of the calligraphy class went meanwhile
+            s.get(Entry, cat.entries["calligraphy"]).capacity = 1
+            s.commit()
+        err(client.post(f"/api/v1/allocation-runs/{made['run_id']}/publish", headers=school), 409, "seats_changed")
+        with world.ctx.db.read_session() as s:
+            assert s.query(Enrolment).count() == 0 and s.query(EnrolmentEvent).count() == 0
+            assert [s.get(Entry, e).enrolled for e in cat.entries.values()] == [0, 0]
+            assert s.get(AllocationRun, made["run_id"]).status == "draft" and s.get(Menu, cat.menu_id).draw_revealed_at is None
+    finally:
+        clock.reset()
+
+
+def test_children_who_got_nothing_last_term_are_drawn_first_where_the_county_says_so(world: World) -> None:
+    from kehou.platform.policy import services as policy
+    from kehou.plugins.course_catalogue.lottery import runs
+    from kehou.plugins.course_catalogue.models import RankedChoice
+
+    cat, kids = closed_ranked_menu(world)
+    now = clock.now()
+    with world.ctx.db.write_session() as s:  # last term at this school: 乙 ranked and got nothing, 丙 only waited, 甲 got in
+        menu = s.get(Menu, cat.menu_id)
+        old = Menu(**{c.key: getattr(menu, c.key) for c in Menu.__table__.columns if c.key != "id"})
+        old.term_name, old.term_start, old.term_end = "上学期", menu.term_start - dt.timedelta(days=200), \
+            menu.term_start - dt.timedelta(days=30)
+        s.add(old)
+        s.flush()
+        entry = s.get(Entry, cat.entries["calligraphy"])
+        was = Entry(**{c.key: getattr(entry, c.key) for c in Entry.__table__.columns if c.key not in ("id", "menu_id")},
+                    menu_id=old.id)
+        s.add(was)
+        s.flush()
+        s.add(RankedChoice(menu_id=old.id, student_id=kids[1], entry_id=was.id, rank=1, saved_at=now,
+                           saved_by=world.users["family1"].id))
+        s.add_all([Enrolment(entry_id=was.id, student_id=kids[2], status="cancelled", source="selection", requested_at=now,
+                             enrolled_at=None, ended_reason=""),
+                   Enrolment(entry_id=was.id, student_id=kids[0], status="quit", source="selection", requested_at=now,
+                             enrolled_at=now, ended_reason="")])
+        s.commit()
+        assert runs.empty_handed_last_term(s, menu, kids) == {kids[1], kids[2]}
+    clock.advance(dt.timedelta(days=3))
+    try:
+        with world.ctx.db.write_session() as s:
+            plain = runs.run(world.ctx, s, world.actor("school_admin"), cat.menu_id)
+            assert plain.result["tiers"] == {}  # off by default
+            policy.put(s, world.ctx.registry, world.actor("decider"), scope=COUNTY,
+                       key="catalogue.lottery_boost_nothing_last_term", value=True, effective_from=clock.today_local(),
+                       reason="上学期落空的学生优先")
+        with world.ctx.db.write_session() as s:
+            boosted = runs.run(world.ctx, s, world.actor("school_admin"), cat.menu_id)
+            refs = {sid: ref for ref, sid in boosted.refs.items()}
+            assert boosted.result["tiers"] == {refs[kids[1]]: 1, refs[kids[2]]: 1}
+            assert set(boosted.result["order"][:2]) == {refs[kids[1]], refs[kids[2]]}
+            assert [boosted.result["assigned"][refs[k]][0] for k in kids[1:3]] == [cat.entries["calligraphy"]] * 2
+            told = {c["student_id"]: c["reasons"] for c in runs.summary(s, boosted)["children"]}
+            assert [("上学期未获任何课程，抽签优先" in told[k]) for k in kids] == [False, True, True, False, False]
     finally:
         clock.reset()
 

@@ -6,28 +6,31 @@ each family what happened and why."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from kehou.errors import Conflict, NotFound
 from kehou.platform.actor import Actor
 from kehou.platform.audit import services as audit
 from kehou.platform.context import Context
+from kehou.platform.notifications.models import Notification
 from kehou.platform.policy import services as policy
+from kehou.platform.students import services as students
 from kehou.platform.students.models import Guardian, Student
 from kehou.pluginapi import EnrolledCourse, EnrollmentRequest
-from kehou.plugins.course_catalogue import enrolment as enrolments
 from kehou.plugins.course_catalogue.access import require_enabled
 from kehou.plugins.course_catalogue.lottery import allocate, draw
 from kehou.plugins.course_catalogue.menus import get_menu
 from kehou.plugins.course_catalogue.models import (
     AllocationRun,
     Enrolment,
+    EnrolmentEvent,
     EnrolmentStatus,
     Entry,
     EntryStatus,
@@ -53,6 +56,7 @@ def rules_of(settings: Mapping[str, Any]) -> allocate.Rules:
     return allocate.Rules(course_limit=int(settings["catalogue.lottery_rounds"]), snake=bool(settings["catalogue.lottery_snake"]),
                           priority="reserved" if priority == "reserved" else "first",
                           reserved_percent=int(settings["catalogue.lottery_reserved_percent"]) if priority == "reserved" else 0,
+                          boost_nothing_last_term=bool(settings["catalogue.lottery_boost_nothing_last_term"]),
                           siblings_together=bool(settings["catalogue.lottery_siblings_together"]))
 
 
@@ -77,6 +81,7 @@ def _inputs(ctx: Context, session: Session, menu: Menu
     pairs = session.execute(select(Guardian.student_id, Guardian.user_id).where(Guardian.student_id.in_(list(kids) or [0])))
     for sid, uid in pairs:
         guardians[sid] = min(uid, guardians.get(sid, uid))
+    empty_handed = empty_handed_last_term(session, menu, list(kids))
     secret = ctx.settings.security.secret_key
     refs: dict[str, int] = {}
     children = []
@@ -86,8 +91,28 @@ def _inputs(ctx: Context, session: Session, menu: Menu
         refs[ref] = sid
         family = draw.draw_ref(secret, menu.id, -guardians[sid])[:8] if sid in guardians else None  # pseudonymous
         children.append(allocate.Child(ref, kid.grade, tuple(lists[sid]), tier=1 if kid.priority_group else 0,
-                                       family=family))
+                                       nothing_last_term=sid in empty_handed, family=family))
     return courses, children, refs, categories
+
+
+def empty_handed_last_term(session: Session, menu: Menu, student_ids: Sequence[int]) -> set[int]:
+    """The children who wanted courses on the school's menus of the term before this one (ranked a list, asked
+    for a seat or waited for one) and got none."""
+    earlier = session.scalars(select(Menu.term_name).where(Menu.school_id == menu.school_id, Menu.term_end < menu.term_start,
+                                                           Menu.status == "published").order_by(Menu.term_end.desc())).first()
+    if earlier is None or not student_ids:
+        return set()
+    menus = select(Menu.id).where(Menu.school_id == menu.school_id, Menu.term_name == earlier)
+    entries = select(Entry.id).where(Entry.menu_id.in_(menus))
+    wanted = set(session.scalars(select(RankedChoice.student_id).where(RankedChoice.menu_id.in_(menus),
+                                                                       RankedChoice.student_id.in_(student_ids))))
+    got: set[int] = set()
+    for sid, enrolled_at in session.execute(select(Enrolment.student_id, Enrolment.enrolled_at).where(
+            Enrolment.entry_id.in_(entries), Enrolment.student_id.in_(student_ids))):
+        wanted.add(sid)
+        if enrolled_at is not None:
+            got.add(sid)
+    return wanted - got
 
 
 def _validator(ctx: Context, menu: Menu, settings: Mapping[str, Any], refs: Mapping[str, int],
@@ -161,6 +186,9 @@ def summary(session: Session, made: AllocationRun) -> dict[str, Any]:
         select(Entry, Offering.title).join(Offering, Offering.id == Entry.offering_id).where(Entry.menu_id == made.menu_id))}
     names = dict(session.execute(select(Student.id, Student.name).where(Student.id.in_(list(made.refs.values()) or [0]))).all())
     reasons: dict[str, list[str]] = defaultdict(list)
+    for ref, tier in result.get("tiers", {}).items():  # tier = 2 × priority group + drawn early for last term
+        reasons[ref] += [why for bit, why in ((2, "属优先保障群体，排在抽签顺序前面"), (1, "上学期未获任何课程，抽签优先"))
+                         if tier & bit]
     for d in result["decisions"]:
         title = entries[d["entry_id"]][1] if d["entry_id"] in entries else str(d["entry_id"])
         word = allocate.OUTCOMES.get(d["outcome"], d["outcome"])
@@ -175,6 +203,39 @@ def summary(session: Session, made: AllocationRun) -> dict[str, Any]:
             "courses": courses, "children": children, "nothing": [c for c in children if not c["assigned"]]}
 
 
+def _insert_many(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
+    for i in range(0, len(rows), _CHUNK):
+        session.execute(insert(model), rows[i:i + _CHUNK])
+
+
+_CHUNK = 5000
+
+
+def _enrol_all(session: Session, actor: Actor, made: AllocationRun, now: dt.datetime) -> int:
+    """Take every assigned seat (one guarded update per course), then write the enrolments and their events in
+    bulk: a county's publication is tens of thousands of rows."""
+    pairs = [(made.refs[ref], entry_id) for ref, entry_ids in made.result["assigned"].items() for entry_id in entry_ids]
+    per_entry = Counter(entry_id for _, entry_id in pairs)
+    for entry_id, n in sorted(per_entry.items()):  # in id order, as every writer locks entries
+        taken = session.execute(update(Entry).where(Entry.id == entry_id, Entry.status == EntryStatus.open,
+                                                    Entry.enrolled + n <= Entry.capacity)
+                                .values(enrolled=Entry.enrolled + n).execution_options(synchronize_session=False))
+        if taken.rowcount != 1:  # type: ignore[attr-defined]
+            raise Conflict("有课程的名额在分配后发生变化，请重新分配。", code="seats_changed")
+    rows = [{"entry_id": e, "student_id": sid, "status": EnrolmentStatus.enrolled, "source": "lottery", "requested_at": now,
+             "enrolled_at": now, "ended_reason": ""} for sid, e in pairs]
+    ids: list[Any] = []
+    for i in range(0, len(rows), _CHUNK):
+        ids += session.execute(insert(Enrolment).returning(Enrolment.id, Enrolment.entry_id, Enrolment.student_id),
+                               rows[i:i + _CHUNK]).all()
+    reason = f"摇号分配第{made.id}次"
+    _insert_many(session, EnrolmentEvent, [
+        {"enrolment_id": eid, "entry_id": entry_id, "student_id": sid, "action": "enrol", "old_status": None,
+         "new_status": EnrolmentStatus.enrolled, "actor_id": actor.user_id, "actor_role": actor.role, "reason": reason,
+         "ip": actor.ip, "at": now} for eid, entry_id, sid in ids])
+    return len(ids)
+
+
 def publish(ctx: Context, session: Session, actor: Actor, run_id: int) -> AllocationRun:
     """Enrol every assignment of the run (normal enrolment records and events, seats taken), reveal the seed and
     tell each family the outcome with its reasons. Once only."""
@@ -185,26 +246,18 @@ def publish(ctx: Context, session: Session, actor: Actor, run_id: int) -> Alloca
     if made.status != "draft" or menu.draw_revealed_at is not None:
         raise Conflict("该分配结果已发布或已被新的分配取代。", code="run_not_draft")
     now = utcnow()
-    enrolled = 0
-    for ref, entry_ids in made.result["assigned"].items():
-        sid = made.refs[ref]
-        for entry_id in entry_ids:
-            if not enrolments.take_seat(session, entry_id, from_waitlist=True):
-                raise Conflict("有课程的名额在分配后发生变化，请重新分配。", code="seats_changed")
-            e = Enrolment(entry_id=entry_id, student_id=sid, status=EnrolmentStatus.enrolled, source="lottery",
-                          requested_at=now, enrolled_at=now, ended_reason="")
-            session.add(e)
-            session.flush()
-            enrolments.event(session, actor, e, "enrol", None, reason=f"摇号分配第{made.id}次")
-            enrolled += 1
+    enrolled = _enrol_all(session, actor, made, now)
     made.status, made.published_at = "published", now
     menu.draw_revealed_at = now
     told = summary(session, made)
+    guardians = students.guardian_user_ids(session, [c["student_id"] for c in told["children"]])
+    notes = []
     for child in told["children"]:
         outcome = "、".join(f"「{t}」" for t in child["assigned"]) or "未录取任何课程"
-        enrolments.notify_guardians(session, child["student_id"], "选课摇号结果",
-                                    f"{child['name']}：{outcome}。" + "；".join(child["reasons"]),
-                                    f"/parent/children/{child['student_id']}")
+        body = f"{child['name']}：{outcome}。" + "；".join(child["reasons"])
+        notes += [{"user_id": uid, "title": "选课摇号结果", "body": body, "link": f"/parent/children/{child['student_id']}",
+                   "created_at": now} for uid in guardians.get(child["student_id"], [])]
+    _insert_many(session, Notification, notes)
     audit.record(session, actor, county_code=menu.county_code, action="selection.publish", entity_type="course_menu",
                  entity_id=menu.id, new={"run_id": made.id, "enrolled": enrolled, "draw_seed": menu.draw_seed})
     session.commit()
