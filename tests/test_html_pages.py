@@ -61,6 +61,7 @@ STAFF_GET = {
     "/school/entries/{entry}": {"school_admin"},
     "/school/lessons/{lesson}": {"school_admin"},
     "/parent/attendance": {"parent"},
+    "/school/no-show": {"school_admin"},  # no-show release (forms: tests/test_no_show.py)
     # school finance: bank statement import, matching by hand, receipts: tests/test_offline_payment_pages.py
     "/school/payments": {"school_admin"},
     "/school/payments/sample": {"school_admin"},
@@ -95,6 +96,7 @@ PLACEHOLDERS = {"{app}": "{app_id:int}", "{menu}": "{menu_id:int}", "{child}": "
                 "{case}": "{case_id:int}", "{year}": "{year:int}"} | outcome_rows.PLACEHOLDERS
 # POST routes, each checked below, in test_browser_admission.py, test_browser_catalogue.py or test_billing_pages.py
 POSTS = {"/parent/children/{student_id:int}/menus/{menu_id:int}/choices",  # tests/test_ranked_choices.py
+         "/school/no-show/{case_id:int}", "/parent/no-show/{case_id:int}",  # tests/test_no_show.py
          "/school/menus/{menu_id:int}/allocation", "/school/menus/{menu_id:int}/allocation/{run_id:int}/publish",
          "/login", "/logout", "/register", "/provider/staff", "/provider/applications", "/desk/settings",
          "/provider/applications/{app_id:int}/{action:str}", "/desk/applications/{app_id:int}/{action:str}",

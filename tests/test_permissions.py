@@ -347,6 +347,17 @@ CASES: list[Case] = [
     Case("POST", "/api/v1/allocation-runs/{run_id:int}/publish",
          ANON + refuse(*DENIED, "parent", "provider", "reviewer1") + refuse(*MENU_404, "other_school_admin"),
          allowed=("school_admin",), state="catalogue_allocated"),
+    # no-show release: the school decides on its own children's cases, a family answers for its own children
+    Case("GET", "/api/v1/schools/{school_id:int}/no-show-cases", ANON + NOT_THIS_SCHOOL + refuse(*DENIED, "admin"),
+         allowed=("school_admin",), state="catalogue_no_show"),
+    Case("POST", "/api/v1/no-show-cases/{case_id:int}/decision", ANON + refuse(*DENIED, "parent", "provider", "reviewer1")
+         + refuse(404, "no_show_not_found", "other_school_admin"), allowed=("school_admin",), state="catalogue_no_show",
+         body={"keep": True, "reason": "家长已说明"}),
+    Case("GET", "/api/v1/no-show-cases", ANON + refuse(*DENIED, "school_admin", "provider", "reviewer1"),
+         allowed=("parent", "other_parent"), state="catalogue_no_show"),
+    Case("POST", "/api/v1/no-show-cases/{case_id:int}/answer", ANON + refuse(*DENIED, "school_admin", "provider", "reviewer1")
+         + refuse(404, "no_show_not_found", "other_parent"), allowed=("parent",), state="catalogue_no_show",
+         body={"answer": "孩子生病在家休息"}),
     Case("GET", "/api/v1/children/{student_id:int}/courses/{entry_id:int}", ANON + NOT_THE_PARENT, allowed=("parent",),
          state="catalogue"),
     Case("POST", "/api/v1/children/{student_id:int}/enrolments", ANON + NOT_THE_PARENT, allowed=("parent",), ok_status=201,
@@ -665,7 +676,20 @@ def catalogue_in(world: World, state: str) -> dict[str, Any]:
     if state == "catalogue_lesson_day":
         return values
     with ctx.db.write_session() as s:
-        lessons.mark(s, world.actor("school_admin"), values["lesson_id"], [lessons.Mark(sid, "present")])
+        lessons.mark(s, world.actor("school_admin"), values["lesson_id"],
+                     [lessons.Mark(sid, "absent" if state == "catalogue_no_show" else "present")])
+    if state == "catalogue_no_show":  # one unexplained absence is enough here: the family is warned
+        from kehou.plugins.course_catalogue import noshow
+        from kehou.plugins.course_catalogue.models import NoShowCase
+
+        for key, value in (("catalogue.no_show_release", True), ("catalogue.no_show_absences", 1)):
+            with ctx.db.write_session() as s:
+                policy.put(s, ctx.registry, ADMIN, scope=COUNTY, key=key, value=value, effective_from=clock.today_local(),
+                           reason="未到课释放名额")
+        assert noshow.sweep(ctx)["warned"] == 1
+        with ctx.db.read_session() as s:
+            values["case_id"] = s.scalars(select(NoShowCase.id)).one()
+        return values
     assert state == "catalogue_marked", state
     return values
 

@@ -290,3 +290,32 @@ class QueueTicket(Base):
     joined_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     position: Mapped[int | None] = mapped_column(Integer)  # none until the draw (early) or the counter (late)
     admitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # when first told to go in
+
+
+NO_SHOW_STATUS_LABELS = {"warned": "已提醒，待家长说明", "explained": "家长已说明，待学校处理", "kept": "保留名额",
+                         "released": "名额已释放"}
+
+
+class NoShowCase(Base):
+    """A child's unexplained absences early in the term (county setting ``catalogue.no_show_release``): the family
+    is warned with a deadline to explain; without an answer the seat goes to the waitlist and billing treats the
+    enrolment as quit. ``lesson_ids`` are the absences counted (a later case counts only newer ones)."""
+
+    __tablename__ = "no_show_case"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    county_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolment.id"), index=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("course_entry.id"))
+    student_id: Mapped[int] = mapped_column(ForeignKey("student.id"), index=True)
+    lesson_ids: Mapped[list[int]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20), index=True)  # NO_SHOW_STATUS_LABELS
+    warned_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    deadline: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    answer: Mapped[str] = mapped_column(Text, default="")
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    answered_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    closed_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))  # None: the job, at the deadline
+    close_reason: Mapped[str] = mapped_column(Text, default="")

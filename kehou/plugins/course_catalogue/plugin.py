@@ -65,6 +65,13 @@ SETTINGS = [
                 "上学期填报或报名了课程却一门也未录取的学生，在同一群体内排在抽签顺序前面"),
     SettingSpec("catalogue.lottery_siblings_together", bool, True, "同胞按同一抽签位次",
                 "同一监护人的孩子在抽签顺序中相邻，尽量同时录取"),
+    SettingSpec("catalogue.no_show_release", bool, False, "未到课释放名额",
+                "开课后前几周内（学期中加入的从加入起算）无故缺勤达到次数的，提醒家长限期说明；逾期未说明的名额释放给候补学生，按退课规则结算"),
+    SettingSpec("catalogue.no_show_absences", int, 3, "释放名额前的无故缺勤次数", "请假与家长已提出异议的考勤不计",
+                check=between(1, 20), unit="lessons"),
+    SettingSpec("catalogue.no_show_weeks", int, 4, "计算无故缺勤的开课后周数", check=between(1, 20), unit="weeks"),
+    SettingSpec("catalogue.no_show_answer_days", int, 3, "家长说明期限", "自提醒发出起计算", check=between(1, 30),
+                unit="days"),
     SettingSpec("catalogue.waiting_room", bool, True, "选课开始时排队候场",
                 "开始前到达的家长取号，开始时随机排序，按放行速度依次进入选课；开始后到达的排在队尾"),
     SettingSpec("catalogue.queue_per_minute", int, 600, "候场每分钟放行人数",
@@ -82,17 +89,25 @@ def kehou_register_routes() -> list[Any]:
     from kehou.plugins.course_catalogue.api import API_ROUTES
     from kehou.plugins.course_catalogue.views import HTML_ROUTES
     from kehou.plugins.course_catalogue.views_attendance import ATTENDANCE_ROUTES
+    from kehou.plugins.course_catalogue.views_noshow import NO_SHOW_ROUTES
     from kehou.plugins.course_catalogue.views_roster import ROSTER_ROUTES
 
-    return [*API_ROUTES, *HTML_ROUTES, *ATTENDANCE_ROUTES, *ROSTER_ROUTES]
+    return [*API_ROUTES, *HTML_ROUTES, *ATTENDANCE_ROUTES, *ROSTER_ROUTES, *NO_SHOW_ROUTES]
 
 
 @hookimpl
 def kehou_register_periodic_tasks() -> list[PeriodicTask]:
-    from kehou.plugins.course_catalogue.tasks import allocate_closed, close_windows, promote_waitlists, provider_exited
+    from kehou.plugins.course_catalogue.tasks import (
+        allocate_closed,
+        close_windows,
+        no_show_sweep,
+        promote_waitlists,
+        provider_exited,
+    )
 
     return [PeriodicTask("catalogue-close-windows", "kehou.catalogue.close_windows", 600.0, run=close_windows),
             PeriodicTask("catalogue-allocate-closed", "kehou.catalogue.allocate_closed", 600.0, run=allocate_closed),
+            PeriodicTask("catalogue-no-show", "kehou.catalogue.no_show", 3600.0, run=no_show_sweep),
             PeriodicTask("catalogue-promote-waitlists", "kehou.catalogue.promote_waitlists", 60.0, run=promote_waitlists),
             PeriodicTask("catalogue-provider-exited", "kehou.catalogue.provider_exited", 0, run=provider_exited)]
 

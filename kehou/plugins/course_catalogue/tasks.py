@@ -32,6 +32,15 @@ def allocate_closed() -> int:
         return runs.allocate_due(ctx, session)
 
 
+def no_show_sweep() -> dict[str, int]:
+    """Where the county releases the seats of children who do not come: release the seats whose families did not
+    explain by the deadline, warn the families newly due, and give freed seats to the waitlists."""
+    from kehou.plugins.course_catalogue import noshow
+    from kehou.tasks.app import get_context
+
+    return noshow.sweep(get_context())
+
+
 def provider_exited(provider_id: int, county_code: str, effective: str) -> dict[str, int]:
     """Enqueued by ``kehou_provider_exited``: close the provider's classes and tell families and schools."""
     import datetime as dt

@@ -27,7 +27,7 @@ from kehou.platform.providers.models import Provider, Staff
 from kehou.platform.students import services as students
 from kehou.platform.students.models import Student
 from kehou.plugins.course_catalogue import attendance_text as A
-from kehou.plugins.course_catalogue import lessons, queries
+from kehou.plugins.course_catalogue import lessons, noshow, queries
 from kehou.plugins.course_catalogue.models import (
     Attendance,
     Enrolment,
@@ -41,6 +41,7 @@ from kehou.plugins.course_catalogue.models import (
 from kehou.plugins.course_catalogue.public import current
 from kehou.plugins.course_catalogue.timewindow import WEEKDAYS
 from kehou.plugins.course_catalogue.views import own_school, page
+from kehou.plugins.course_catalogue.views_noshow import FAMILY
 from kehou.timeutil import as_utc, clock, fmt_local
 from kehou.web.deps import DB, Who
 from kehou.web.pages import done, field, values
@@ -249,8 +250,9 @@ class ParentAttendancePages(Controller):
         awaiting = {k.id: [r for r in rows if r[0].student_id == k.id and r[0].parent_status is None] for k in kids}
         answered = {k.id: [r for r in rows if r[0].student_id == k.id and r[0].parent_status][:PARENT_ANSWERED]
                     for k in kids}
-        return attendance_page(request, "attendance_parent.html", actor, A.PARENT, kids=kids, awaiting=awaiting,
-                               answered=answered, fmt_local=fmt_local)
+        cases = noshow.for_family(db, actor)
+        return attendance_page(request, "attendance_parent.html", actor, A.PARENT | FAMILY, kids=kids,
+                               awaiting=awaiting, answered=answered, fmt_local=fmt_local, cases=cases)
 
     @post("/{lesson_id:int}/{student_id:int}", sync_to_thread=True)
     def answer(self, request: Req, lesson_id: FromPath[int], student_id: FromPath[int], data: Form, db: DB,

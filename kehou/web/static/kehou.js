@@ -1,13 +1,14 @@
 /* Page behaviour without inline script (the Content-Security-Policy allows scripts from this origin only):
-   - a form with data-confirm="…" asks that question before it is sent;
+   - a form (or the button that sends it) with data-confirm="…" asks that question before it is sent;
    - a button with data-print prints the page;
    - the report dashboard's job table (table#jobs) follows queued and running jobs until they finish.
    Texts come from the page (data attributes), so this file has none of its own. */
 (function () {
   "use strict";
   document.addEventListener("submit", function (event) {
-    var form = event.target;
-    if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+    var form = event.target, sender = event.submitter;
+    var ask = (sender && sender.dataset && sender.dataset.confirm) || (form instanceof HTMLFormElement && form.dataset.confirm);
+    if (ask && !window.confirm(ask)) {
       event.preventDefault();
     }
   }, true);
