@@ -128,10 +128,12 @@ def build(ctx: Any, args: argparse.Namespace) -> str:
     load = Loader(ctx)
     per_school = args.students // len(schools)
     student_start = load.first_id("student")
-    load.copy("student", ["school_id", "county_code", "student_no", "name", "grade", "class_name", "priority_group",
+    seal = ctx.vault._fernet.encrypt  # priority groups are sealed at rest (kehou.platform.pii.SealedText)
+    load.copy("student", ["school_id", "county_code", "student_no", "name", "grade", "class_name", "priority_sealed",
                           "created_at"],
               ((schools[i % len(schools)], COUNTY, f"S{i:07d}", f"学生{i}", 1 + i % 6, f"{1 + i % 8}班",
-                rnd.choice(PRIORITY) if rnd.random() < 0.08 else None, now) for i in range(per_school * len(schools))))
+                seal((rnd.choice(PRIORITY) if rnd.random() < 0.08 else "").encode()), now)
+               for i in range(per_school * len(schools))))
     students_of = {sch: [student_start + i for i in range(k, per_school * len(schools), len(schools))]
                    for k, sch in enumerate(schools)}
     term_name = TERMS[-1][0]

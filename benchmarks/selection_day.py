@@ -242,7 +242,7 @@ def seed(ctx: Any, args: argparse.Namespace, rng: random.Random) -> County:
             token = f"kh_bench{sid}_{secrets.token_urlsafe(12)}"
             students.append({"id": sid, "school_id": school["id"], "county_code": COUNTY,
                              "student_no": f"B{school['id']}-{k:05d}", "name": f"学生{sid}", "grade": grade,
-                             "class_name": f"{grade}年级{k % 8 + 1}班", "priority_group": None, "created_at": now})
+                             "class_name": f"{grade}年级{k % 8 + 1}班", "priority_sealed": None, "created_at": now})
             users.append({"id": uid, "username": f"bench_parent_{sid}", "display_name": f"家长{sid}", "password_hash": "!",
                           "role": "parent", "county_code": COUNTY, "school_id": school["id"], "is_active": True,
                           "session_version": 1, "created_at": now})

@@ -21,6 +21,9 @@ def migrate(settings: Settings) -> None:
     cfg = Config()
     cfg.set_main_option("script_location", str(root / "migrations"))
     cfg.set_main_option("sqlalchemy.url", settings.database.url.replace("%", "%%"))
+    from kehou.platform.pii import PiiVault, install
+
+    install(PiiVault(settings.security.pii_key))  # migrations that seal existing values (0024)
     command.upgrade(cfg, "head")
     _sync_calendar(settings)
 

@@ -12,6 +12,7 @@ from kehou.db import Database
 from kehou.platform.accounts.security import configure_hashing
 from kehou.platform.accounts.tokencache import TokenCache
 from kehou.platform.pii import PiiVault
+from kehou.platform.pii import install as install_vault
 from kehou.platform.policy.services import SettingsRegistry
 from kehou.settings import Settings, check_production_keys
 
@@ -68,4 +69,6 @@ def build_context(settings: Settings, *, plugins: list[Any] | None = None, load_
     pm = build_plugin_manager(load_entrypoints=load_entrypoints, extra=plugins)
     specs = [spec for answer in pm.hook.kehou_register_settings() for spec in answer]
     db = Database(settings.database.url, pool_size=settings.database.pool_size, echo=settings.database.echo)
-    return Context(settings=settings, db=db, pm=pm, registry=SettingsRegistry(specs), vault=PiiVault(settings.security.pii_key))
+    vault = PiiVault(settings.security.pii_key)
+    install_vault(vault)
+    return Context(settings=settings, db=db, pm=pm, registry=SettingsRegistry(specs), vault=vault)

@@ -2,6 +2,11 @@
 
 Both keys are derived from ``KEHOU_PII_KEY`` (never stored in the database).
 Only the last four characters are ever shown.
+
+:class:`SealedText` is a column type that seals on the way in and opens on the way out, with the vault the
+process installed (:func:`install`, done by ``build_context`` and ``migrate``). Every row holds a ciphertext,
+also where the value is empty (sealed ""), so a dump does not even show who has a value: code reads and writes
+the attribute as plain text, SQL can neither filter nor count by it.
 """
 
 from __future__ import annotations
@@ -10,8 +15,11 @@ import base64
 import hashlib
 import hmac
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography.fernet import Fernet
+from sqlalchemy import LargeBinary
+from sqlalchemy.types import TypeDecorator
 
 
 @dataclass(frozen=True)
@@ -41,3 +49,46 @@ class PiiVault:
 def show_last4(last4: str) -> str:
     """How a sealed ID number is displayed: only its last four characters."""
     return "*" * 14 + last4
+
+
+_installed: PiiVault | None = None
+
+
+def install(vault: PiiVault) -> None:
+    """The vault :class:`SealedText` columns use in this process."""
+    global _installed
+    _installed = vault
+
+
+def installed() -> PiiVault:
+    if _installed is None:
+        raise RuntimeError("no PII vault installed: build the context (or run migrate) with KEHOU_PII_KEY first")
+    return _installed
+
+
+class SealedText(TypeDecorator[str]):
+    """Text sealed with the installed vault; ``None`` and "" are stored as a sealed "" and read as ``None``."""
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> bytes:
+        return installed()._fernet.encrypt((value or "").encode())
+
+    def process_result_value(self, value: Any, dialect: Any) -> str | None:
+        if value is None:
+            return None
+        return installed().open(bytes(value)) or None
+
+
+#: an audited value kept sealed (a priority group): the audit entry records old and new, readable with the key only
+SEALED_PREFIX = "sealed:"
+
+
+def sealed_for_audit(value: str | None) -> str:
+    return SEALED_PREFIX + installed()._fernet.encrypt((value or "").encode()).decode()
+
+
+def open_audited(value: str) -> str | None:
+    """The value :func:`sealed_for_audit` sealed (for an investigation with the key)."""
+    return installed().open(value.removeprefix(SEALED_PREFIX).encode()) or None

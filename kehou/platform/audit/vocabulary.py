@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kehou.platform.pii import SEALED_PREFIX
 from kehou.pluginapi import AuditVocabulary
 
 CORE = AuditVocabulary(
@@ -191,13 +192,13 @@ def of(ctx: Any) -> Vocabulary:
 
 
 def shown(value: Any) -> str:
-    """One value of a diff, for people: text as is, 是/否, lists joined, the rest as compact JSON."""
+    """One value of a diff, for people: text as is (a sealed one as 已加密), 是/否, lists joined, the rest as JSON."""
     if value is None:
         return "—"
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, str):
-        return value
+        return "（已加密）" if value.startswith(SEALED_PREFIX) else value
     if isinstance(value, list) and all(isinstance(x, str | int) for x in value):
         return "、".join(str(x) for x in value)
     return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))

@@ -7,6 +7,7 @@ from sqlalchemy import ForeignKey, Integer, LargeBinary, String, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kehou.db import Base, UTCDateTime
+from kehou.platform.pii import SealedText
 
 
 class PriorityGroup(StrEnum):
@@ -39,7 +40,8 @@ class Student(Base):
     name: Mapped[str] = mapped_column(String(100))
     grade: Mapped[int] = mapped_column(Integer)
     class_name: Mapped[str] = mapped_column(String(40), default="")
-    priority_group: Mapped[str | None] = mapped_column(String(20))
+    # sealed at rest (a priority group is sensitive: disability, left-behind, migrant, hardship): see pii.SealedText
+    priority_group: Mapped[str | None] = mapped_column("priority_sealed", SealedText, insert_default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 

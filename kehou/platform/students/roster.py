@@ -21,6 +21,7 @@ from kehou.platform.accounts.models import Role, User
 from kehou.platform.actor import Actor
 from kehou.platform.audit import services as audit
 from kehou.platform.counties.models import SCHOOL_KIND_LABELS, School
+from kehou.platform.pii import sealed_for_audit
 from kehou.platform.students import importer
 from kehou.platform.students.importer import ParsedRoster, RosterRow
 from kehou.platform.students.models import GRADE_LABELS, KIND_GRADES, Guardian, GuardianContact, Student
@@ -205,7 +206,8 @@ def _save_students(session: Session, actor: Actor, school: School, parsed: Parse
         if row.priority_group is not None and row.priority_group != student.priority_group:
             audit.record(session, actor, county_code=school.county_code, action="student.priority", entity_type="student",
                          entity_id=student.id, reason=f"名册导入：{result.filename}",
-                         old={"priority_group": student.priority_group}, new={"priority_group": row.priority_group})
+                         old={"priority_group": sealed_for_audit(student.priority_group)},
+                         new={"priority_group": sealed_for_audit(row.priority_group)})
             student.priority_group = row.priority_group
             old["priority_group"] = True
         result.students_updated += bool(old)

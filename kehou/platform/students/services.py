@@ -13,6 +13,7 @@ from kehou.platform.accounts.models import Role, User
 from kehou.platform.actor import Actor
 from kehou.platform.audit import services as audit
 from kehou.platform.counties.models import School
+from kehou.platform.pii import sealed_for_audit
 from kehou.platform.students.models import GRADE_LABELS, Guardian, PriorityGroup, Student
 from kehou.timeutil import utcnow
 
@@ -63,7 +64,8 @@ def add_student(session: Session, actor: Actor, school_id: int, data: StudentInp
         session.rollback()
         raise Conflict("本校已有该学籍号的学生。", code="student_exists", field="student_no") from None
     audit.record(session, actor, county_code=school.county_code, action="student.add", entity_type="student",
-                 entity_id=student.id, new={"school_id": school.id, "grade": data.grade, "priority": bool(data.priority_group)})
+                 entity_id=student.id, new={"school_id": school.id, "grade": data.grade,
+                                                  "priority_group": sealed_for_audit(data.priority_group)})
     if commit:
         session.commit()
     return student
@@ -78,7 +80,8 @@ def set_priority(session: Session, actor: Actor, student_id: int, group: str | N
     old = student.priority_group
     student.priority_group = group
     audit.record(session, actor, county_code=student.county_code, action="student.priority", entity_type="student",
-                 entity_id=student.id, reason=reason.strip(), old={"priority_group": old}, new={"priority_group": group})
+                 entity_id=student.id, reason=reason.strip(), old={"priority_group": sealed_for_audit(old)},
+                 new={"priority_group": sealed_for_audit(group)})
     session.commit()
     return student
 

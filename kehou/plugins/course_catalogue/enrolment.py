@@ -142,7 +142,8 @@ def release_seat(session: Session, entry_id: int) -> None:
                     .values(enrolled=Entry.enrolled - 1).execution_options(synchronize_session=False))
 
 
-_STUDENT = select(Student.id, Student.school_id, Student.county_code, Student.grade, Student.priority_group)
+_STUDENT = select(Student.id, Student.school_id, Student.county_code, Student.grade,
+                  Student.priority_group.label("priority_group"))
 _CHILD = _STUDENT.join(Guardian, Guardian.student_id == Student.id)
 _ENTRY_COLUMNS = (Entry.id.label("entry_id"), Entry.grades, Entry.fee_fen, Entry.materials_fee_fen, Menu.id.label("menu_id"),
                   Menu.term_name, Menu.term_end, Menu.opens_at, Menu.closes_at, Menu.selection_mode, Menu.draw_revealed_at,

@@ -272,7 +272,7 @@ def school_term_counts(session: Session, county_code: str, *, term_name: str | N
                        school_id: int | None = None) -> list[SchoolTermCounts]:
     """Per term and school of the county. Courses: open entries on published menus; enrolments and
     students: places with status ``enrolled`` in those courses (a student counts once per school and term)."""
-    from sqlalchemy import case, distinct, func
+    from sqlalchemy import func
 
     from kehou.platform.students.models import Student
 
@@ -284,12 +284,17 @@ def school_term_counts(session: Session, county_code: str, *, term_name: str | N
     courses = {(t, s): n for t, s, n in session.execute(
         select(Menu.term_name, Entry.school_id, func.count(Entry.id)).join(Menu, Menu.id == Entry.menu_id)
         .where(*where).group_by(Menu.term_name, Entry.school_id))}
-    enrolled = {(t, s): (n, st, pr) for t, s, n, st, pr in session.execute(
-        select(Menu.term_name, Entry.school_id, func.count(Enrolment.id), func.count(distinct(Enrolment.student_id)),
-               func.count(distinct(case((Student.priority_group.is_not(None), Enrolment.student_id)))))
-        .select_from(Enrolment).join(Entry, Entry.id == Enrolment.entry_id).join(Menu, Menu.id == Entry.menu_id)
-        .join(Student, Student.id == Enrolment.student_id)
-        .where(*where, Enrolment.status == EnrolmentStatus.enrolled).group_by(Menu.term_name, Entry.school_id))}
+    seen: dict[tuple[str, int], tuple[list[int], set[int], set[int]]] = {}  # priority groups are sealed: counted here
+    for t, s, sid, group in session.execute(
+            select(Menu.term_name, Entry.school_id, Enrolment.student_id, Student.priority_group)
+            .select_from(Enrolment).join(Entry, Entry.id == Enrolment.entry_id).join(Menu, Menu.id == Entry.menu_id)
+            .join(Student, Student.id == Enrolment.student_id).where(*where, Enrolment.status == EnrolmentStatus.enrolled)):
+        n, kids, priority = seen.setdefault((t, s), ([0], set(), set()))
+        n[0] += 1
+        kids.add(sid)
+        if group is not None:
+            priority.add(sid)
+    enrolled = {key: (n[0], len(kids), len(priority)) for key, (n, kids, priority) in seen.items()}
     return [SchoolTermCounts(t, s, n, *enrolled.get((t, s), (0, 0, 0))) for (t, s), n in sorted(courses.items())]
 
 

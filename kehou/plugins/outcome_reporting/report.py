@@ -235,16 +235,18 @@ def county_term(session: Session, county_code: str, term_name: str, *, school_id
     history_terms = [t for t in terms if t.term_start <= current.term_start]
     county_name = session.scalar(select(Region.name).where(Region.code == county_code)) or county_code
     school_stmt = select(School.id, School.name).where(School.county_code == county_code).order_by(School.id)
-    student_stmt = (select(Student.school_id, func.count(Student.id),
-                           func.sum(case((Student.priority_group.is_not(None), 1), else_=0)))
-                    .where(Student.county_code == county_code).group_by(Student.school_id))
+    student_stmt = select(Student.school_id, Student.priority_group).where(Student.county_code == county_code)
     if school_id is not None:
         school_stmt = school_stmt.where(School.id == school_id)
         student_stmt = student_stmt.where(Student.school_id == school_id)
     schools = list(session.execute(school_stmt))
     if school_id is not None and not schools:
         raise NotFound("学校不存在。", code="school_not_found")
-    roster = {sid: (int(n), int(p or 0)) for sid, n, p in session.execute(student_stmt)}
+    counted: dict[int, list[int]] = defaultdict(lambda: [0, 0])  # priority groups are sealed: counted here, not in SQL
+    for sid, group in session.execute(student_stmt):
+        counted[sid][0] += 1
+        counted[sid][1] += group is not None
+    roster = {sid: (n, p) for sid, (n, p) in counted.items()}
     data = _term_school_figures(session, county_code, None, school_id)
 
     def rows_of(term: str) -> list[tuple[int, str, dict[str, object]]]:
