@@ -12,6 +12,7 @@ from kehou.platform.exits import models as _exits  # noqa: F401
 from kehou.platform.notifications import models as _notifications  # noqa: F401
 from kehou.platform.outbox import models as _outbox  # noqa: F401
 from kehou.platform.policy import models as _policy  # noqa: F401
+from kehou.platform.privacy import models as _privacy  # noqa: F401
 from kehou.platform.providers import models as _providers  # noqa: F401
 from kehou.platform.ratelimit import models as _ratelimit  # noqa: F401
 from kehou.platform.students import models as _students  # noqa: F401

@@ -62,6 +62,7 @@ STAFF_GET = {
     "/school/lessons/{lesson}": {"school_admin"},
     "/parent/attendance": {"parent"},
     "/school/no-show": {"school_admin"},  # no-show release (forms: tests/test_no_show.py)
+    "/desk/privacy": {"reviewer1", "decider", "other_reviewer", "admin"},  # tests/test_child_access.py
     # school finance: bank statement import, matching by hand, receipts: tests/test_offline_payment_pages.py
     "/school/payments": {"school_admin"},
     "/school/payments/sample": {"school_admin"},

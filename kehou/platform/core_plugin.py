@@ -69,6 +69,8 @@ CORE_SETTINGS = [
     SettingSpec("exits.appeal_decision_days", int, 30, "申诉处理期限", check=between(1, 180), unit="days"),
     SettingSpec("exits.blacklist_years", int, 3, "清退后列入黑名单的年限", "0 表示不列入", check=between(0, 20), unit="years"),
     SettingSpec("exits.voluntary_notice_days", int, 30, "主动退出须提前告知的天数", check=between(0, 180), unit="days"),
+    SettingSpec("privacy.view_alert_per_hour", int, 300, "异常访问告警阈值",
+                "同一账号一小时内查看超过此数量学生的信息时，向区县教育局告警", check=between(10, 100_000), unit="people"),
 ]
 
 

@@ -66,19 +66,39 @@ def installed() -> PiiVault:
     return _installed
 
 
+def for_migration() -> PiiVault:
+    """The vault a data migration seals with: the one ``migrate`` installed, or (alembic run by hand) one from the
+    environment's KEHOU_PII_KEY, as the app reads it."""
+    if _installed is None:
+        from kehou.settings import load_settings
+
+        install(PiiVault(load_settings().security.pii_key))
+    return installed()
+
+
+def seal_bytes(vault: PiiVault, value: str | None) -> bytes:
+    """What :class:`SealedText` stores for ``value``."""
+    return vault._fernet.encrypt((value or "").encode())
+
+
 class SealedText(TypeDecorator[str]):
-    """Text sealed with the installed vault; ``None`` and "" are stored as a sealed "" and read as ``None``."""
+    """Text sealed with the installed vault; ``None`` and "" are stored as a sealed "" and read as ``None`` (or as ""
+    with ``empty=""``)."""
 
     impl = LargeBinary
     cache_ok = True
 
+    def __init__(self, empty: str | None = None) -> None:
+        super().__init__()
+        self.empty = empty
+
     def process_bind_param(self, value: Any, dialect: Any) -> bytes:
-        return installed()._fernet.encrypt((value or "").encode())
+        return seal_bytes(installed(), value)
 
     def process_result_value(self, value: Any, dialect: Any) -> str | None:
         if value is None:
             return None
-        return installed().open(bytes(value)) or None
+        return installed().open(bytes(value)) or self.empty
 
 
 #: an audited value kept sealed (a priority group): the audit entry records old and new, readable with the key only

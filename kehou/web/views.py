@@ -14,6 +14,7 @@ def html_routes() -> list[Any]:
     from kehou.platform.documents.views import DocumentPages
     from kehou.platform.exits.views import ExitPages
     from kehou.platform.policy.views import PolicyPages
+    from kehou.platform.privacy.views import PrivacyPages
     from kehou.platform.providers.views import ProviderPages
     from kehou.platform.transparency.views import PublicPages
     from kehou.vetting.blacklist_views import BlacklistPages
@@ -21,4 +22,4 @@ def html_routes() -> list[Any]:
     from kehou.vetting.views import VettingPages
 
     return [AccountPages, AdmissionPages, AgreementPages, AuditPages, CalendarPages, BlacklistPages, TryTitlePages,
-            DocumentPages, ExitPages, PolicyPages, ProviderPages, PublicPages, VettingPages]
+            DocumentPages, ExitPages, PolicyPages, PrivacyPages, ProviderPages, PublicPages, VettingPages]

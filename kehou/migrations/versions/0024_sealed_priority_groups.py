@@ -9,13 +9,10 @@ minor: it moves from a plain column to a sealed one (``priority_sealed``, Fernet
 sealed, also where there is none, so a dump does not show who has one (issue 20).
 """
 
-from typing import TYPE_CHECKING
-
 import sqlalchemy as sa
 from alembic import op
 
-if TYPE_CHECKING:
-    from kehou.platform.pii import PiiVault
+from kehou.platform import pii
 
 revision = '0024'
 down_revision = '0023'
@@ -23,26 +20,16 @@ branch_labels = None
 depends_on = None
 
 
-def _vault() -> "PiiVault":
-    from kehou.platform import pii
-
-    if pii._installed is None:  # alembic run by hand: the key from the environment, as the app reads it
-        from kehou.settings import load_settings
-
-        pii.install(pii.PiiVault(load_settings().security.pii_key))
-    return pii.installed()
-
-
 def upgrade() -> None:
     with op.batch_alter_table('student', schema=None) as batch_op:
         batch_op.add_column(sa.Column('priority_sealed', sa.LargeBinary(), nullable=True))
     student = sa.table('student', sa.column('id', sa.Integer), sa.column('priority_group', sa.String),
                        sa.column('priority_sealed', sa.LargeBinary))
-    conn, vault = op.get_bind(), _vault()
+    conn, vault = op.get_bind(), pii.for_migration()
     rows = conn.execute(sa.select(student.c.id, student.c.priority_group)).all()
     for sid, group in rows:
         conn.execute(student.update().where(student.c.id == sid)
-                     .values(priority_sealed=vault._fernet.encrypt((group or "").encode())))
+                     .values(priority_sealed=pii.seal_bytes(vault, group)))
     with op.batch_alter_table('student', schema=None) as batch_op:
         batch_op.drop_column('priority_group')
 
@@ -52,7 +39,7 @@ def downgrade() -> None:
         batch_op.add_column(sa.Column('priority_group', sa.String(length=20), nullable=True))
     student = sa.table('student', sa.column('id', sa.Integer), sa.column('priority_group', sa.String),
                        sa.column('priority_sealed', sa.LargeBinary))
-    conn, vault = op.get_bind(), _vault()
+    conn, vault = op.get_bind(), pii.for_migration()
     for sid, sealed in conn.execute(sa.select(student.c.id, student.c.priority_sealed)).all():
         conn.execute(student.update().where(student.c.id == sid)
                      .values(priority_group=(vault.open(bytes(sealed)) if sealed else "") or None))

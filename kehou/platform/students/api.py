@@ -11,6 +11,7 @@ from litestar.params import FromPath, JSONBody, MultipartBody
 
 from kehou.errors import ValidationFailed
 from kehou.platform.actor import Actor
+from kehou.platform.privacy import access
 from kehou.platform.students import importer, roster, services
 from kehou.platform.students.models import PRIORITY_LABELS, Student
 from kehou.timeutil import fmt_local
@@ -75,8 +76,11 @@ class StudentsApi(Controller):
     tags = ["students"]
 
     @get("/schools/{school_id:int}/students", sync_to_thread=True, summary="The school's roster (school admin)")
-    def roster(self, school_id: FromPath[int], db: DB, actor: Who) -> list[dict[str, Any]]:
-        return [student_out(s, actor) for s in services.list_for_school(db, actor, school_id)]
+    def roster(self, school_id: FromPath[int], db: DB, ctx: Ctx, actor: Who) -> list[dict[str, Any]]:
+        kids = services.list_for_school(db, actor, school_id)
+        if kids:
+            access.record(ctx, actor, kids[0].county_code, [k.id for k in kids], "roster_api")
+        return [student_out(s, actor) for s in kids]
 
     @post("/schools/{school_id:int}/students", sync_to_thread=True, status_code=201)
     def add(self, school_id: FromPath[int], data: JSONBody[StudentBody], db: DB, actor: Who) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from litestar import Controller, Response, delete, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from kehou.errors import NotFound
+from kehou.platform.privacy import access
 from kehou.platform.students import services as students
 from kehou.plugins.course_catalogue import agreements as contracts
 from kehou.plugins.course_catalogue import classes, enrolment, lessons, menus, offerings, queries, waitingroom
@@ -189,12 +190,14 @@ class SchoolCatalogueApi(Controller):
         menus.remove(db, actor, entry_id)
 
     @get("/entries/{entry_id:int}/roster", sync_to_thread=True)
-    def roster(self, entry_id: FromPath[int], db: DB, actor: Who) -> list[dict[str, Any]]:
+    def roster(self, entry_id: FromPath[int], db: DB, ctx: Ctx, actor: Who) -> list[dict[str, Any]]:
         entry = db.get(Entry, entry_id)
         if entry is None:
             raise NotFound("课程不存在。", code="entry_not_found")
         menus.get_menu(db, actor, entry.menu_id)
-        return queries.roster(db, entry_id)
+        rows = queries.roster(db, entry_id)
+        access.record(ctx, actor, entry.county_code, [r["student_id"] for r in rows], "class_api")
+        return rows
 
     @post("/entries/{entry_id:int}/cancel", sync_to_thread=True, status_code=200, summary="Cancel a class")
     def cancel(self, entry_id: FromPath[int], data: JSONBody[Reason], db: DB, actor: Who) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from kehou.errors import NotFound, ValidationFailed
 from kehou.platform.actor import Actor
+from kehou.platform.privacy import access
 from kehou.platform.providers.models import Provider, Staff
 from kehou.platform.students import services as students
 from kehou.platform.students.models import Student
@@ -43,7 +44,7 @@ from kehou.plugins.course_catalogue.timewindow import WEEKDAYS
 from kehou.plugins.course_catalogue.views import own_school, page
 from kehou.plugins.course_catalogue.views_noshow import FAMILY
 from kehou.timeutil import as_utc, clock, fmt_local
-from kehou.web.deps import DB, Who
+from kehou.web.deps import DB, Ctx, Who
 from kehou.web.pages import done, field, values
 
 Form = URLEncodedBody[dict[str, Any]]
@@ -181,20 +182,23 @@ class SchoolAttendancePages(Controller):
                                rows=rows, unmarked=unmarked, disputed=disputed)
 
     @get("/entries/{entry_id:int}", sync_to_thread=True)
-    def entry_page(self, request: Req, entry_id: FromPath[int], db: DB, actor: Who) -> Template:
+    def entry_page(self, request: Req, entry_id: FromPath[int], db: DB, ctx: Ctx, actor: Who) -> Template:
         entry = own_entry(db, actor, entry_id)
+        kids = roster(db, entry.id)
+        access.record(ctx, actor, entry.county_code, [k.id for k in kids], "class")
         today = clock.today_local()
         held = lessons.for_entry(db, entry.id)
         past = [x for x in reversed(held) if x.day <= today]
         return attendance_page(request, "attendance_entry.html", actor, A.ENTRY,
                                info=classes(db, Entry.id == entry.id)[0], menu=db.get(Menu, entry.menu_id),
-                               kids=roster(db, entry.id), past=past,
+                               kids=kids, past=past,
                                upcoming=[x for x in held if x.day > today], counts=tallies(db, [x.id for x in past]))
 
     @get("/lessons/{lesson_id:int}", sync_to_thread=True)
-    def lesson_page(self, request: Req, lesson_id: FromPath[int], db: DB, actor: Who) -> Template:
+    def lesson_page(self, request: Req, lesson_id: FromPath[int], db: DB, ctx: Ctx, actor: Who) -> Template:
         lesson, entry = own_lesson(db, actor, lesson_id)
         kids = roster(db, entry.id)
+        access.record(ctx, actor, entry.county_code, [k.id for k in kids], "lesson")
         marks = {a.student_id: a for a in db.scalars(select(Attendance).where(Attendance.lesson_id == lesson.id))}
         gone = sorted(set(marks) - {k.id for k in kids})
         former = list(db.scalars(select(Student).where(Student.id.in_(gone)).order_by(Student.id))) if gone else []

@@ -18,6 +18,7 @@ from kehou.errors import NotFound, PermissionDenied, ValidationFailed
 from kehou.platform.accounts import activation
 from kehou.platform.actor import Actor
 from kehou.platform.counties.models import School
+from kehou.platform.privacy import access
 from kehou.platform.students import roster, sample, services
 from kehou.platform.students.api import UPLOAD_READ, read_upload
 from kehou.platform.students.models import GRADE_LABELS, PRIORITY_LABELS
@@ -66,12 +67,13 @@ class RosterPages(Controller):
     include_in_schema = False
 
     @get("/students", sync_to_thread=True)
-    def roster(self, request: Req, db: DB, actor: Who) -> Template:
+    def roster(self, request: Req, db: DB, ctx: Ctx, actor: Who) -> Template:
         school = own_school(db, actor)
         listing, grade, class_name = filters(request.query_params)
         stmt = roster.roster_stmt(school.id, like=listing.like if listing.q else "", grade=grade, class_name=class_name)
         rows, total = listing.fetch(db, stmt)
         kids = [r[0] for r in rows]
+        access.record(ctx, actor, school.county_code, [k.id for k in kids], "roster")
         return page(request, "school_students.html", actor, R.ROSTER, school=school, rows=kids, total=total, listing=listing,
                     grade=grade, class_name=class_name, classes=roster.classes(db, school.id),
                     guardians=roster.guardians_of(db, [s.id for s in kids]), priority_labels=PRIORITY_LABELS,
@@ -85,6 +87,7 @@ class RosterPages(Controller):
         listing, grade, class_name = filters(request.query_params)
         kids = list(db.scalars(roster.roster_stmt(school.id, like=listing.like if listing.q else "", grade=grade,
                                                   class_name=class_name).limit(EXPORT_MAX)))
+        access.record(ctx, actor, school.county_code, [k.id for k in kids], "roster_export")
         guardians = roster.guardians_of(db, [s.id for s in kids])
         phones = roster.phones(ctx, db, actor, school, sorted({g.user_id for gs in guardians.values() for g in gs}))
         show_phone = actor.role == "school_admin" and actor.school_id == school.id
@@ -112,9 +115,10 @@ class RosterPages(Controller):
         return done(request, f"{LIST}/{s.id}", R.DONE["student_added"])
 
     @get("/students/{student_id:int}", sync_to_thread=True)
-    def student(self, request: Req, student_id: FromPath[int], db: DB, actor: Who) -> Template:
+    def student(self, request: Req, student_id: FromPath[int], db: DB, ctx: Ctx, actor: Who) -> Template:
         school = own_school(db, actor)
         kid = services.get_for_school(db, actor, student_id)
+        access.record(ctx, actor, school.county_code, [kid.id], "student")
         return page(request, "roster_student.html", actor, R.STUDENT, school=school, s=kid,
                     guardians=roster.guardians_of(db, [kid.id]).get(kid.id, []), priority_labels=PRIORITY_LABELS,
                     state_label=state_label)

@@ -419,7 +419,7 @@ def complaint_out(c: Complaint, actor: Actor) -> dict[str, Any]:
     if actor.role != "provider":
         out |= {"tracking_code": c.tracking_code, "source": c.source, "anonymous": c.anonymous}
     if actor.role in ("county_staff", "parent", "school_admin"):
-        out |= {"contact_name": c.contact_name, "contact_phone": c.contact_phone, "submitter_id": c.submitter_id,
+        out |= {"contact_name": c.contact_name, "contact_phone": c.contact_phone or "", "submitter_id": c.submitter_id,
                 "assigned_to": c.assigned_to}
     return out
 

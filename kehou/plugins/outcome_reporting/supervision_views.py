@@ -163,7 +163,7 @@ def complaints_export(request: Req, db: Session, actor: Actor) -> Response[bytes
                 T.CATEGORY.get(c.category, c.category),
                 providers.get(c.provider_id, ""), titles.get(c.entry_id, "") if c.entry_id else "", schools.get(c.school_id, ""),
                 T.STATUS.get(c.status, c.status), t["yes"] if complaints.is_overdue(c, today) else t["no"],
-                c.assign_by.isoformat(), c.resolve_by.isoformat(), c.text, who, "" if c.anonymous else c.contact_phone,
+                c.assign_by.isoformat(), c.resolve_by.isoformat(), c.text, who, "" if c.anonymous else (c.contact_phone or ""),
                 users.get(c.assigned_to, "") if c.assigned_to else "", T.FINDING.get(c.finding, "") if c.finding else "",
                 c.resolution, fmt_local(c.resolved_at), t["yes"] if c.visible_to_provider else t["no"]]
 

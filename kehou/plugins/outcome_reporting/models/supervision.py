@@ -10,6 +10,7 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kehou.db import Base, UTCDateTime
+from kehou.platform.pii import SealedText
 
 
 class Patrol(Base):
@@ -57,7 +58,8 @@ class Complaint(Base):
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     submitter_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     contact_name: Mapped[str] = mapped_column(String(100), default="")
-    contact_phone: Mapped[str] = mapped_column(String(40), default="")
+    # sealed at rest: a complainant is usually a guardian (kehou.platform.pii.SealedText)
+    contact_phone: Mapped[str] = mapped_column("contact_phone_sealed", SealedText(empty=""), insert_default="")
     category: Mapped[str] = mapped_column(String(20))  # fees | safety | teaching | conduct | academic | other
     text: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), index=True)  # received | assigned | investigated | resolved
