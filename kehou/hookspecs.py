@@ -126,6 +126,13 @@ def kehou_provider_exited(provider_id: int, county_code: str, effective: dt.date
 
 
 @hookspec
+def kehou_anonymise_students(session: Any, student_ids: list[int]) -> None:
+    """Retention (kehou/platform/privacy/retention.py): these children left school long enough ago; empty the free
+    text the plugin keeps about them (notes, reasons, comments) in ``session`` without committing, and keep the facts
+    the statistics and the ledger count."""
+
+
+@hookspec
 def kehou_payment_succeeded(payment: Any) -> None:
     """A payment was confirmed by its gateway."""
 

@@ -50,7 +50,6 @@ STAFF_GET = {
     "/school/menus/{menu}/print": {"school_admin"},
     "/school/students": {"school_admin"},
     # the roster: one child, Excel export, import (errors per row) and activation slips: tests/test_roster_import.py
-    "/school/students.xlsx": {"school_admin"},
     "/school/students/{child}": {"school_admin"},
     "/school/students/import": {"school_admin"},
     "/school/students/import-template.xlsx": {"school_admin"},
@@ -63,6 +62,7 @@ STAFF_GET = {
     "/parent/attendance": {"parent"},
     "/school/no-show": {"school_admin"},  # no-show release (forms: tests/test_no_show.py)
     "/desk/privacy": {"reviewer1", "decider", "other_reviewer", "admin"},  # tests/test_child_access.py
+    "/school/students/exports": {"school_admin"},  # bulk exports (forms, downloads: tests/test_privacy_exports.py)
     # school finance: bank statement import, matching by hand, receipts: tests/test_offline_payment_pages.py
     "/school/payments": {"school_admin"},
     "/school/payments/sample": {"school_admin"},
@@ -98,6 +98,8 @@ PLACEHOLDERS = {"{app}": "{app_id:int}", "{menu}": "{menu_id:int}", "{child}": "
 # POST routes, each checked below, in test_browser_admission.py, test_browser_catalogue.py or test_billing_pages.py
 POSTS = {"/parent/children/{student_id:int}/menus/{menu_id:int}/choices",  # tests/test_ranked_choices.py
          "/school/no-show/{case_id:int}", "/parent/no-show/{case_id:int}",  # tests/test_no_show.py
+         "/school/students/exports", "/school/students/exports/{export_id:int}/decision",  # tests/test_privacy_exports.py
+         "/desk/privacy/exports/{export_id:int}", "/school/students/{student_id:int}/departure",  # test_privacy_retention
          "/school/menus/{menu_id:int}/allocation", "/school/menus/{menu_id:int}/allocation/{run_id:int}/publish",
          "/login", "/logout", "/register", "/provider/staff", "/provider/applications", "/desk/settings",
          "/provider/applications/{app_id:int}/{action:str}", "/desk/applications/{app_id:int}/{action:str}",
@@ -166,6 +168,9 @@ def test_every_html_route_is_listed(client) -> None:  # type: ignore[no-untyped-
         # ranked menus only: tests/test_ranked_choices.py
         "/parent/children/{student_id:int}/menus/{menu_id:int}/choices", "/school/menus/{menu_id:int}/allocation",
         "/public/draws/{menu_id:int}", "/public/draws/{menu_id:int}/order.csv",
+        "/school/students/exports/{export_id:int}/download",  # tests/test_privacy_exports.py
+        "/school/students.xlsx",  # needs a second person's approval by default: tests/test_privacy_exports.py
+        "/desk/privacy/audit-pack/{year:int}/{fmt:str}",  # tests/test_privacy_audit_pack.py
     } | outcome_rows.HTML_OTHER_GET
     for route in client.app.routes:
         if route.path.startswith(("/api/", "/schema", "/static")):

@@ -347,6 +347,9 @@ CASES: list[Case] = [
     Case("POST", "/api/v1/allocation-runs/{run_id:int}/publish",
          ANON + refuse(*DENIED, "parent", "provider", "reviewer1") + refuse(*MENU_404, "other_school_admin"),
          allowed=("school_admin",), state="catalogue_allocated"),
+    # a child's departure from school (retention counts from it: tests/test_privacy_retention.py)
+    Case("POST", "/api/v1/schools/{school_id:int}/departures", ANON + NOT_THIS_SCHOOL, allowed=("school_admin", "admin"),
+         state="catalogue", body={"student_ids": [At("student_id")], "left_on": "2026-07-01", "reason": "graduated"}),
     # no-show release: the school decides on its own children's cases, a family answers for its own children
     Case("GET", "/api/v1/schools/{school_id:int}/no-show-cases", ANON + NOT_THIS_SCHOOL + refuse(*DENIED, "admin"),
          allowed=("school_admin",), state="catalogue_no_show"),

@@ -80,3 +80,4 @@ def test_sensitive_and_sealed_fields_are_what_the_law_marks() -> None:
 def test_the_docs_list_every_field() -> None:
     text = (Path(__file__).resolve().parent.parent / "docs" / "privacy.md").read_text(encoding="utf-8")
     assert [f.column for f in FIELDS if f"`{f.column}`" not in text] == []
+    assert inv.markdown() in text, "docs/privacy.md: regenerate its inventory from inventory.markdown()"

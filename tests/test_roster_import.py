@@ -22,6 +22,7 @@ from kehou.platform.audit.models import AuditEntry
 from kehou.platform.context import Context
 from kehou.platform.students import importer, roster, sample
 from kehou.platform.students.models import Guardian, GuardianContact, Student
+from tests import billing_setup as bs
 from tests.browser import chromium, live_server, login, require_chromium
 from tests.factories import ADMIN, COUNTY, OTHER_COUNTY, PASSWORD, SYSTEM, World
 from tests.helpers import err, ok, token_headers
@@ -312,6 +313,8 @@ def test_one_student_page_lists_guardians_with_relation_and_state(ctx: Context, 
 
 
 def test_the_export_is_the_import_format_with_phones_for_the_school(ctx: Context, world: World) -> None:
+    # the format is what this checks: the county waived the second person's approval (tests/test_privacy_exports.py)
+    bs.put(world, "privacy.export_approval", False)
     with ctx.db.write_session() as s:
         roster.import_roster(ctx, s, world.actor("school_admin"), world.school_ids["school"], filename="a.csv",
                              data=csv_file(GOOD))
@@ -389,6 +392,7 @@ def test_another_schools_admin_sees_only_its_own_school(ctx: Context, world: Wor
     with browser(ctx, "other_school_admin") as other:
         assert "王一诺" not in other.get("/school/students").text and "王建国" not in other.get("/school/students?q=S00").text
         assert other.get(f"/school/students/{sid}").status_code == 404
+        bs.put(world, "privacy.export_approval", False, county=OTHER_COUNTY)  # the export as such: nothing of another school
         sheet = load_workbook(io.BytesIO(other.get("/school/students.xlsx").content)).worksheets[0]
         assert sheet.max_row == 1
         assert "王建国" not in other.get("/school/students/slips?class=3年级1班").text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 from kehou.platform.accounts.models import DEPARTMENTS
 from kehou.platform.providers import org_types
@@ -71,12 +72,26 @@ CORE_SETTINGS = [
     SettingSpec("exits.voluntary_notice_days", int, 30, "主动退出须提前告知的天数", check=between(0, 180), unit="days"),
     SettingSpec("privacy.view_alert_per_hour", int, 300, "异常访问告警阈值",
                 "同一账号一小时内查看超过此数量学生的信息时，向区县教育局告警", check=between(10, 100_000), unit="people"),
+    SettingSpec("privacy.export_approval", bool, True, "导出学生个人信息须另一人审批",
+                "学校导出含监护人电话、优先保障群体的学生名册，须经区县教育局或本校另一名管理员批准"),
+    SettingSpec("privacy.exports_per_day", int, 3, "每个账号每天最多导出次数", check=between(1, 100), unit="times"),
+    SettingSpec("privacy.retention_contact_years", int, 1, "学生离校后监护人联系方式保存年限",
+                "到期删除监护人手机号与关联，注销无其他在校子女的家长账号", check=between(0, 30), unit="years"),
+    SettingSpec("privacy.retention_roster_years", int, 3, "学生离校后个人信息保存年限",
+                "到期匿名化学生姓名、学籍号、班级及相关文字记录；统计数据与收费账目保留", check=between(1, 30), unit="years"),
 ]
 
 
 @hookimpl
 def kehou_register_settings() -> list[SettingSpec]:
     return CORE_SETTINGS
+
+
+@hookimpl
+def kehou_register_commands() -> list[Any]:
+    from kehou.platform.privacy.cli import COMMAND
+
+    return [COMMAND]
 
 
 @hookimpl
@@ -89,6 +104,7 @@ def kehou_register_periodic_tasks() -> list[PeriodicTask]:
         PeriodicTask("nightly-vetting", "kehou.vetting.nightly", crontab="30 2 * * *"),
         PeriodicTask("exits-finalise-due", "kehou.exits.finalise_due", 3600.0),
         PeriodicTask("audit-checkpoint", "kehou.audit.checkpoint", 3600.0),  # signed heads: kehou/platform/audit/anchor.py
+        PeriodicTask("privacy-retention", "kehou.privacy.retention", crontab="40 3 * * *"),  # kehou/platform/privacy/retention.py
     ]
 
 

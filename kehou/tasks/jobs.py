@@ -102,8 +102,17 @@ def audit_checkpoint() -> dict[str, int]:
     return {"chains": len(cp.heads), "entries": cp.entries}
 
 
+def privacy_retention() -> int:
+    """Remove or anonymise the personal data of children who left school past the county's periods."""
+    from kehou.platform.privacy import retention
+    from kehou.tasks.app import get_context
+
+    return retention.run_all(get_context())
+
+
 TASKS = {
     "kehou.audit.checkpoint": audit_checkpoint,
+    "kehou.privacy.retention": privacy_retention,
     "kehou.exits.finalise_due": exits_finalise_due,
     "kehou.exits.open_proposal": exits_open_proposal,
     "kehou.vetting.run": vetting_run,

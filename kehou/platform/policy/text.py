@@ -41,7 +41,7 @@ OTHER_AREA = "其他"
 UNITS = {
     "fen": "元", "minutes": "分钟", "hours": "小时", "days": "天", "working_days": "个工作日", "months": "个月",
     "years": "年", "percent": "%", "points": "分", "people": "人", "people_per_minute": "人/分钟", "courses": "门",
-    "responses": "份", "grade": "年级", "bytes": "字节", "lessons": "次", "weeks": "周",
+    "responses": "份", "grade": "年级", "bytes": "字节", "lessons": "次", "weeks": "周", "times": "次",
 }
 
 ERRORS = {

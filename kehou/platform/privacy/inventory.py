@@ -59,6 +59,8 @@ FIELDS: tuple[Field, ...] = (
     Field("student.class_name", "班级", "child", "点名与接送", "duty", "personal", "plain", C + ("provider",), "roster"),
     Field("student.priority_sealed", "优先保障群体（残疾、留守、随迁、经济困难）", "child", "优先选课、减免费用、覆盖统计",
           "duty", "sensitive", "sealed", S, "roster"),
+    Field("student.left_on", "离校日期", "child", "计算保存期限", "duty", "personal", "plain", C, "roster"),
+    Field("student.left_reason", "离校原因（毕业、转学）", "child", "计算保存期限", "duty", "personal", "plain", C, "roster"),
     Field("ranked_choice.rank", "选课志愿", "child", "摇号分配", "duty", "personal", "plain", S, "participation"),
     Field("allocation_run.refs", "抽签编号与学生对应", "child", "分配结果核对（公开的只是编号）", "duty", "personal", "plain", S,
           "participation"),
@@ -173,3 +175,16 @@ BY_COLUMN = {f.column: f for f in FIELDS}
 def grouped() -> list[tuple[str, list[Field]]]:
     """The fields by whose data they are, for the page and the docs."""
     return [(label, [f for f in FIELDS if f.subject == key]) for key, label in SUBJECTS.items()]
+
+
+def markdown() -> str:
+    """The inventory as the Markdown tables of ``docs/privacy.md``."""
+    lines = []
+    for subject, fields in grouped():
+        lines += [f"\n### {subject}\n", "| field | column | purpose | basis | class | at rest | who may see | retention |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for f in fields:
+            cat = CATEGORIES[f.category]
+            lines.append(f"| {f.label} | `{f.column}` | {f.purpose} | {BASES[f.basis]} | {SENSITIVITY[f.sensitivity]} | "
+                         f"{PROTECTION[f.protection]} | {'、'.join(ROLES[r] for r in f.who)} | {cat[0]} {cat[1]}年 |")
+    return "\n".join(lines) + "\n"

@@ -1,10 +1,12 @@
-"""The log of views of children's records: append-only (nothing in the code updates or deletes a row)."""
+"""Privacy records: the log of views of children's records (append-only: nothing in the code updates or deletes a
+row), bulk exports with their approvals, and what the retention job removed."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kehou.db import Base, UTCDateTime
@@ -25,3 +27,44 @@ class ChildAccess(Base):
     student_id: Mapped[int] = mapped_column(ForeignKey("student.id"), index=True)
     what: Mapped[str] = mapped_column(String(60))  # ACCESS_WHAT
     purpose: Mapped[str] = mapped_column(String(60))
+
+
+class DataExport(Base):
+    """A bulk export of children's personal data: asked, approved by a second person (or not), downloaded once,
+    with the watermark written into the file and the file's digest."""
+
+    __tablename__ = "data_export"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    county_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(Text)
+    requested_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20), index=True)  # exports.STATUS
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+    downloaded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    sha256: Mapped[str] = mapped_column(String(64), default="")
+    watermark: Mapped[str] = mapped_column(Text, default="")
+
+
+class RetentionAction(Base):
+    """One run of the retention job in a county: what category of data was removed or anonymised, for how many
+    children and guardians, and the children concerned (their records remain, anonymised)."""
+
+    __tablename__ = "retention_action"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    county_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    category: Mapped[str] = mapped_column(String(30))  # inventory.CATEGORIES
+    method: Mapped[str] = mapped_column(String(60))
+    students: Mapped[int] = mapped_column(Integer)
+    contacts: Mapped[int] = mapped_column(Integer)  # guardian accounts closed
+    note: Mapped[str] = mapped_column(Text, default="")
+    student_ids: Mapped[list[int]] = mapped_column(JSON)

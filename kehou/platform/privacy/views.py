@@ -5,20 +5,24 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import quote
 
-from litestar import Controller, Request, get
-from litestar.response import Template
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, URLEncodedBody
+from litestar.response import Redirect, Template
 from sqlalchemy import func, select
 
+from kehou.errors import NotFound
 from kehou.platform.accounts.models import ROLE_LABELS, User
 from kehou.platform.audit.models import AuditEntry
-from kehou.platform.privacy import inventory
+from kehou.platform.counties.models import School
+from kehou.platform.privacy import auditpack, exports, inventory
 from kehou.platform.privacy.access import WHAT
 from kehou.platform.privacy.models import ChildAccess
 from kehou.platform.providers.models import Provider
-from kehou.timeutil import fmt_local, utcnow
+from kehou.timeutil import clock, fmt_local, utcnow
 from kehou.web.deps import DB, Who
-from kehou.web.pages import render
+from kehou.web.pages import done, field, render
 
 TEXT = {
     "title": "个人信息保护", "intro": "本平台处理的未成年人及其监护人个人信息清单、儿童信息访问情况与异常访问告警。",
@@ -28,6 +32,12 @@ TEXT = {
     "access": "近30天儿童信息访问（按账号）", "account": "账号", "role": "角色", "org": "所属机构", "children": "涉及学生数",
     "views": "访问次数", "last": "最近一次", "kinds": "查看内容", "no_access": "近30天没有访问记录。",
     "alerts": "异常访问告警", "alert_at": "时间", "alert_text": "内容", "no_alerts": "近30天没有告警。",
+    "exports": "学生信息导出审批", "no_exports": "暂无导出申请。", "number": "编号", "school": "学校", "asked_by": "申请人",
+    "asked_at": "申请时间", "export_purpose": "用途", "status": "状态", "approve": "批准", "refuse": "不批准", "note": "审批意见",
+    "approved": "已批准第{id}号导出申请。", "refused": "已驳回第{id}号导出申请。",
+    "pack": "年度合规审计报告",
+    "pack_intro": "处理未成年人个人信息须每年开展合规审计，并于次年1月底前报送。报告按下列年度汇总平台记录。",
+    "pack_year": "审计年度", "pack_pdf": "下载 PDF", "pack_xlsx": "下载 Excel",
 }
 DAYS = 30
 
@@ -63,5 +73,30 @@ class PrivacyPages(Controller):
             alerts = list(db.scalars(select(AuditEntry).where(AuditEntry.county_code == actor.county_code,
                                                               AuditEntry.action == "privacy.view_alert", AuditEntry.at >= since)
                                      .order_by(AuditEntry.at.desc()).limit(50)))
+        asked = exports.for_county(db, actor) if actor.role == "county_staff" else []
+        people = dict(db.execute(select(User.id, User.display_name).where(
+            User.id.in_({e.requested_by for e in asked} or {0}))).all())
+        schools = dict(db.execute(select(School.id, School.name).where(School.id.in_({e.school_id for e in asked} or {0}))).all())
         return render(request, "privacy.html", actor, TEXT, groups=inventory.grouped(), I=inventory, rows=rows,
-                      alerts=[(fmt_local(a.at), a.reason) for a in alerts])
+                      alerts=[(fmt_local(a.at), a.reason) for a in alerts], exports=asked, people=people, schools=schools,
+                      STATUS=exports.STATUS, fmt_local=fmt_local, years=list(range(clock.today_local().year, 2020, -1)))
+
+    @post("/exports/{export_id:int}", sync_to_thread=True)
+    def decide_export(self, request: Request[Any, Any, Any], export_id: FromPath[int], data: URLEncodedBody[dict[str, Any]],
+                      db: DB, actor: Who) -> Redirect:
+        actor.require("county_staff")
+        approve = field(data, "decision") == "approve"
+        exports.decide(db, actor, export_id, approve=approve, note=field(data, "note"))
+        return done(request, "/desk/privacy#exports", TEXT["approved" if approve else "refused"].format(id=export_id))
+
+    @get("/audit-pack/{year:int}/{fmt:str}", sync_to_thread=True)
+    def audit_pack(self, year: FromPath[int], fmt: FromPath[str], db: DB, actor: Who) -> Response[bytes]:
+        actor.require("county_staff")
+        if fmt not in ("pdf", "xlsx") or not 2020 <= year <= clock.today_local().year:
+            raise NotFound("没有该年度或格式的审计报告。", code="audit_pack_not_found")
+        pack = auditpack.build(db, str(actor.county_code), year)
+        body = auditpack.pdf(pack) if fmt == "pdf" else auditpack.xlsx(pack)
+        name = f"{pack.county_name}{year}年度个人信息保护合规审计.{fmt}"
+        media = "application/pdf" if fmt == "pdf" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return Response(body, media_type=media, headers={
+            "Content-Disposition": f"attachment; filename=\"audit-pack-{year}.{fmt}\"; filename*=UTF-8''{quote(name)}"})

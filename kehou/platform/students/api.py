@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import msgspec
@@ -27,6 +28,12 @@ class StudentBody(msgspec.Struct):
     grade: int
     class_name: str = ""
     priority_group: str | None = None
+
+
+class DepartureBody(msgspec.Struct):
+    student_ids: list[int]
+    left_on: dt.date
+    reason: str
 
 
 class GuardianBody(msgspec.Struct):
@@ -91,6 +98,12 @@ class StudentsApi(Controller):
     def link(self, student_id: FromPath[int], data: JSONBody[GuardianBody], db: DB, actor: Who) -> dict[str, Any]:
         g = services.link_guardian(db, actor, student_id, data.username, data.relation)
         return {"student_id": g.student_id, "user_id": g.user_id, "relation": g.relation}
+
+    @post("/schools/{school_id:int}/departures", sync_to_thread=True, status_code=200,
+          summary="Record that students left the school (graduated, transferred, other): retention counts from then")
+    def departures(self, school_id: FromPath[int], data: JSONBody[DepartureBody], db: DB, actor: Who) -> dict[str, Any]:
+        n = services.mark_left(db, actor, school_id, data.student_ids, left_on=data.left_on, reason=data.reason)
+        return {"students": n, "left_on": data.left_on.isoformat(), "reason": data.reason}
 
     @put("/students/{student_id:int}/priority", sync_to_thread=True, summary="Record a priority group (school staff only)")
     def priority(self, student_id: FromPath[int], data: JSONBody[PriorityBody], db: DB, actor: Who) -> dict[str, Any]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kehou.db import Base, UTCDateTime
@@ -19,6 +19,7 @@ class PriorityGroup(StrEnum):
     hardship = "hardship"
 
 
+DEPARTURE_REASONS = {"graduated": "毕业", "transferred": "转学", "other": "其他原因离校"}
 PRIORITY_LABELS = {"disabled": "残疾儿童", "left_behind": "留守儿童", "migrant": "进城务工人员随迁子女",
                    "hardship": "家庭经济困难学生"}
 
@@ -42,6 +43,9 @@ class Student(Base):
     class_name: Mapped[str] = mapped_column(String(40), default="")
     # sealed at rest (a priority group is sensitive: disability, left-behind, migrant, hardship): see pii.SealedText
     priority_group: Mapped[str | None] = mapped_column("priority_sealed", SealedText, insert_default="")
+    left_on: Mapped[dt.date | None] = mapped_column(Date)  # left the school (graduated, transferred): retention runs from it
+    left_reason: Mapped[str] = mapped_column(String(20), default="", server_default="")  # DEPARTURE_REASONS
+    anonymised_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # privacy.retention
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -14,8 +15,8 @@ from kehou.platform.actor import Actor
 from kehou.platform.audit import services as audit
 from kehou.platform.counties.models import School
 from kehou.platform.pii import sealed_for_audit
-from kehou.platform.students.models import GRADE_LABELS, Guardian, PriorityGroup, Student
-from kehou.timeutil import utcnow
+from kehou.platform.students.models import DEPARTURE_REASONS, GRADE_LABELS, Guardian, PriorityGroup, Student
+from kehou.timeutil import clock, utcnow
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,29 @@ def get_for_school(session: Session, actor: Actor, student_id: int, *, lock: boo
         raise NotFound("学生不存在。", code="student_not_found")
     school_of(session, actor, student.school_id)
     return student
+
+
+def mark_left(session: Session, actor: Actor, school_id: int, student_ids: list[int], *, left_on: dt.date, reason: str) -> int:
+    """Record that children left the school (graduated, transferred…): retention of their data counts from then."""
+    school = school_of(session, actor, school_id)
+    if reason not in DEPARTURE_REASONS:
+        raise ValidationFailed("离校原因须为 graduated、transferred 或 other。", code="departure_reason_invalid", field="reason")
+    if left_on > clock.today_local():
+        raise ValidationFailed("离校日期不能晚于今天。", code="left_on_future", field="left_on")
+    ids = sorted(set(student_ids))
+    if not ids or len(ids) > 5000:
+        raise ValidationFailed("请选择1至5000名学生。", code="students_required", field="student_ids")
+    kids = list(session.scalars(select(Student).where(Student.id.in_(ids), Student.school_id == school.id).with_for_update()))
+    if len(kids) != len(ids):
+        raise NotFound("有学生不属于本校。", code="student_not_found", field="student_ids")
+    for kid in kids:
+        old = {"left_on": kid.left_on.isoformat() if kid.left_on else None, "left_reason": kid.left_reason}
+        kid.left_on, kid.left_reason = left_on, reason
+        audit.record(session, actor, county_code=school.county_code, action="student.left", entity_type="student",
+                     entity_id=kid.id, reason=DEPARTURE_REASONS[reason], old=old,
+                     new={"left_on": left_on.isoformat(), "left_reason": reason})
+    session.commit()
+    return len(kids)
 
 
 def list_for_school(session: Session, actor: Actor, school_id: int) -> list[Student]:

@@ -106,3 +106,14 @@ def kehou_register_audit_vocabulary() -> list[Any]:
     from kehou.plugins.billing_cap.audit_words import VOCABULARY
 
     return [VOCABULARY]
+
+
+@hookimpl
+def kehou_anonymise_students(session: Any, student_ids: list[int]) -> None:
+    """The evidence a school recorded for a waiver (a hardship certificate…) goes; the waiver's amount stays."""
+    from sqlalchemy import update
+
+    from kehou.plugins.billing_cap.models import Waiver
+
+    session.execute(update(Waiver).where(Waiver.student_id.in_(student_ids)).values(evidence="")
+                    .execution_options(synchronize_session=False))

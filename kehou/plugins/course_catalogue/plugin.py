@@ -121,6 +121,21 @@ def kehou_provider_exited(provider_id: int, county_code: str, effective: dt.date
 
 
 @hookimpl
+def kehou_anonymise_students(session: Any, student_ids: list[int]) -> None:
+    from sqlalchemy import update
+
+    from kehou.plugins.course_catalogue.models import Attendance, Enrolment, NoShowCase
+
+    quiet = {"synchronize_session": False}
+    session.execute(update(Attendance).where(Attendance.student_id.in_(student_ids)).values(reason="", parent_note="")
+                    .execution_options(**quiet))
+    session.execute(update(NoShowCase).where(NoShowCase.student_id.in_(student_ids)).values(answer="", close_reason="")
+                    .execution_options(**quiet))
+    session.execute(update(Enrolment).where(Enrolment.student_id.in_(student_ids)).values(ended_reason="")
+                    .execution_options(**quiet))
+
+
+@hookimpl
 def kehou_register_commands() -> list[Any]:
     from kehou.plugins.course_catalogue.lottery.cli import COMMAND
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from kehou.plugins.course_catalogue.models import (
@@ -81,6 +81,11 @@ def enrolments(session: Session, *, county_code: str | None = None, school_id: i
     return [EnrolmentRecord(e.id, en.id, e.student_id, e.status, e.source, e.enrolled_at, e.ended_at, en.school_id,
                             en.provider_id, en.county_code, term, title, category, en.fee_fen, en.materials_fee_fen)
             for e, en, term, title, category in session.execute(stmt.order_by(Enrolment.id))]
+
+
+def enrolment_ids_of(student_ids: Sequence[int]) -> Select[int]:
+    """A subquery: the ids of these children's enrolments (any status), for plugins that key rows by enrolment."""
+    return select(Enrolment.id).where(Enrolment.student_id.in_(student_ids))
 
 
 def lessons(session: Session, *, entry_id: int | None = None, provider_id: int | None = None, county_code: str | None = None,

@@ -33,6 +33,9 @@ STUDENT = COMMON | {
     "link": "关联已有的家长账号", "link_hint": "家长已有账号时填写其用户名；批量建立家长账号请用“导入名册”。",
     "username_in": "家长账号（用户名）*", "relation_in": "关系（如 母亲）", "link_button": "关联",
     "set_priority": "优先保障群体", "priority_reason": "认定依据 *", "priority_button": "更新",
+    "departure": "登记离校", "departure_hint": "毕业或转学后登记；离校满区县规定年限后，系统删除监护人联系方式并匿名化学生信息。",
+    "left_on": "离校日期 *", "left_reason": "原因", "departure_button": "登记离校", "left": "已于{on}离校（{why}）",
+    "departure_confirm": "登记离校后，到期将按区县规定删除该生的个人信息。确定登记吗？",
 }
 
 IMPORT = COMMON | {
@@ -82,6 +85,7 @@ EXPORT = {"sheet": "学生名册", "file": "student-roster", "username": "家长
 #: flash messages after an action
 DONE = {
     "student_added": "学生已登记。", "guardian_linked": "家长账号已关联。", "priority_set": "优先保障群体已更新。",
+    "left": "已登记离校。",
     "imported": "名册导入完成：{lines} 行；新登记学生 {students_created} 名，更新 {students_updated} 名，"
                 "未变 {students_unchanged} 名；新建家长账号 {guardians_created} 个，新关联监护人 {links_created} 条。"
                 "新家长账号请按班级打印激活单。",
@@ -89,3 +93,21 @@ DONE = {
 }
 
 ERRORS = {"grade": "年级须为1到9。"}
+
+EXPORTS = COMMON | {
+    "title": "名册导出", "back": "返回学生名册",
+    "intro": "名册含学生姓名、监护人手机号和优先保障群体，属于未成年人敏感个人信息。每次导出须写明用途，{approval}"
+             "文件内含导出人、审批人、时间和编号水印，下载一次后失效，所有导出均记录在案并纳入年度合规审计。"
+             "每个账号每天最多导出{per_day}次。",
+    "approval_on": "经区县教育局或本校另一名管理员批准后，在24小时内由申请人下载；",
+    "approval_off": "本区县无需审批，提交后即可下载；",
+    "ask": "申请导出", "reason": "导出用途 *", "reason_hint": "如：核对新学期班级名单", "filters": "导出范围",
+    "all": "全校学生", "send": "提交申请",
+    "list": "导出记录", "number": "编号", "asked_by": "申请人", "asked_at": "申请时间", "purpose": "用途", "status": "状态",
+    "approver": "审批人", "rows": "行数", "download": "下载", "approve": "批准", "refuse": "不批准", "note": "审批意见",
+    "none": "暂无导出记录。",
+    "needs_approval": "导出含学生个人信息的名册须先申请，并经区县教育局或本校另一名管理员批准：请在“名册导出”页面提交申请。",
+    "direct_reason": "直接导出（本区县无需审批）",
+    "asked": "已提交导出申请，等待审批；批准后会通知您。", "ready": "已可下载（本区县无需审批）。",
+    "approved": "已批准该导出申请。", "refused": "已驳回该导出申请。",
+}

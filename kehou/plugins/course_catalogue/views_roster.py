@@ -6,28 +6,33 @@ All text is in :mod:`kehou.plugins.course_catalogue.roster_text`.
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 from typing import Any
 from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, MultipartBody, URLEncodedBody
 from litestar.response import Redirect, Template
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kehou.errors import NotFound, PermissionDenied, ValidationFailed
 from kehou.platform.accounts import activation
+from kehou.platform.accounts.models import User
 from kehou.platform.actor import Actor
 from kehou.platform.counties.models import School
-from kehou.platform.privacy import access
+from kehou.platform.privacy import access, exports
+from kehou.platform.privacy.models import DataExport
 from kehou.platform.students import roster, sample, services
 from kehou.platform.students.api import UPLOAD_READ, read_upload
-from kehou.platform.students.models import GRADE_LABELS, PRIORITY_LABELS
+from kehou.platform.students.models import DEPARTURE_REASONS, GRADE_LABELS, PRIORITY_LABELS
 from kehou.plugins.course_catalogue import roster_text as R
 from kehou.plugins.course_catalogue.views import page
 from kehou.timeutil import fmt_local
 from kehou.web.deps import DB, Ctx, Who
 from kehou.web.errors import flash
-from kehou.web.listing import EXPORT_MAX, Listing, xlsx
+from kehou.web.listing import EXPORT_MAX, Listing, contains_pattern, xlsx_bytes, xlsx_response
 from kehou.web.pages import done, field, integer
 
 Form = URLEncodedBody[dict[str, Any]]
@@ -58,6 +63,33 @@ def filters(params: Any) -> tuple[Listing, int | None, str]:
     return listing, int(raw) if raw else None, str(params.get("class") or "").strip()[:40]
 
 
+def roster_download(ctx: Any, db: Session, actor: Actor, school: School, row: DataExport) -> Response[bytes]:
+    """The approved export's workbook, in the import's columns (one line per guardian, so a school can export,
+    correct and import again), watermarked; the download is logged (audit, child-access log) and used up."""
+    p = row.params
+    like = contains_pattern(p["q"]) if p.get("q") else ""
+    kids = list(db.scalars(roster.roster_stmt(school.id, like=like, grade=p.get("grade"), class_name=p.get("class") or "")
+                           .limit(EXPORT_MAX)))
+    guardians = roster.guardians_of(db, [s.id for s in kids])
+    phones = roster.phones(ctx, db, actor, school, sorted({g.user_id for gs in guardians.values() for g in gs}))
+    headers = [R.COMMON[k] for k in ("student_no", "name", "grade", "class_name")] + ["监护人姓名", "关系", "监护人手机号",
+                                                                                      R.COMMON["priority"],
+                                                                                      R.EXPORT["username"], R.EXPORT["state"]]
+    lines = []
+    for s in kids:
+        each: list[roster.GuardianView | None] = [*guardians.get(s.id, [])] or [None]
+        for g in each:
+            who = [g.display_name, g.relation] if g else ["", ""]
+            lines.append([s.student_no, s.name, GRADE_LABELS.get(s.grade, s.grade), s.class_name, *who,
+                          phones.get(g.user_id, "") if g else "", PRIORITY_LABELS.get(s.priority_group or "", ""),
+                          g.username if g else "", state_label(g.state) if g else ""])
+    mark = exports.watermark(db, actor, row)
+    body = xlsx_bytes(R.EXPORT["sheet"], headers, lines, mark)
+    exports.downloaded(db, actor, row, rows=len(lines), sha256=hashlib.sha256(body).hexdigest(), mark=mark)
+    access.record(ctx, actor, school.county_code, [k.id for k in kids], "roster_export")  # after the commit above
+    return xlsx_response(body, R.EXPORT["file"])
+
+
 def import_page(request: Req, actor: Actor, school: School, **context: Any) -> Template:
     return page(request, "roster_import.html", actor, R.IMPORT, school=school, **context)
 
@@ -81,30 +113,48 @@ class RosterPages(Controller):
 
     @get("/students.xlsx", sync_to_thread=True)
     def export(self, request: Req, db: DB, ctx: Ctx, actor: Who) -> Response[bytes]:
-        """In the import's columns (one line per guardian), so a school can export, correct and import again;
-        the guardians' numbers only for the school's own administrator."""
+        """Without the county's approval rule: asked, watermarked and logged at once; with it (the default):
+        refused here, asked on the exports page and downloaded from there once a second person approved."""
+        school = own_school(db, actor)
+        if exports.rules(ctx, db, school.county_code)[0]:
+            raise PermissionDenied(R.EXPORTS["needs_approval"], code="export_needs_approval")
+        listing, grade, class_name = filters(request.query_params)
+        row = exports.request(ctx, db, actor, kind="roster", reason=R.EXPORTS["direct_reason"],
+                              params={"q": listing.q, "grade": grade, "class": class_name})
+        return roster_download(ctx, db, actor, school, row)
+
+    @get("/students/exports", sync_to_thread=True)
+    def exports_page(self, request: Req, db: DB, ctx: Ctx, actor: Who) -> Template:
         school = own_school(db, actor)
         listing, grade, class_name = filters(request.query_params)
-        kids = list(db.scalars(roster.roster_stmt(school.id, like=listing.like if listing.q else "", grade=grade,
-                                                  class_name=class_name).limit(EXPORT_MAX)))
-        access.record(ctx, actor, school.county_code, [k.id for k in kids], "roster_export")
-        guardians = roster.guardians_of(db, [s.id for s in kids])
-        phones = roster.phones(ctx, db, actor, school, sorted({g.user_id for gs in guardians.values() for g in gs}))
-        show_phone = actor.role == "school_admin" and actor.school_id == school.id
-        headers = [R.COMMON[k] for k in ("student_no", "name", "grade", "class_name")] + ["监护人姓名", "关系"]
-        headers += (["监护人手机号"] if show_phone else []) + [R.COMMON["priority"], R.EXPORT["username"], R.EXPORT["state"]]
+        needs, per_day = exports.rules(ctx, db, school.county_code)
+        rows = exports.for_school(db, actor)
+        names = dict(db.execute(select(User.id, User.display_name).where(
+            User.id.in_({r.requested_by for r in rows} | {r.approved_by for r in rows if r.approved_by} or {0}))).all())
+        return page(request, "roster_exports.html", actor, R.EXPORTS, school=school, rows=rows, names=names, needs=needs,
+                    per_day=per_day, q=listing.q, grade=grade or "", class_name=class_name, STATUS=exports.STATUS,
+                    fmt_local=fmt_local)
 
-        def lines() -> Any:
-            for s in kids:
-                each: list[roster.GuardianView | None] = [*guardians.get(s.id, [])] or [None]
-                for g in each:
-                    who = [g.display_name, g.relation] if g else ["", ""]
-                    phone = [phones.get(g.user_id, "") if g else ""] if show_phone else []
-                    yield [s.student_no, s.name, GRADE_LABELS.get(s.grade, s.grade), s.class_name, *who, *phone,
-                           PRIORITY_LABELS.get(s.priority_group or "", ""), g.username if g else "",
-                           state_label(g.state) if g else ""]
+    @post("/students/exports", sync_to_thread=True)
+    def ask_export(self, request: Req, data: Form, db: DB, ctx: Ctx, actor: Who) -> Redirect:
+        own_school(db, actor)
+        grade = field(data, "grade")
+        row = exports.request(ctx, db, actor, kind="roster", reason=field(data, "reason"),
+                              params={"q": field(data, "q"), "grade": int(grade) if grade.isdecimal() else None,
+                                      "class": field(data, "class")})
+        return done(request, f"{LIST}/exports#export-{row.id}", R.EXPORTS["asked" if row.status == "pending" else "ready"])
 
-        return xlsx(R.EXPORT["sheet"], headers, lines(), R.EXPORT["file"])
+    @get("/students/exports/{export_id:int}/download", sync_to_thread=True)
+    def download(self, export_id: FromPath[int], db: DB, ctx: Ctx, actor: Who) -> Response[bytes]:
+        school = own_school(db, actor)
+        return roster_download(ctx, db, actor, school, exports.ready(db, actor, export_id))
+
+    @post("/students/exports/{export_id:int}/decision", sync_to_thread=True)
+    def decide_export(self, request: Req, export_id: FromPath[int], data: Form, db: DB, actor: Who) -> Redirect:
+        own_school(db, actor)
+        approve = field(data, "decision") == "approve"
+        exports.decide(db, actor, export_id, approve=approve, note=field(data, "note"))
+        return done(request, f"{LIST}/exports#export-{export_id}", R.EXPORTS["approved" if approve else "refused"])
 
     @post("/students", sync_to_thread=True)
     def add_student(self, request: Req, data: Form, db: DB, actor: Who) -> Redirect:
@@ -119,7 +169,7 @@ class RosterPages(Controller):
         school = own_school(db, actor)
         kid = services.get_for_school(db, actor, student_id)
         access.record(ctx, actor, school.county_code, [kid.id], "student")
-        return page(request, "roster_student.html", actor, R.STUDENT, school=school, s=kid,
+        return page(request, "roster_student.html", actor, R.STUDENT, school=school, s=kid, DEPARTURE_REASONS=DEPARTURE_REASONS,
                     guardians=roster.guardians_of(db, [kid.id]).get(kid.id, []), priority_labels=PRIORITY_LABELS,
                     state_label=state_label)
 
@@ -141,6 +191,16 @@ class RosterPages(Controller):
         own_school(db, actor)
         services.set_priority(db, actor, student_id, field(data, "priority_group") or None, reason=field(data, "reason"))
         return done(request, f"{LIST}/{student_id}", R.DONE["priority_set"])
+
+    @post("/students/{student_id:int}/departure", sync_to_thread=True)
+    def departure(self, request: Req, student_id: FromPath[int], data: Form, db: DB, actor: Who) -> Redirect:
+        school = own_school(db, actor)
+        try:
+            left_on = dt.date.fromisoformat(field(data, "left_on"))
+        except ValueError:
+            raise ValidationFailed("请填写离校日期（年-月-日）。", code="left_on_invalid", field="left_on") from None
+        services.mark_left(db, actor, school.id, [student_id], left_on=left_on, reason=field(data, "reason"))
+        return done(request, f"{LIST}/{student_id}", R.DONE["left"])
 
     # --- the import -----------------------------------------------------------------------------------
 

@@ -47,3 +47,15 @@ def kehou_register_audit_vocabulary() -> list[Any]:
     from kehou.plugins.outcome_reporting.audit_words import VOCABULARY
 
     return [VOCABULARY]
+
+
+@hookimpl
+def kehou_anonymise_students(session: Any, student_ids: list[int]) -> None:
+    """Survey comments about the children's courses go; the answers and scores stay for the term reports."""
+    from sqlalchemy import update
+
+    from kehou.plugins.course_catalogue.public import enrolment_ids_of
+    from kehou.plugins.outcome_reporting.models.surveys import SurveyResponse
+
+    session.execute(update(SurveyResponse).where(SurveyResponse.enrolment_id.in_(enrolment_ids_of(student_ids))).values(comment="")
+                    .execution_options(synchronize_session=False))

@@ -1,0 +1,250 @@
+"""The annual compliance audit of minors' personal information (个人信息保护合规审计, to be filed by the end of
+January for the year before): ``kehou privacy audit-pack --year 2026 --county 330106`` and the county's privacy
+page build it from what the platform records — the inventory, data volumes, consent, views of children's records,
+bulk exports and their approvals, alerts and incidents, retention actions and open requests — as PDF and Excel.
+Parts the platform does not run yet say so instead of showing a zero that looks like a finding."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kehou.platform.accounts.models import ROLE_LABELS, User
+from kehou.platform.audit.models import AuditEntry
+from kehou.platform.counties.models import Region, School
+from kehou.platform.privacy import inventory
+from kehou.platform.privacy.access import WHAT
+from kehou.platform.privacy.models import ChildAccess, DataExport, RetentionAction
+from kehou.platform.students.models import Guardian, GuardianContact, Student
+from kehou.timeutil import SHANGHAI, fmt_local, utcnow
+
+TEXT = {
+    "title": "{year}年度未成年人个人信息保护合规审计报告", "county": "区县", "year": "审计年度", "generated": "生成时间",
+    "source": "数据来源：课后服务第三方机构管理平台的业务与日志记录，按审计年度（北京时间1月1日至12月31日）统计。",
+    "page": "第 {n} 页", "sheet_cover": "封面",
+    "not_built": "平台尚未提供该功能，本年度无平台记录；如有线下办理，请另附说明。",
+}
+_pdf_lock = threading.Lock()
+
+
+@dataclass
+class Section:
+    title: str
+    rows: list[list[str]]  # the first row is the header
+    note: str = ""
+
+
+@dataclass
+class Pack:
+    county_code: str
+    county_name: str
+    year: int
+    generated_at: dt.datetime
+    sections: list[Section] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return TEXT["title"].format(year=self.year)
+
+    def section(self, title: str) -> Section:
+        return next(s for s in self.sections if s.title == title)
+
+
+def _year(year: int) -> tuple[dt.datetime, dt.datetime]:
+    start = dt.datetime(year, 1, 1, tzinfo=SHANGHAI).astimezone(dt.UTC)
+    return start, dt.datetime(year + 1, 1, 1, tzinfo=SHANGHAI).astimezone(dt.UTC)
+
+
+def _inventory() -> Section:
+    rows = [["信息项", "存储位置", "主体", "处理目的", "处理依据", "类别", "存储方式", "可查看", "保存期限"]]
+    for f in inventory.FIELDS:
+        cat = inventory.CATEGORIES[f.category]
+        rows.append([f.label, f.column, inventory.SUBJECTS[f.subject], f.purpose, inventory.BASES[f.basis],
+                     inventory.SENSITIVITY[f.sensitivity], inventory.PROTECTION[f.protection],
+                     "、".join(inventory.ROLES[r] for r in f.who), f"{cat[0]} {cat[1]}年（{cat[2]}）"])
+    sensitive = sum(f.sensitivity == "sensitive" for f in inventory.FIELDS)
+    sealed = sum(f.protection != "plain" for f in inventory.FIELDS if f.sensitivity == "sensitive")
+    return Section("一、个人信息清单", rows,
+                   f"共{len(inventory.FIELDS)}项，其中敏感个人信息{sensitive}项（加密、摘要或仅存后四位的{sealed}项）。")
+
+
+def _volumes(session: Session, county: str) -> Section:
+    rows = [["学校", "学生", "其中优先保障群体", "已离校", "已匿名化", "监护人账号", "登记的监护人手机号"]]
+    schools = list(session.execute(select(School.id, School.name).where(School.county_code == county).order_by(School.id)))
+    kids: dict[int, list[int]] = {sid: [0, 0, 0, 0] for sid, _ in schools}
+    for school_id, group, left_on, anonymised in session.execute(
+            select(Student.school_id, Student.priority_group, Student.left_on, Student.anonymised_at)
+            .where(Student.county_code == county)):  # priority groups are sealed: counted here
+        k = kids.setdefault(school_id, [0, 0, 0, 0])
+        k[0] += 1
+        k[1] += group is not None
+        k[2] += left_on is not None
+        k[3] += anonymised is not None
+    guardians = dict(session.execute(select(Student.school_id, func.count(func.distinct(Guardian.user_id)))
+                                     .join(Guardian, Guardian.student_id == Student.id)
+                                     .where(Student.county_code == county).group_by(Student.school_id)).all())
+    phones = dict(session.execute(select(GuardianContact.school_id, func.count(GuardianContact.id))
+                                  .where(GuardianContact.school_id.in_([s for s, _ in schools] or [0]))
+                                  .group_by(GuardianContact.school_id)).all())
+    total = [0] * 6
+    for sid, name in schools:
+        line = [*kids[sid], int(guardians.get(sid, 0)), int(phones.get(sid, 0))]
+        total = [a + b for a, b in zip(total, line, strict=True)]
+        rows.append([name, *map(str, line)])
+    rows.append(["合计", *map(str, total)])
+    return Section("二、数据规模（审计时点）", rows)
+
+
+def _consent() -> Section:
+    return Section("三、监护人同意情况", [["事项", "情况"], ["隐私告知版本", "—"], ["同意记录", "—"], ["撤回同意", "—"]],
+                   TEXT["not_built"])
+
+
+def _access(session: Session, county: str, start: dt.datetime, end: dt.datetime) -> list[Section]:
+    within = (ChildAccess.county_code == county, ChildAccess.at >= start, ChildAccess.at < end)
+    by_role = [["角色", "访问次数", "涉及学生数", "账号数"]]
+    for role, views, kids, accounts in session.execute(
+            select(ChildAccess.actor_role, func.count(ChildAccess.id), func.count(func.distinct(ChildAccess.student_id)),
+                   func.count(func.distinct(ChildAccess.actor_id))).where(*within).group_by(ChildAccess.actor_role)
+            .order_by(ChildAccess.actor_role)):
+        by_role.append([ROLE_LABELS.get(role, role), str(views), str(kids), str(accounts)])
+    by_what = [["查看内容", "访问次数"]] + [
+        [WHAT.get(what, what), str(n)] for what, n in session.execute(
+            select(ChildAccess.what, func.count(ChildAccess.id)).where(*within).group_by(ChildAccess.what)
+            .order_by(ChildAccess.what))]
+    top = [["账号", "角色", "涉及学生数", "访问次数"]]
+    for uid, role, kids, views in session.execute(
+            select(ChildAccess.actor_id, ChildAccess.actor_role, func.count(func.distinct(ChildAccess.student_id)),
+                   func.count(ChildAccess.id)).where(*within).group_by(ChildAccess.actor_id, ChildAccess.actor_role)
+            .order_by(func.count(func.distinct(ChildAccess.student_id)).desc()).limit(10)):
+        name = session.scalar(select(User.display_name).where(User.id == uid)) or str(uid)
+        top.append([name, ROLE_LABELS.get(role, role), str(kids), str(views)])
+    return [Section("四、儿童个人信息访问统计（按角色）", by_role), Section("四之二、访问内容", by_what),
+            Section("四之三、访问学生最多的10个账号", top)]
+
+
+def _exports(session: Session, county: str, start: dt.datetime, end: dt.datetime) -> Section:
+    rows = [["编号", "学校", "申请人", "申请时间", "用途", "状态", "审批人", "导出行数"]]
+    from kehou.platform.privacy.exports import STATUS
+
+    for e, school in session.execute(select(DataExport, School.name).join(School, School.id == DataExport.school_id)
+                                     .where(DataExport.county_code == county, DataExport.requested_at >= start,
+                                            DataExport.requested_at < end).order_by(DataExport.id)):
+        who = session.scalar(select(User.display_name).where(User.id == e.requested_by)) or ""
+        approver = session.scalar(select(User.display_name).where(User.id == e.approved_by)) if e.approved_by else ""
+        rows.append([str(e.id), school, who, fmt_local(e.requested_at), e.reason, STATUS.get(e.status, e.status),
+                     approver or "", str(e.rows)])
+    return Section("五、批量导出与审批", rows, f"共{len(rows) - 1}次申请。")
+
+
+def _alerts(session: Session, county: str, start: dt.datetime, end: dt.datetime) -> Section:
+    rows = [["时间", "告警内容"]] + [[fmt_local(a.at), a.reason] for a in session.scalars(
+        select(AuditEntry).where(AuditEntry.county_code == county, AuditEntry.action == "privacy.view_alert",
+                                 AuditEntry.at >= start, AuditEntry.at < end).order_by(AuditEntry.at))]
+    return Section("六、异常访问告警与安全事件", rows, f"异常访问告警{len(rows) - 1}次；本年度无平台记录的个人信息安全事件。")
+
+
+def _retention(session: Session, county: str, start: dt.datetime, end: dt.datetime) -> Section:
+    rows = [["时间", "类别", "处理方式", "学生数", "监护人联系方式", "说明"]]
+    for r in session.scalars(select(RetentionAction).where(RetentionAction.county_code == county, RetentionAction.at >= start,
+                                                           RetentionAction.at < end).order_by(RetentionAction.at)):
+        rows.append([fmt_local(r.at), inventory.CATEGORIES[r.category][0], r.method, str(r.students), str(r.contacts), r.note])
+    return Section("七、到期个人信息的删除与匿名化", rows, f"共{len(rows) - 1}次处理。")
+
+
+def _requests() -> Section:
+    return Section("八、个人信息权利请求（查阅、更正、删除）", [["类别", "收到", "办结", "未办结"]], TEXT["not_built"])
+
+
+def build(session: Session, county_code: str, year: int) -> Pack:
+    start, end = _year(year)
+    name = session.scalar(select(Region.name).where(Region.code == county_code)) or county_code
+    pack = Pack(county_code, name, year, utcnow())
+    pack.sections = [_inventory(), _volumes(session, county_code), _consent(), *_access(session, county_code, start, end),
+                     _exports(session, county_code, start, end), _alerts(session, county_code, start, end),
+                     _retention(session, county_code, start, end), _requests()]
+    return pack
+
+
+def xlsx(pack: Pack) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    cover = book.active
+    assert cover is not None
+    cover.title = TEXT["sheet_cover"]
+    for line in ([pack.title], [TEXT["county"], f"{pack.county_name}（{pack.county_code}）"], [TEXT["year"], str(pack.year)],
+                 [TEXT["generated"], fmt_local(pack.generated_at)], [TEXT["source"]]):
+        cover.append(line)
+    cover["A1"].font = Font(bold=True, size=14)
+    for n, s in enumerate(pack.sections, start=1):
+        sheet = book.create_sheet(f"{n:02d}{s.title.split('、', 1)[-1]}"[:31])
+        for row in s.rows:
+            sheet.append(row)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        if s.note:
+            sheet.append([])
+            sheet.append([s.note])
+        for col in sheet.columns:
+            width = max(len(str(c.value or "")) for c in col) * 2 + 2
+            sheet.column_dimensions[col[0].column_letter].width = min(60, width)
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def pdf(pack: Pack) -> bytes:
+    with _pdf_lock:
+        return _pdf(pack)
+
+
+def _pdf(pack: Pack) -> bytes:
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    font = "STSong-Light"
+    if font not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(font))
+    body = ParagraphStyle("body", fontName=font, fontSize=10, leading=15, wordWrap="CJK")
+    title = ParagraphStyle("title", parent=body, fontSize=16, leading=24, spaceAfter=6)
+    heading = ParagraphStyle("heading", parent=body, fontSize=12, leading=18, spaceBefore=10, spaceAfter=4)
+    cell = ParagraphStyle("cell", parent=body, fontSize=7.5, leading=10)
+    story: list[Any] = [Paragraph(pack.title, title),
+                        Paragraph(f"{TEXT['county']}：{pack.county_name}（{pack.county_code}）　{TEXT['year']}：{pack.year}　"
+                                  f"{TEXT['generated']}：{fmt_local(pack.generated_at)}", body)]
+    for s in pack.sections:
+        story.append(Paragraph(s.title, heading))
+        if len(s.rows) > 1 or not s.note:
+            t = Table([[Paragraph(c, cell) for c in r] for r in s.rows], repeatRows=1)
+            t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                                   ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef4")),
+                                   ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
+            story.append(t)
+        if s.note:
+            story.append(Paragraph(s.note, body))
+    story += [Spacer(1, 8), Paragraph(TEXT["source"], body)]
+
+    def page_number(canvas: Any, doc: Any) -> None:
+        canvas.saveState()
+        canvas.setFont(font, 8)
+        canvas.drawCentredString(landscape(A4)[0] / 2, 8 * mm, TEXT["page"].format(n=doc.page))
+        canvas.restoreState()
+
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(buf, pagesize=landscape(A4), title=pack.title, author="课后服务第三方机构管理平台", creator="Kehou",
+                            leftMargin=14 * mm, rightMargin=14 * mm, topMargin=14 * mm, bottomMargin=16 * mm)
+    doc.build(story, onFirstPage=page_number, onLaterPages=page_number)
+    return buf.getvalue()

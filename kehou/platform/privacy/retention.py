@@ -1,0 +1,108 @@
+"""Retention (保存期限): personal data of children who left school is removed when the county's periods run out,
+by the daily job ``privacy-retention``, while aggregate reports and the ledger stay as they were.
+
+- ``privacy.retention_contact_years`` (default 1) after a child left: the guardians' contacts go — phone numbers,
+  the links to the child and, for a guardian with no other child still on file, the account itself (deactivated,
+  its name and login replaced, its tokens revoked, its messages deleted).
+- ``privacy.retention_roster_years`` (default 3) after a child left: the child is anonymised — name, student
+  number and class replaced, and each plugin empties the free text it keeps about the child
+  (``kehou_anonymise_students``: leave reasons, notes, explanations, quit reasons, waiver evidence, survey
+  comments). What the statistics count stays: school, grade, the sealed priority group, enrolments, attendance
+  marks, bills, payments and refunds. The append-only histories (enrolment events, the audit log, the access
+  log) are kept as they are: they follow the logs' own period.
+
+Each run writes a :class:`RetentionAction` (what, how many, when) and an audit entry."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from kehou.platform.accounts.models import ApiToken, User
+from kehou.platform.actor import Actor
+from kehou.platform.audit import services as audit
+from kehou.platform.context import Context
+from kehou.platform.notifications.models import Notification
+from kehou.platform.policy import services as policy
+from kehou.platform.privacy.models import RetentionAction
+from kehou.platform.students.models import Guardian, GuardianContact, Student
+from kehou.timeutil import clock, utcnow
+
+SYSTEM = Actor.system("retention")
+ANONYMOUS = "（已匿名）"
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def _contacts(session: Session, student_ids: list[int]) -> int:
+    """Remove the guardians' links and phones; close the accounts of guardians with no other child on file."""
+    users = set(session.scalars(select(Guardian.user_id).where(Guardian.student_id.in_(student_ids))))
+    if not users:
+        return 0
+    session.execute(delete(Guardian).where(Guardian.student_id.in_(student_ids)))
+    still = set(session.scalars(select(Guardian.user_id).where(Guardian.user_id.in_(users))))
+    gone = sorted(users - still)
+    if gone:
+        session.execute(delete(GuardianContact).where(GuardianContact.user_id.in_(gone)))
+        session.execute(delete(Notification).where(Notification.user_id.in_(gone)))
+        session.execute(update(ApiToken).where(ApiToken.user_id.in_(gone), ApiToken.revoked_at.is_(None))
+                        .values(revoked_at=utcnow()).execution_options(synchronize_session=False))
+        for uid in gone:
+            session.execute(update(User).where(User.id == uid).values(
+                username=f"closed-{uid}", display_name="（已注销）", password_hash="!", is_active=False,
+                session_version=User.session_version + 1).execution_options(synchronize_session=False))
+    return len(gone)
+
+
+def run_county(ctx: Context, session: Session, county_code: str, today: dt.date | None = None) -> list[RetentionAction]:
+    today = today or clock.today_local()
+    contact_years = int(policy.get(session, ctx.registry, county_code, "privacy.retention_contact_years"))
+    roster_years = int(policy.get(session, ctx.registry, county_code, "privacy.retention_roster_years"))
+    done: list[RetentionAction] = []
+    left = Student.county_code == county_code, Student.left_on.is_not(None)
+    linked = select(Guardian.student_id)
+    contact_due = list(session.scalars(select(Student.id).where(
+        *left, Student.left_on <= _years_before(today, contact_years), Student.id.in_(linked))))
+    if contact_due:
+        closed = _contacts(session, contact_due)
+        done.append(RetentionAction(county_code=county_code, category="guardian_contact", method="删除监护人联系方式与关联",
+                                    students=len(contact_due), contacts=closed, at=utcnow(),
+                                    note=f"离校满{contact_years}年；注销监护人账号{closed}个", student_ids=contact_due))
+    roster_due = list(session.scalars(select(Student.id).where(
+        *left, Student.left_on <= _years_before(today, roster_years), Student.anonymised_at.is_(None))))
+    if roster_due:
+        _contacts(session, roster_due)  # in case the contact period is set longer than the roster's
+        ctx.pm.hook.kehou_anonymise_students(session=session, student_ids=roster_due)  # the plugins' free text
+        for sid in roster_due:
+            session.execute(update(Student).where(Student.id == sid).values(
+                name=ANONYMOUS, student_no=f"ANON-{sid}", class_name="", anonymised_at=utcnow())
+                .execution_options(synchronize_session=False))
+        done.append(RetentionAction(county_code=county_code, category="roster", method="匿名化", students=len(roster_due),
+                                    contacts=0, at=utcnow(), note=f"离校满{roster_years}年；保留年级、优先群体与选课、考勤、"
+                                    "收费记录供统计", student_ids=roster_due))
+    for action in done:
+        session.add(action)
+        session.flush()
+        audit.record(session, SYSTEM, county_code=county_code, action="privacy.retention", entity_type="retention_action",
+                     entity_id=action.id, reason=action.note,
+                     new={"category": action.category, "students": action.students, "contacts": action.contacts})
+    session.commit()
+    return done
+
+
+def run_all(ctx: Context) -> int:
+    """The daily job: every county with children who left school."""
+    with ctx.db.write_session() as s:
+        counties = s.scalars(select(Student.county_code).where(Student.left_on.is_not(None)).distinct()).all()
+    n = 0
+    for county in counties:
+        with ctx.db.write_session() as s:
+            n += sum(a.students for a in run_county(ctx, s, county))
+    return n
