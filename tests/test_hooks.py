@@ -62,7 +62,7 @@ def python_blocks(section: str) -> list[str]:
 def test_there_are_hookspecs_to_check() -> None:
     names = set(specs())
     assert {"kehou_register_settings", "kehou_term_for_date", "kehou_application_decided"} <= names
-    assert len(names) == 17
+    assert len(names) == 18
 
 
 @pytest.mark.parametrize("name", sorted(specs()))
@@ -119,7 +119,8 @@ def test_build_plugin_manager_registers_the_core_plugin_and_checks() -> None:
         assert getattr(pm.hook, name).has_spec()
     core_impls = {name for name in specs() if any(i.plugin is core_plugin for i in getattr(pm.hook, name).get_hookimpls())}
     assert core_impls == {"kehou_register_settings", "kehou_register_periodic_tasks", "kehou_term_for_date",
-                          "kehou_application_decided", "kehou_exit_proposed", "kehou_register_job_tables"}
+                          "kehou_application_decided", "kehou_exit_proposed", "kehou_register_job_tables",
+                          "kehou_register_commands"}
     keys = {spec.key for answer in pm.hook.kehou_register_settings() for spec in answer}
     assert {"plugins.enabled", "admission.notice_working_days"} <= keys
 
