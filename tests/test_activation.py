@@ -58,10 +58,11 @@ def codes(page: str) -> dict[str, str]:
     return dict(found)
 
 
-def activate(client: Any, username: str, code: str, password: str = NEW_PASSWORD, password2: str | None = None) -> Any:
+def activate(client: Any, username: str, code: str, password: str = NEW_PASSWORD, password2: str | None = None,
+             agree: bool = True) -> Any:
     return client.post("/activate", data={"_csrf_token": csrf(client, "/activate"), "username": username, "code": code,
-                                          "password": password, "password2": password if password2 is None else password2},
-                       headers={"referer": "http://127.0.0.1/activate"})
+                                          "password": password, "password2": password if password2 is None else password2}
+                       | ({"agree": "yes"} if agree else {}), headers={"referer": "http://127.0.0.1/activate"})
 
 
 def test_printing_a_class_issues_one_slip_per_guardian_with_hashed_codes(ctx: Context, world: World, imported: Any) -> None:
@@ -299,6 +300,7 @@ def test_a_parent_activates_on_a_phone(ctx: Context, world: World, imported: Any
         page.fill("input[name=code]", code.lower())
         page.fill("input[name=password]", NEW_PASSWORD)
         page.fill("input[name=password2]", NEW_PASSWORD + "x")
+        page.check("input[name=agree]")
         page.click("button:has-text('激活并登录')")
         page.wait_for_load_state()
         assert "不一致" in page.inner_text(".flash.error")
@@ -306,6 +308,8 @@ def test_a_parent_activates_on_a_phone(ctx: Context, world: World, imported: Any
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
         page.fill("input[name=password]", NEW_PASSWORD)
         page.fill("input[name=password2]", NEW_PASSWORD)
+        page.check("input[name=agree]")  # the privacy notice, linked beside the box
+        assert page.get_attribute("label.agree a", "href") == "/privacy-notice"
         page.screenshot(path=str(ARTIFACTS / "parent-activate-phone.png"), full_page=True)
         page.click("button:has-text('激活并登录')")
         page.wait_for_load_state()
@@ -314,3 +318,23 @@ def test_a_parent_activates_on_a_phone(ctx: Context, world: World, imported: Any
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
     with ctx.db.read_session() as s:
         assert s.scalars(select(ActivationCode.used_at).where(ActivationCode.used_at.is_not(None))).one() <= utcnow()
+
+
+def test_activation_needs_the_privacy_notice_accepted_and_records_it(ctx: Context, world: World, imported: Any) -> None:
+    from kehou.platform.privacy.models import Consent
+
+    wang = imported["users"]["王建国"]
+    with browser(ctx, "school_admin") as school:
+        code = codes(print_class(school, "3年级1班").text)[wang]
+    with browser(ctx, None) as parent:
+        assert 'href="/privacy-notice"' in parent.get("/activate").text
+        assert "个人信息保护告知书" in parent.get("/privacy-notice").text
+        refused = activate(parent, wang, code, agree=False)
+        assert "请先阅读并同意《个人信息保护告知书》" in flash(refused.text)
+        with ctx.db.read_session() as s:
+            assert s.scalars(select(ActivationCode.used_at).where(ActivationCode.used_at.is_not(None))).all() == []
+        assert "账户已激活" in flash(activate(parent, wang, code).text)
+    with ctx.db.read_session() as s:
+        [given] = s.scalars(select(Consent)).all()
+        assert (given.scope, given.notice_version, given.withdrawn_at) == ("notice", 0, None)
+        assert given.user_id == s.scalars(select(User.id).where(User.username == wang)).one()

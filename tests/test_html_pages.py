@@ -24,7 +24,7 @@ from tests.apps import app_for
 from tests.factories import COUNTY, PASSWORD, World
 
 USERS = ["parent", "school_admin", "other_provider", "other_reviewer", "provider", "reviewer1", "decider", "police", "admin"]
-PUBLIC_GET = ["/", "/public", f"/public/{COUNTY}", "/login", "/register", "/activate"]
+PUBLIC_GET = ["/", "/public", f"/public/{COUNTY}", "/login", "/register", "/activate", "/privacy-notice"]
 OUTCOME_GET = outcome_rows.HTML_GET  # outcome reporting's pages: tests/outcome_rows/
 # path -> roles that may open it (everyone else is refused)
 STAFF_GET = {
@@ -63,6 +63,8 @@ STAFF_GET = {
     "/school/no-show": {"school_admin"},  # no-show release (forms: tests/test_no_show.py)
     "/desk/privacy": {"reviewer1", "decider", "other_reviewer", "admin"},  # tests/test_child_access.py
     "/school/students/exports": {"school_admin"},  # bulk exports (forms, downloads: tests/test_privacy_exports.py)
+    "/parent/privacy": {"parent"},  # parents' rights and consent (forms: tests/test_privacy_rights.py)
+    "/school/privacy-requests": {"school_admin"},
     # school finance: bank statement import, matching by hand, receipts: tests/test_offline_payment_pages.py
     "/school/payments": {"school_admin"},
     "/school/payments/sample": {"school_admin"},
@@ -100,6 +102,8 @@ POSTS = {"/parent/children/{student_id:int}/menus/{menu_id:int}/choices",  # tes
          "/school/no-show/{case_id:int}", "/parent/no-show/{case_id:int}",  # tests/test_no_show.py
          "/school/students/exports", "/school/students/exports/{export_id:int}/decision",  # tests/test_privacy_exports.py
          "/desk/privacy/exports/{export_id:int}", "/school/students/{student_id:int}/departure",  # test_privacy_retention
+         "/parent/privacy/{student_id:int}", "/parent/privacy/consents", "/school/privacy-requests/{request_id:int}",
+         "/desk/privacy/notice",
          "/school/menus/{menu_id:int}/allocation", "/school/menus/{menu_id:int}/allocation/{run_id:int}/publish",
          "/login", "/logout", "/register", "/provider/staff", "/provider/applications", "/desk/settings",
          "/provider/applications/{app_id:int}/{action:str}", "/desk/applications/{app_id:int}/{action:str}",

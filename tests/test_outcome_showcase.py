@@ -90,6 +90,9 @@ def test_upload_publish_and_the_parent_sees_it(client, world: World, setup: Setu
     err(client.get(f"/api/v1/showcase/{item['id']}/link", headers=parent), 404, "showcase_item_not_found")
     err(client.post(f"/api/v1/showcase/{item['id']}/publish", json={"publish": False, "reason": "x"}, headers=school), 409,
         "showcase_not_published")
+    err(client.post(f"/api/v1/showcase/{item['id']}/publish", json={"publish": True}, headers=school), 409,
+        "consent_missing")  # a photo of the children: their families must agree first
+    ok(client.post("/api/v1/me/consents/showcase", headers=parent), 201)
     before = audit_count(world)
     published = ok(client.post(f"/api/v1/showcase/{item['id']}/publish", json={"publish": True}, headers=school))
     assert published["status"] == "published" and published["published_at"]
@@ -119,12 +122,21 @@ def test_upload_publish_and_the_parent_sees_it(client, world: World, setup: Setu
 def test_another_parent_sees_nothing(client, world: World, setup: Setup) -> None:
     other_kid = cs.child(world, "小华", parent="parent2", new_parent=True)  # same school, not in the course
     item = ok(upload(client, token_headers(client, "provider"), setup.calligraphy, "photo.jpg", JPEG, "photo"), 201)
+    agree(world)
     ok(client.post(f"/api/v1/showcase/{item['id']}/publish", json={"publish": True},
                    headers=token_headers(client, "school_admin")))
     parent2 = token_headers(client, "parent2")
     err(client.get(f"/api/v1/showcase/{item['id']}/link", headers=parent2), 404, "showcase_item_not_found")
     assert ok(client.get(f"/api/v1/children/{other_kid}/showcase", headers=parent2)) == []
     err(client.get(f"/api/v1/children/{setup.kid}/showcase", headers=parent2), 404, "student_not_found")
+
+
+def agree(world: World, parent: str = "parent") -> None:
+    """The family agrees to the showcase of photos and videos (kehou/platform/privacy/consent.py)."""
+    from kehou.platform.privacy import consent
+
+    with world.ctx.db.write_session() as s:
+        consent.give(s, world.actor(parent), "showcase")
 
 
 def audit_count(world: World) -> int:
@@ -142,6 +154,7 @@ def test_pages_upload_publish_and_show(world: World, setup: Setup) -> None:
         assert resp.status_code == 200 and "等待学校审核" in resp.text
     with ctx.db.read_session() as s:
         item_id = s.scalars(select(ShowcaseItem.id)).one()
+    agree(world)
     with browser(ctx, "school_admin") as school:
         assert "课堂风采" in school.get("/school/showcase").text
         resp = school.post(f"/school/showcase/{item_id}/publish",

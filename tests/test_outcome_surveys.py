@@ -161,6 +161,8 @@ def test_student_version_only_from_the_grade_setting(client, world: World, setup
     bs.put(world, "outcome.student_survey_min_grade", 3)
     tasks = ok(client.get(f"/api/v1/children/{setup.kid}/surveys", headers=parent))
     assert tasks[0]["respondents"] == ["parent", "student"]
+    err(client.post(url, json=student, headers=parent), 409, "consent_required")  # the child answers only with consent
+    ok(client.post("/api/v1/me/consents/survey", headers=parent), 201)
     err(client.post(url, json=student | {"answers": ANSWERS}, headers=parent), 400, "answers_invalid")  # parent's questions
     assert ok(client.post(url, json=student, headers=parent), 201)["score"] == 88  # mean 4.5
     ok(client.post(url, json={"entry_id": setup.calligraphy, "answers": ANSWERS}, headers=parent), 201)  # the parent's own

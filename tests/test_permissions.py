@@ -350,6 +350,23 @@ CASES: list[Case] = [
     # a child's departure from school (retention counts from it: tests/test_privacy_retention.py)
     Case("POST", "/api/v1/schools/{school_id:int}/departures", ANON + NOT_THIS_SCHOOL, allowed=("school_admin", "admin"),
          state="catalogue", body={"student_ids": [At("student_id")], "left_on": "2026-07-01", "reason": "graduated"}),
+    # parents' rights and consent (tests/test_privacy_rights.py)
+    Case("GET", "/api/v1/children/{student_id:int}/privacy", ANON + NOT_THE_PARENT, allowed=("parent",), state="privacy"),
+    Case("POST", "/api/v1/children/{student_id:int}/privacy-requests", ANON + NOT_THE_PARENT, allowed=("parent",),
+         ok_status=201, state="privacy", body={"kind": "correct", "detail": "班级应为3年级2班"}),
+    Case("GET", "/api/v1/me/privacy-requests", ANON + refuse(*DENIED, "school_admin", "provider", "reviewer1"),
+         allowed=("parent", "other_parent"), state="privacy_request"),
+    Case("GET", "/api/v1/school/privacy-requests", ANON + refuse(*DENIED, "parent", "provider", "reviewer1"),
+         allowed=("school_admin", "other_school_admin"), state="privacy_request"),
+    Case("POST", "/api/v1/privacy-requests/{request_id:int}/answer", ANON + refuse(*DENIED, "parent", "provider", "reviewer1")
+         + refuse(404, "request_not_found", "other_school_admin"), allowed=("school_admin",), state="privacy_request",
+         body={"done": True, "answer": "已更正"}),
+    Case("GET", "/api/v1/me/consents", ANON + refuse(*DENIED, "school_admin", "provider", "reviewer1"),
+         allowed=("parent", "other_parent"), state="privacy"),
+    Case("POST", "/api/v1/me/consents/{consent_scope:str}", ANON + refuse(*DENIED, "school_admin", "provider", "reviewer1"),
+         allowed=("parent",), ok_status=201, state="privacy"),
+    Case("DELETE", "/api/v1/me/consents/{consent_scope:str}", ANON + refuse(*DENIED, "school_admin", "provider", "reviewer1")
+         + refuse(409, "consent_not_given", "other_parent"), allowed=("parent",), ok_status=204, state="privacy_consented"),
     # no-show release: the school decides on its own children's cases, a family answers for its own children
     Case("GET", "/api/v1/schools/{school_id:int}/no-show-cases", ANON + NOT_THIS_SCHOOL + refuse(*DENIED, "admin"),
          allowed=("school_admin",), state="catalogue_no_show"),
@@ -619,6 +636,21 @@ def application_in(world: World, state: str, scorers: tuple[str, str] = ("review
     return ids
 
 
+def privacy_in(world: World, state: str) -> dict[str, Any]:
+    """The catalogue's child of ``parent`` (privacy); the parent's showcase consent given (privacy_consented), or a
+    correction asked about the child (privacy_request)."""
+    from kehou.platform.privacy import consent, requests
+
+    values = catalogue_in(world, "catalogue") | {"consent_scope": "showcase"}
+    with world.ctx.db.write_session() as s:
+        if state == "privacy_consented":
+            consent.give(s, world.actor("parent"), "showcase")
+        if state == "privacy_request":
+            values["request_id"] = requests.ask(world.ctx, s, world.actor("parent"), values["student_id"], kind="correct",
+                                                detail="班级应为3年级2班").id
+    return values
+
+
 def catalogue_in(world: World, state: str) -> dict[str, Any]:
     """The catalogue in COUNTY: ``provider`` admitted, two courses on a published menu of ``school``
     and a child of ``parent`` (catalogue); or a pending offering (catalogue_pending), a draft menu
@@ -835,6 +867,8 @@ def prepare(world: World, state: str | None, route: str = "") -> dict[str, Any]:
         values |= exit_in(world, state)
     elif state is not None and state.startswith("outcome"):
         values |= outcome_prepare(world, state)
+    elif state is not None and state.startswith("privacy"):
+        values |= privacy_in(world, state)
     elif state is not None:
         values |= application_in(world, state)
         with world.ctx.db.read_session() as s:

@@ -55,7 +55,9 @@ def test_the_pack_of_a_year_holds_what_happened_in_it(world: World) -> None:
     assert len(exported) == 2 and exported[1][4:7] == ["核对班级名单", "已批准，可下载", "decider"]
     alerts = pack.section("六、异常访问告警与安全事件").rows
     assert len(alerts) == 2 and "12 名学生" in alerts[1][1]
-    assert pack.section("三、监护人同意情况").note == auditpack.TEXT["not_built"]  # said, not a zero that looks like a finding
+    consents = pack.section("三、监护人同意情况").rows
+    assert consents[1][0].startswith("已阅读并同意") and consents[2][1:] == ["0", "0", "0"]  # nobody agreed to showcase
+    assert pack.section("八、个人信息权利请求（查阅、更正、删除）").rows[1] == ["更正信息", "0", "0", "0", "0", "0"]
     assert len(earlier.section("五、批量导出与审批").rows) == 1 and len(earlier.section("六、异常访问告警与安全事件").rows) == 1
     pdf = auditpack.pdf(pack)
     assert pdf.startswith(b"%PDF") and len(pdf) > 5000

@@ -16,7 +16,7 @@ PERSONAL = re.compile(r"(^|_)(name|phone|contact|id_number|legal_rep_id|email|ad
                       r"|evidence|keyed_hash|label)(_|$)")
 #: tables about children and their families: every column not technical must be declared or named below
 FAMILY_TABLES = {"student", "guardian", "guardian_contact", "attendance", "no_show_case", "ranked_choice", "enrolment",
-                 "fee_waiver", "outcome_survey_response", "child_access"}
+                 "fee_waiver", "outcome_survey_response", "child_access", "privacy_request", "consent", "data_export"}
 TECHNICAL = re.compile(r"^(id|.*_id|.*_at|.*_by|county_code|status|created_at|at)$")
 #: matched by the patterns or in a family table, and not a person's data (with why)
 NOT_PERSONAL = {
@@ -36,6 +36,9 @@ NOT_PERSONAL = {
     "exit_step.actor_role": "a role", "enrolment_event.actor_role": "a role", "audit_entry.actor_role": "a role",
     "outcome_complaint_step.actor_role": "a role", "outcome_showcase_item.title": "a work's title",
     "exit_case.evidence": "about an organisation", "vetting_finding.evidence": "about an organisation",
+    "consent.notice_version": "a number", "privacy_request.kind": "a kind", "privacy_request.due_on": "a date",
+    "data_export.kind": "a kind", "data_export.params": "the list's filters", "data_export.decision_note": "the approver's",
+    "data_export.rows": "a count", "data_export.sha256": "a digest",
 }
 
 

@@ -72,6 +72,8 @@ CORE_SETTINGS = [
     SettingSpec("exits.voluntary_notice_days", int, 30, "主动退出须提前告知的天数", check=between(0, 180), unit="days"),
     SettingSpec("privacy.view_alert_per_hour", int, 300, "异常访问告警阈值",
                 "同一账号一小时内查看超过此数量学生的信息时，向区县教育局告警", check=between(10, 100_000), unit="people"),
+    SettingSpec("privacy.request_days", int, 15, "家长个人信息申请的答复期限", "自家长提出之日起计算", check=between(1, 60),
+                unit="days"),
     SettingSpec("privacy.export_approval", bool, True, "导出学生个人信息须另一人审批",
                 "学校导出含监护人电话、优先保障群体的学生名册，须经区县教育局或本校另一名管理员批准"),
     SettingSpec("privacy.exports_per_day", int, 3, "每个账号每天最多导出次数", check=between(1, 100), unit="times"),

@@ -15,6 +15,7 @@ def core_routes() -> list[Any]:
     from kehou.platform.documents.api import DocumentsApi, signed_file
     from kehou.platform.exits.api import ExitsApi
     from kehou.platform.policy.api import PolicyApi
+    from kehou.platform.privacy.views_family import PrivacyApi
     from kehou.platform.providers.api import ProvidersApi
     from kehou.platform.students.api import StudentsApi
     from kehou.platform.transparency.api import PublicApi
@@ -26,6 +27,6 @@ def core_routes() -> list[Any]:
 
     return [AccountsApi, AdmissionApi, AgreementsApi, AuditApi, CalendarApi, CountiesApi, PolicyApi, ProvidersApi, PublicApi,
             DocumentsApi, VettingApi, BlacklistApi,
-            StudentsApi, ExitsApi,
+            StudentsApi, ExitsApi, PrivacyApi,
             signed_file, healthz, readyz, metrics,
             *html_routes()]

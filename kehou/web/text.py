@@ -33,7 +33,7 @@ COMMON = {
     "settings": "政策设置",
     "audit": "审计日志",
     "blacklist": "黑名单",
-    "privacy": "个人信息保护",
+    "privacy": "个人信息保护", "parent_privacy": "个人信息", "school_privacy": "个人信息申请",
     "submit": "提交",
     "save": "保存",
     "back": "返回",

@@ -15,6 +15,7 @@ def html_routes() -> list[Any]:
     from kehou.platform.exits.views import ExitPages
     from kehou.platform.policy.views import PolicyPages
     from kehou.platform.privacy.views import PrivacyPages
+    from kehou.platform.privacy.views_family import FamilyPrivacyPages, NoticePages, SchoolPrivacyPages
     from kehou.platform.providers.views import ProviderPages
     from kehou.platform.transparency.views import PublicPages
     from kehou.vetting.blacklist_views import BlacklistPages
@@ -22,4 +23,5 @@ def html_routes() -> list[Any]:
     from kehou.vetting.views import VettingPages
 
     return [AccountPages, AdmissionPages, AgreementPages, AuditPages, CalendarPages, BlacklistPages, TryTitlePages,
-            DocumentPages, ExitPages, PolicyPages, PrivacyPages, ProviderPages, PublicPages, VettingPages]
+            DocumentPages, ExitPages, PolicyPages, PrivacyPages, FamilyPrivacyPages, SchoolPrivacyPages, NoticePages,
+            ProviderPages, PublicPages, VettingPages]

@@ -87,6 +87,7 @@ PLACEHOLDERS: dict[str, str] = {"{student}": "{student_id:int}"}  # "{x}" -> "{x
 
 def prepare(world: World, state: str) -> dict[str, Any]:
     """Path-parameter values for a row's state; fill placeholders of HTML_GET with the same names."""
+    from kehou.platform.privacy import consent
     from kehou.plugins.outcome_reporting import showcase, surveys
     from tests import billing_setup as bs
     from tests import outcome_setup as os_
@@ -113,6 +114,8 @@ def prepare(world: World, state: str) -> dict[str, Any]:
     with ctx.db.write_session() as s:
         values["item_id"] = showcase.upload(ctx, s, world.actor("provider"), entry, kind="photo", title="课堂照片",
                                             description="", filename="photo.jpg", data=JPEG)[0].id
+    with ctx.db.write_session() as s:  # the family agreed to the showcase of photos (kehou/platform/privacy/consent.py)
+        consent.give(s, world.actor("parent"), "showcase")
     if state == "outcome_surveys_showcase":
         return values
     with ctx.db.write_session() as s:

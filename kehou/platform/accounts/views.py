@@ -10,10 +10,12 @@ from litestar.params import URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlalchemy import select
 
+from kehou.errors import ValidationFailed
 from kehou.platform.accounts import activation, services
 from kehou.platform.accounts.models import User
 from kehou.platform.context import Context
 from kehou.platform.notifications.models import Notification
+from kehou.platform.privacy import consent
 from kehou.platform.providers import org_types
 from kehou.platform.providers import services as providers
 from kehou.timeutil import utcnow
@@ -29,6 +31,8 @@ ACTIVATE = {
     "password": "新密码（至少10位，含字母和数字）", "password2": "再次输入新密码", "submit": "激活并登录",
     "help": "激活码只能使用一次，有效期见激活单。激活码遗失、过期或已作废，请联系孩子的班主任重新打印激活单。",
     "login": "已激活？直接登录", "done": "账户已激活，欢迎使用。以后请用用户名 {username} 和新密码登录。",
+    "agree_before": "我已阅读并同意", "notice": "《个人信息保护告知书》",
+    "must_agree": "请先阅读并同意《个人信息保护告知书》。",
 }
 REGISTER = {
     "title": "第三方机构注册", "intro": "注册后即可向各区县教育局提交准入申请。带 * 的为必填项。",
@@ -82,9 +86,12 @@ class AccountPages(Controller):
     def activate(self, request: Request[Any, Any, Any], data: URLEncodedBody[dict[str, Any]], db: DB, ctx: Ctx) -> Redirect:
         """The code spent and the password set, the parent is logged in (a failure goes back to the form, the
         name and code kept, never the passwords: kehou/web/errors.py)."""
+        if field(data, "agree") != "yes":
+            raise ValidationFailed(ACTIVATE["must_agree"], code="notice_not_accepted", field="agree")
         user = activation.activate(ctx, db, identifier=field(data, "username"), code=field(data, "code"),
                                    password=str(data.get("password") or ""), password2=str(data.get("password2") or ""),
                                    ip=client_ip(request))
+        consent.give(db, services.actor_for(user, client_ip(request)), "notice", ip=client_ip(request))
         cookie = start_session(request, ctx, user)
         redirect = done(request, "/parent", ACTIVATE["done"].format(username=user.username))
         redirect.cookies.append(cookie)

@@ -2,7 +2,7 @@
 January for the year before): ``kehou privacy audit-pack --year 2026 --county 330106`` and the county's privacy
 page build it from what the platform records — the inventory, data volumes, consent, views of children's records,
 bulk exports and their approvals, alerts and incidents, retention actions and open requests — as PDF and Excel.
-Parts the platform does not run yet say so instead of showing a zero that looks like a finding."""
+"""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from kehou.platform.audit.models import AuditEntry
 from kehou.platform.counties.models import Region, School
 from kehou.platform.privacy import inventory
 from kehou.platform.privacy.access import WHAT
-from kehou.platform.privacy.models import ChildAccess, DataExport, RetentionAction
+from kehou.platform.privacy.models import ChildAccess, Consent, DataExport, RetentionAction
 from kehou.platform.students.models import Guardian, GuardianContact, Student
 from kehou.timeutil import SHANGHAI, fmt_local, utcnow
 
@@ -28,7 +28,6 @@ TEXT = {
     "title": "{year}年度未成年人个人信息保护合规审计报告", "county": "区县", "year": "审计年度", "generated": "生成时间",
     "source": "数据来源：课后服务第三方机构管理平台的业务与日志记录，按审计年度（北京时间1月1日至12月31日）统计。",
     "page": "第 {n} 页", "sheet_cover": "封面",
-    "not_built": "平台尚未提供该功能，本年度无平台记录；如有线下办理，请另附说明。",
 }
 _pdf_lock = threading.Lock()
 
@@ -101,9 +100,20 @@ def _volumes(session: Session, county: str) -> Section:
     return Section("二、数据规模（审计时点）", rows)
 
 
-def _consent() -> Section:
-    return Section("三、监护人同意情况", [["事项", "情况"], ["隐私告知版本", "—"], ["同意记录", "—"], ["撤回同意", "—"]],
-                   TEXT["not_built"])
+def _consent(session: Session, county: str, start: dt.datetime, end: dt.datetime) -> Section:
+    from kehou.platform.privacy import consent
+
+    now = consent.counts(session, county)
+    within = (Consent.county_code == county,)
+    given = dict(session.execute(select(Consent.scope, func.count(Consent.id)).where(
+        *within, Consent.given_at >= start, Consent.given_at < end).group_by(Consent.scope)).all())
+    withdrawn = dict(session.execute(select(Consent.scope, func.count(Consent.id)).where(
+        *within, Consent.withdrawn_at >= start, Consent.withdrawn_at < end).group_by(Consent.scope)).all())
+    rows = [["事项", "当前有效同意（家长数）", "本年度新给出", "本年度撤回或被新版本取代"]]
+    rows += [[label, str(now[scope]), str(given.get(scope, 0)), str(withdrawn.get(scope, 0))]
+             for scope, label in consent.SCOPES.items()]
+    version, title, _ = consent.notice(session, county)
+    return Section("三、监护人同意情况", rows, f"现行告知书：{title}（版本{version}；版本0为平台默认文本）。")
 
 
 def _access(session: Session, county: str, start: dt.datetime, end: dt.datetime) -> list[Section]:
@@ -158,17 +168,26 @@ def _retention(session: Session, county: str, start: dt.datetime, end: dt.dateti
     return Section("七、到期个人信息的删除与匿名化", rows, f"共{len(rows) - 1}次处理。")
 
 
-def _requests() -> Section:
-    return Section("八、个人信息权利请求（查阅、更正、删除）", [["类别", "收到", "办结", "未办结"]], TEXT["not_built"])
+def _requests(session: Session, county: str, start: dt.datetime, end: dt.datetime) -> Section:
+    from kehou.platform.privacy import requests
+
+    table = requests.counts(session, county, start, end)
+    rows = [["类别", "收到", "办结", "不予办理", "未办结", "其中逾期"]]
+    rows += [[requests.KINDS[k], *(str(t[c]) for c in ("received", "done", "refused", "open", "overdue"))]
+             for k, t in table.items()]
+    still = requests.counts(session, county)
+    waiting = sum(t["open"] for t in still.values())
+    return Section("八、个人信息权利请求（查阅、更正、删除）", rows, f"审计时点尚未办结{waiting}件（含往年）。")
 
 
 def build(session: Session, county_code: str, year: int) -> Pack:
     start, end = _year(year)
     name = session.scalar(select(Region.name).where(Region.code == county_code)) or county_code
     pack = Pack(county_code, name, year, utcnow())
-    pack.sections = [_inventory(), _volumes(session, county_code), _consent(), *_access(session, county_code, start, end),
-                     _exports(session, county_code, start, end), _alerts(session, county_code, start, end),
-                     _retention(session, county_code, start, end), _requests()]
+    pack.sections = [_inventory(), _volumes(session, county_code), _consent(session, county_code, start, end),
+                     *_access(session, county_code, start, end), _exports(session, county_code, start, end),
+                     _alerts(session, county_code, start, end), _retention(session, county_code, start, end),
+                     _requests(session, county_code, start, end)]
     return pack
 
 

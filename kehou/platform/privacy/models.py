@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kehou.db import Base, UTCDateTime
@@ -68,3 +68,56 @@ class RetentionAction(Base):
     contacts: Mapped[int] = mapped_column(Integer)  # guardian accounts closed
     note: Mapped[str] = mapped_column(Text, default="")
     student_ids: Mapped[list[int]] = mapped_column(JSON)
+
+
+class PrivacyRequest(Base):
+    """A parent's request about their child's information (correct, delete, explain), answered by the school by
+    ``due_on``."""
+
+    __tablename__ = "privacy_request"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    county_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("student.id"), index=True)
+    requested_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # requests.KINDS
+    detail: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), index=True)  # open | done | refused
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    answer: Mapped[str] = mapped_column(Text, default="")
+    answered_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class PrivacyNotice(Base):
+    """A version of a county's privacy notice (告知书); without one, the platform's default (version 0) applies."""
+
+    __tablename__ = "privacy_notice"
+    __table_args__ = (UniqueConstraint("county_code", "version", name="uq_privacy_notice_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    county_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(100))
+    body: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    published_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+
+class Consent(Base):
+    """A guardian's consent: ``notice`` (the notice of ``notice_version`` accepted), ``showcase`` or ``survey``;
+    withdrawn (or replaced by the acceptance of a newer notice) when ``withdrawn_at`` is set."""
+
+    __tablename__ = "consent"
+    __table_args__ = (Index("ix_consent_user_scope", "user_id", "scope"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    county_code: Mapped[str] = mapped_column(String(6), index=True)
+    scope: Mapped[str] = mapped_column(String(20))
+    notice_version: Mapped[int] = mapped_column(Integer)
+    given_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    ip: Mapped[str] = mapped_column(String(64), default="")

@@ -16,7 +16,7 @@ from kehou.errors import NotFound
 from kehou.platform.accounts.models import ROLE_LABELS, User
 from kehou.platform.audit.models import AuditEntry
 from kehou.platform.counties.models import School
-from kehou.platform.privacy import auditpack, exports, inventory
+from kehou.platform.privacy import auditpack, consent, exports, inventory, requests
 from kehou.platform.privacy.access import WHAT
 from kehou.platform.privacy.models import ChildAccess
 from kehou.platform.providers.models import Provider
@@ -38,6 +38,12 @@ TEXT = {
     "pack": "年度合规审计报告",
     "pack_intro": "处理未成年人个人信息须每年开展合规审计，并于次年1月底前报送。报告按下列年度汇总平台记录。",
     "pack_year": "审计年度", "pack_pdf": "下载 PDF", "pack_xlsx": "下载 Excel",
+    "notice": "个人信息保护告知书", "notice_now": "现行版本：{title}（版本{version}；版本0为平台默认文本）",
+    "notice_title": "标题", "notice_body": "正文（每段一行）", "notice_publish": "发布新版本",
+    "notice_hint": "发布后，家长激活账户时须同意新版本，已激活的家长在“个人信息”页面再次确认。",
+    "notice_done": "已发布告知书第{version}版。", "consents": "监护人同意", "consent_count": "当前同意的家长数",
+    "requests": "家长个人信息申请",
+    "request_counts": "收到 {received} 件，办结 {done}，不予办理 {refused}，处理中 {open}，其中逾期 {overdue}",
 }
 DAYS = 30
 
@@ -74,12 +80,24 @@ class PrivacyPages(Controller):
                                                               AuditEntry.action == "privacy.view_alert", AuditEntry.at >= since)
                                      .order_by(AuditEntry.at.desc()).limit(50)))
         asked = exports.for_county(db, actor) if actor.role == "county_staff" else []
+        county = str(actor.county_code or "")
+        version, title, body = consent.notice(db, county or None)
+        totals = {k: sum(t[k] for t in requests.counts(db, county).values())
+                  for k in ("received", "done", "refused", "open", "overdue")} if county else {}
         people = dict(db.execute(select(User.id, User.display_name).where(
             User.id.in_({e.requested_by for e in asked} or {0}))).all())
         schools = dict(db.execute(select(School.id, School.name).where(School.id.in_({e.school_id for e in asked} or {0}))).all())
         return render(request, "privacy.html", actor, TEXT, groups=inventory.grouped(), I=inventory, rows=rows,
                       alerts=[(fmt_local(a.at), a.reason) for a in alerts], exports=asked, people=people, schools=schools,
-                      STATUS=exports.STATUS, fmt_local=fmt_local, years=list(range(clock.today_local().year, 2020, -1)))
+                      STATUS=exports.STATUS, fmt_local=fmt_local, years=list(range(clock.today_local().year, 2020, -1)),
+                      notice=(version, title, body), consent_counts=consent.counts(db, county) if county else {},
+                      SCOPES=consent.SCOPES, request_totals=totals)
+
+    @post("/notice", sync_to_thread=True)
+    def publish_notice(self, request: Request[Any, Any, Any], data: URLEncodedBody[dict[str, Any]], db: DB,
+                       actor: Who) -> Redirect:
+        row = consent.publish_notice(db, actor, title=field(data, "title"), body=str(data.get("body") or ""))
+        return done(request, "/desk/privacy#notice", TEXT["notice_done"].format(version=row.version))
 
     @post("/exports/{export_id:int}", sync_to_thread=True)
     def decide_export(self, request: Request[Any, Any, Any], export_id: FromPath[int], data: URLEncodedBody[dict[str, Any]],

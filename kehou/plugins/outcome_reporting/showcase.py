@@ -21,7 +21,9 @@ from kehou.errors import Conflict, NotFound, ValidationFailed
 from kehou.platform.actor import Actor
 from kehou.platform.audit import services as audit
 from kehou.platform.context import Context
+from kehou.platform.privacy import consent
 from kehou.platform.students import services as students
+from kehou.platform.students.models import Student
 from kehou.plugins.course_catalogue import public as catalogue
 from kehou.plugins.outcome_reporting import access
 from kehou.plugins.outcome_reporting.models.surveys import ShowcaseItem
@@ -172,6 +174,14 @@ def publish(ctx: Context, session: Session, actor: Actor, item_id: int, *, publi
         raise Conflict("只能撤下已发布的内容。", code="showcase_not_published")
     if not publish and not reason:
         raise ValidationFailed("撤下时请填写理由。", code="reason_required", field="reason")
+    if publish and item.kind in ("photo", "video"):  # children's images: every family of the course must agree
+        kids = [e.student_id for e in catalogue.enrolments(session, entry_id=item.entry_id) if e.status == "enrolled"]
+        missing = consent.children_without(session, kids, "showcase")
+        if missing:
+            names = "、".join(session.scalars(select(Student.name).where(Student.id.in_(missing[:10]))))
+            more = "等" if len(missing) > 10 else ""
+            raise Conflict(f"本课程有{len(missing)}名学生的家长未同意展示照片和视频（{names}{more}），"
+                           "不能发布；作品类内容不受影响，或请家长在“个人信息”页面同意。", code="consent_missing")
     old = {"status": item.status, "published_at": item.published_at}
     item.status = "published" if publish else "withdrawn"
     item.published_by = actor.user_id

@@ -28,6 +28,7 @@ from kehou.platform.actor import Actor
 from kehou.platform.audit import services as audit
 from kehou.platform.context import Context
 from kehou.platform.notifications.models import Notification
+from kehou.platform.privacy import consent
 from kehou.platform.students import services as students
 from kehou.plugins.course_catalogue import public as catalogue
 from kehou.plugins.outcome_reporting import access
@@ -283,6 +284,9 @@ def answer(ctx: Context, session: Session, actor: Actor, student_id: int, survey
     if respondent == "student" and child.grade < min_grade:
         raise ValidationFailed(f"{min_grade}年级及以上的学生才填写学生问卷，请由家长填写。", code="student_survey_not_for_grade",
                                field="respondent")
+    if respondent == "student" and not consent.has(session, int(actor.user_id or 0), "survey"):
+        raise Conflict("孩子本人填写问卷须先由您在“个人信息”页面同意（可随时撤回）。", code="consent_required",
+                       field="respondent")
     clean = _check_answers(questions_for(survey, respondent), answers)
     text = _comment(comment)
     already = SurveyResponse.survey_id == survey.id, SurveyResponse.enrolment_id == enrolment.enrolment_id, \
