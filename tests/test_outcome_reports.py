@@ -311,7 +311,8 @@ def test_export_job_through_a_real_worker(ctx: Context, world: World, county: Co
     from kehou.platform.notifications.models import Notification
 
     with ctx.db.read_session() as s:
-        actions = [a.action for a in s.scalars(select(AuditEntry).where(AuditEntry.entity_type == "outcome_report_job"))]
+        actions = [a.action for a in s.scalars(select(AuditEntry).where(AuditEntry.entity_type == "outcome_report_job")
+                                                     .order_by(AuditEntry.id))]
         assert actions == ["outcome.report_export", "outcome.report_done"]
         assert s.scalars(select(Notification).where(Notification.user_id == world.users["reviewer1"].id,
                                                     Notification.title == "课后服务成效报告已生成")).one()

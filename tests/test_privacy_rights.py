@@ -55,7 +55,8 @@ def test_a_parent_sees_what_is_held_and_who_looked_and_asks_for_a_correction(wor
         text = page.get("/parent/privacy").text
         assert "西湖小学" in text and "学生详情" in text and "已更正为3年级2班" in text
     with world.ctx.db.read_session() as s:
-        assert list(s.scalars(select(AuditEntry.action).where(AuditEntry.entity_type == "privacy_request"))) == \
+        assert list(s.scalars(select(AuditEntry.action).where(AuditEntry.entity_type == "privacy_request")
+                              .order_by(AuditEntry.id))) == \
             ["privacy.request", "privacy.request_answer"]
         assert s.scalars(select(PrivacyRequest.status)).one() == "done"
 
@@ -91,5 +92,5 @@ def test_consent_is_recorded_withdrawn_and_checked(world: World, client: TestCli
         rows = s.scalars(select(Consent).order_by(Consent.id)).all()
         assert [(r.scope, r.notice_version, r.withdrawn_at is None) for r in rows] == [
             ("showcase", 0, False), ("notice", 1, True)]
-        assert s.scalars(select(AuditEntry.action).where(AuditEntry.entity_type == "consent")).all() == [
+        assert s.scalars(select(AuditEntry.action).where(AuditEntry.entity_type == "consent").order_by(AuditEntry.id)).all() == [
             "privacy.consent", "privacy.consent_withdraw", "privacy.consent"]

@@ -278,7 +278,7 @@ def test_children_who_got_nothing_last_term_are_drawn_first_where_the_county_say
             plain = runs.run(world.ctx, s, world.actor("school_admin"), cat.menu_id)
             assert plain.result["tiers"] == {}  # off by default
             policy.put(s, world.ctx.registry, world.actor("decider"), scope=COUNTY,
-                       key="catalogue.lottery_boost_nothing_last_term", value=True, effective_from=clock.today_local(),
+                       key="catalogue.lottery_boost_empty_handed", value=True, effective_from=clock.today_local(),
                        reason="上学期落空的学生优先")
         with world.ctx.db.write_session() as s:
             boosted = runs.run(world.ctx, s, world.actor("school_admin"), cat.menu_id)

@@ -269,3 +269,13 @@ def test_the_kehou_command_exits_non_zero_without_a_traceback(tmp_path: Path, ex
     assert expected in proc.stderr
     assert "Traceback" not in proc.stderr and proc.stdout == ""
     assert not (tmp_path / "data").exists()
+
+
+def test_every_setting_key_fits_the_audit_log() -> None:
+    """A change of a setting is audited with "<scope>:<key>" as the entity id (PostgreSQL enforces its width)."""
+    from kehou.platform.audit.models import AuditEntry
+    from kehou.plugin_manager import build_plugin_manager
+
+    width = AuditEntry.__table__.c.entity_id.type.length
+    keys = [spec.key for answer in build_plugin_manager().hook.kehou_register_settings() for spec in answer]
+    assert [k for k in keys if len(f"330106:{k}") > width] == []

@@ -24,7 +24,7 @@ class AuditEntry(Base):
     actor_role: Mapped[str] = mapped_column(String(30))
     action: Mapped[str] = mapped_column(String(80), index=True)
     entity_type: Mapped[str] = mapped_column(String(40))
-    entity_id: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str] = mapped_column(String(100))  # a setting: "<scope>:<key>"
     reason: Mapped[str] = mapped_column(Text, default="")
     old_values: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     new_values: Mapped[dict[str, Any] | None] = mapped_column(JSON)

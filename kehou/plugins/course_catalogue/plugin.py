@@ -61,7 +61,7 @@ SETTINGS = [
                 choices={"first": "优先群体排在抽签顺序最前", "reserved": "每门课程预留一定比例名额（第一轮）"}),
     SettingSpec("catalogue.lottery_reserved_percent", int, 0, "为优先群体预留的名额比例", "仅在“预留名额”方式下生效",
                 check=between(0, 100), unit="percent"),
-    SettingSpec("catalogue.lottery_boost_nothing_last_term", bool, False, "上学期未获任何课程的学生优先抽签",
+    SettingSpec("catalogue.lottery_boost_empty_handed", bool, False, "上学期未获任何课程的学生优先抽签",
                 "上学期填报或报名了课程却一门也未录取的学生，在同一群体内排在抽签顺序前面"),
     SettingSpec("catalogue.lottery_siblings_together", bool, True, "同胞按同一抽签位次",
                 "同一监护人的孩子在抽签顺序中相邻，尽量同时录取"),

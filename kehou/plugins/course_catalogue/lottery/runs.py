@@ -56,7 +56,7 @@ def rules_of(settings: Mapping[str, Any]) -> allocate.Rules:
     return allocate.Rules(course_limit=int(settings["catalogue.lottery_rounds"]), snake=bool(settings["catalogue.lottery_snake"]),
                           priority="reserved" if priority == "reserved" else "first",
                           reserved_percent=int(settings["catalogue.lottery_reserved_percent"]) if priority == "reserved" else 0,
-                          boost_nothing_last_term=bool(settings["catalogue.lottery_boost_nothing_last_term"]),
+                          boost_nothing_last_term=bool(settings["catalogue.lottery_boost_empty_handed"]),
                           siblings_together=bool(settings["catalogue.lottery_siblings_together"]))
 
 
