@@ -66,6 +66,8 @@ def test_consent_is_recorded_withdrawn_and_checked(world: World, client: TestCli
     parent = token_headers(client, "parent")
     state = ok(client.get("/api/v1/me/consents", headers=parent))
     assert state["notice_version"] == 0 and state["scopes"]["showcase"]["given"] is False
+    assert state["notice_missing"] is True and state["notice_outdated"] is False  # this parent never activated
+    ok(client.post("/api/v1/me/consents/notice", headers=parent), 201)
     ok(client.post("/api/v1/me/consents/showcase", headers=parent), 201)
     with world.ctx.db.read_session() as s:
         assert consent.has(s, world.users["parent"].id, "showcase")
@@ -91,6 +93,6 @@ def test_consent_is_recorded_withdrawn_and_checked(world: World, client: TestCli
     with world.ctx.db.read_session() as s:
         rows = s.scalars(select(Consent).order_by(Consent.id)).all()
         assert [(r.scope, r.notice_version, r.withdrawn_at is None) for r in rows] == [
-            ("showcase", 0, False), ("notice", 1, True)]
+            ("notice", 0, False), ("showcase", 0, False), ("notice", 1, True)]
         assert s.scalars(select(AuditEntry.action).where(AuditEntry.entity_type == "consent").order_by(AuditEntry.id)).all() == [
-            "privacy.consent", "privacy.consent_withdraw", "privacy.consent"]
+            "privacy.consent", "privacy.consent", "privacy.consent_withdraw", "privacy.consent"]

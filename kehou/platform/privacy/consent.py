@@ -109,7 +109,9 @@ def state(session: Session, actor: Actor) -> dict[str, Any]:
         row = _active(session, int(actor.user_id or 0), scope)
         out["scopes"][scope] = {"given": row is not None, "given_at": fmt_local(row.given_at) if row else "",
                                 "version": row.notice_version if row else None}
-    out["notice_outdated"] = out["scopes"]["notice"]["version"] != version
+    accepted = out["scopes"]["notice"]["version"]
+    out["notice_outdated"] = accepted is not None and accepted != version  # a newer version since
+    out["notice_missing"] = accepted is None
     return out
 
 

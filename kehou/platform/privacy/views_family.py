@@ -29,6 +29,7 @@ FAMILY = {
     "due": "答复期限", "answer": "学校答复", "none": "暂无申请。", "sent": "申请已提交，学校将在{due}前答复。",
     "overdue": "（已逾期）",
     "consents": "同意事项", "notice": "阅读告知书", "notice_outdated": "区县发布了新版告知书，请阅读后确认。",
+    "notice_missing": "您还没有确认《个人信息保护告知书》，请阅读后确认。",
     "accept": "我已阅读并同意", "give": "同意", "withdraw": "撤回同意", "given_at": "同意于 {at}", "not_given": "未同意",
     "consent_given": "已记录您的同意。", "consent_withdrawn": "已撤回同意。",
 }
