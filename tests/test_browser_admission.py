@@ -71,6 +71,7 @@ def test_admission_through_the_web_ui(ctx, world: World, tmp_path: Path) -> None
         for name, value in values.items():
             reg.fill(f"[name={name}]", value)
         reg.click("button:has-text('注册')")
+        reg.wait_for_load_state()  # refill.js is deferred: it has run once the page has loaded
         assert "第18位校验码应为" in reg.locator(".flash.error").inner_text()
         # what was typed is back (the password excepted), the error beside its field
         for name, value in values.items():
