@@ -81,3 +81,18 @@ def test_the_log_has_no_way_to_change_it(world: World) -> None:
         body = p.read_text(encoding="utf-8")
         assert "update(ChildAccess" not in body and "delete(ChildAccess" not in body, p
     assert {p.name for p in writers} >= {"access.py", "models.py", "views.py"}
+
+
+def test_bill_lists_and_their_exports_are_logged_too(world: World) -> None:
+    cat = bs.ready(world)
+    ming = cat.students["xiaoming"]
+    bs.enrol(world, ming, cat.entries["calligraphy"])
+    bs.issue(world, cat.menu_id)
+    term = bs.term_name(world, cat.menu_id)
+    with browser(world.ctx, "school_admin") as school:
+        assert school.get(f"/school/billing?term_name={term}").status_code == 200
+        assert school.get(f"/school/billing/bills.xlsx?term_name={term}").status_code == 200
+    with browser(world.ctx, "decider") as county:
+        assert county.get("/county/billing").status_code == 200
+    assert [(role, what, sid) for role, what, sid, _, _ in log(world)] == [
+        ("school_admin", "bills", ming), ("school_admin", "bills_export", ming), ("county_staff", "bills", ming)]

@@ -23,10 +23,12 @@ from kehou.timeutil import utcnow
 
 #: what was looked at -> how the log and the family's page name it
 WHAT = {"student": "学生详情", "roster": "学生名册", "roster_export": "名册导出", "class": "班级名单", "lesson": "点名",
-        "roster_api": "学生名册（接口）", "class_api": "班级名单（接口）"}
+        "roster_api": "学生名册（接口）", "class_api": "班级名单（接口）", "bills": "收费账单", "bills_export": "账单导出",
+        "allocation": "摇号分配结果", "no_show": "未到课记录"}
 #: the purpose recorded for each view
 PURPOSE = {"student": "学籍与监护人管理", "roster": "学籍管理", "roster_export": "学籍管理", "class": "考勤管理",
-           "lesson": "考勤", "roster_api": "学籍管理", "class_api": "开班管理"}
+           "lesson": "考勤", "roster_api": "学籍管理", "class_api": "开班管理", "bills": "收费管理", "bills_export": "收费管理",
+           "allocation": "选课分配", "no_show": "未到课处理"}
 ALERT = {"title": "异常访问告警",
          "body": "账号「{who}」（{role}）在一小时内查看了 {n} 名学生的信息，超过本区县的告警阈值 {limit} 名，请核实。"}
 

@@ -26,6 +26,7 @@ from kehou.errors import NotFound, PermissionDenied, ValidationFailed
 from kehou.platform.actor import Actor
 from kehou.platform.context import Context
 from kehou.platform.counties.models import School
+from kehou.platform.privacy import access as viewed
 from kehou.platform.providers.models import Provider
 from kehou.platform.students import services as students
 from kehou.platform.students.models import Student
@@ -166,6 +167,7 @@ class SchoolBillingPages(Controller):
         kids = students.list_for_school(db, actor, school.id)
         found, total = listing.fetch(db, bill_list.stmt(wanted)) if term else ([], 0)
         rows = bill_list.rows_of(db, school.county_code, found)
+        viewed.record(ctx, actor, school.county_code, [r.bill.student_id for r in rows], "bills")
         settlements = settlement.listing(db, actor)
         start, end = last_month()
         return page(request, "school_billing.html", actor, T.SCHOOL, school=school, terms=terms, menu=menu, term=term,
@@ -179,12 +181,14 @@ class SchoolBillingPages(Controller):
                     period_start=start, period_end=end, bill_status=T.BILL_STATUS, settlement_status=T.SETTLEMENT_STATUS)
 
     @get("/billing/bills.xlsx", sync_to_thread=True)
-    def export(self, request: Req, db: DB, actor: Who, term_name: FromQuery[str] = "") -> Response[bytes]:
+    def export(self, request: Req, db: DB, ctx: Ctx, actor: Who, term_name: FromQuery[str] = "") -> Response[bytes]:
         """The bill list of the page as Excel: the same term, search and status, every row (up to EXPORT_MAX)."""
         school = own_school(db, actor)
         _, _, term = school_terms(db, school, term_name)
         _, wanted = school_bills(request, school, term)
-        return bills_xlsx(bill_list.export_rows(db, wanted, EXPORT_MAX), with_school=False)
+        rows = bill_list.export_rows(db, wanted, EXPORT_MAX)
+        viewed.record(ctx, actor, school.county_code, [r.bill.student_id for r in rows], "bills_export")
+        return bills_xlsx(rows, with_school=False)
 
     @post("/billing/issue", sync_to_thread=True)
     def issue(self, request: Req, data: Form, db: DB, ctx: Ctx, actor: Who) -> Redirect:
@@ -318,6 +322,8 @@ class CountyBillingPages(Controller):
         schools = bill_list.county_schools(db, county)
         listing, wanted = county_bills(request, county, schools)
         found, total = listing.fetch(db, bill_list.stmt(wanted))
+        shown = bill_list.rows_of(db, county, found)
+        viewed.record(ctx, actor, county, [r.bill.student_id for r in shown], "bills")
         every = settlement.listing(db, actor)  # the county's, newest first
         rows = [s for s in every if s.status == "school_approved"]
         to_pay = [s for s in every if s.status == "approved" and s.collector == f"county:{county}"]
@@ -329,18 +335,20 @@ class CountyBillingPages(Controller):
                     provider_names=names_of(db, Provider, {s.provider_id for s in every}),
                     groups=ledger_by_kind(db, county), report=report, kinds=T.ACCOUNT_KINDS,
                     settlement_status=T.SETTLEMENT_STATUS, schools=schools, listing=listing, total=total,
-                    bills=[(r, bill_status(r.bill, r.outstanding)) for r in bill_list.rows_of(db, county, found)],
+                    bills=[(r, bill_status(r.bill, r.outstanding)) for r in shown],
                     sums=bill_list.sums(db, wanted) if total else (0, 0, 0), status=wanted.status,
                     school_id=wanted.school_id, filtered=bool(listing.q or wanted.status or wanted.school_id),
                     bill_filter=T.BILL_FILTER, bill_status=T.BILL_STATUS)
 
     @get("/billing/bills.xlsx", sync_to_thread=True)
-    def export(self, request: Req, db: DB, actor: Who) -> Response[bytes]:
+    def export(self, request: Req, db: DB, ctx: Ctx, actor: Who) -> Response[bytes]:
         """The county's bill list as Excel: the same search, school and status, every row (up to EXPORT_MAX)."""
         actor.require("county_staff")
         county = actor.county_code or ""
         _, wanted = county_bills(request, county, bill_list.county_schools(db, county))
-        return bills_xlsx(bill_list.export_rows(db, wanted, EXPORT_MAX), with_school=True)
+        rows = bill_list.export_rows(db, wanted, EXPORT_MAX)
+        viewed.record(ctx, actor, county, [r.bill.student_id for r in rows], "bills_export")
+        return bills_xlsx(rows, with_school=True)
 
     @post("/settlements/{settlement_id:int}/approve", sync_to_thread=True)
     def approve(self, request: Req, settlement_id: FromPath[int], data: Form, db: DB, actor: Who) -> Redirect:

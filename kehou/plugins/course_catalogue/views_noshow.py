@@ -13,6 +13,7 @@ from litestar.response import Redirect, Template
 
 from kehou.errors import ValidationFailed
 from kehou.platform.policy import services as policy
+from kehou.platform.privacy import access
 from kehou.plugins.course_catalogue import noshow
 from kehou.plugins.course_catalogue.models import NO_SHOW_STATUS_LABELS
 from kehou.plugins.course_catalogue.views import own_school, page
@@ -88,6 +89,7 @@ class SchoolNoShowPages(Controller):
         school = own_school(db, actor)
         rules = noshow.settings_of(policy.resolve_all(db, ctx.registry, school.county_code))
         rows = noshow.for_school(db, actor, school.id, status if status in NO_SHOW_STATUS_LABELS else "")
+        access.record(ctx, actor, school.county_code, [r["student_id"] for r in rows], "no_show")
         return page(request, "school_no_show.html", actor, SCHOOL, school=school, rules=rules, rows=rows, status=status,
                     STATUS=NO_SHOW_STATUS_LABELS)
 

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from kehou.errors import Conflict, NotFound
 from kehou.platform.counties.models import School
 from kehou.platform.policy import services as policy
+from kehou.platform.privacy import access
 from kehou.platform.students import services as students
 from kehou.plugins.course_catalogue import queries
 from kehou.plugins.course_catalogue.lottery import choices, draw, runs
@@ -93,15 +94,18 @@ class SchoolAllocationPages(Controller):
     include_in_schema = False
 
     @get("/", sync_to_thread=True)
-    def review(self, request: Request[Any, Any, Any], menu_id: FromPath[int], db: DB, actor: Who) -> Template:
+    def review(self, request: Request[Any, Any, Any], menu_id: FromPath[int], db: DB, ctx: Ctx, actor: Who) -> Template:
         actor.require("school_admin")
         menu = get_menu(db, actor, menu_id)
         if menu.selection_mode != "ranked_lottery":
             raise Conflict("本课程超市按先到先得选课，无需摇号分配。", code="menu_not_ranked")
         made = runs.latest(db, actor, menu_id)
+        summary = runs.summary(db, made) if made else None
+        if summary:
+            access.record(ctx, actor, menu.county_code, [c["student_id"] for c in summary["children"]], "allocation")
         listed = db.scalar(select(func.count(func.distinct(RankedChoice.student_id))).where(RankedChoice.menu_id == menu.id))
         return page(request, "school_allocation.html", actor, REVIEW, menu=queries.menu_out(menu), made=made,
-                    summary=runs.summary(db, made) if made else None, listed=listed or 0,
+                    summary=summary, listed=listed or 0,
                     closed=utcnow() > as_utc(menu.closes_at), published_at=fmt_local(made.published_at) if made and
                     made.published_at else "")
 
