@@ -31,6 +31,13 @@ def notify_users(session: Session, user_ids: list[int], title: str, body: str, l
     return len(user_ids)
 
 
+def notify_school_admins(session: Session, school_id: int, title: str, body: str, link: str) -> int:
+    """One message to every active administrator of the school (not committed)."""
+    users = list(session.scalars(select(User.id).where(User.school_id == school_id, User.role == "school_admin",
+                                                       User.is_active.is_(True)).order_by(User.id)))
+    return notify_users(session, users, title, body, link)
+
+
 def notify_county_staff(session: Session, county_code: str, title: str, body: str, link: str) -> int:
     """One message to every active county_staff user of the county (not committed)."""
     users = list(session.scalars(select(User.id).where(User.county_code == county_code, User.role == "county_staff",

@@ -11,12 +11,11 @@ from collections.abc import Iterable
 
 from sqlalchemy import func, insert, select
 
-from kehou.platform.accounts.models import User
 from kehou.platform.actor import Actor
 from kehou.platform.audit import services as audit
 from kehou.platform.audit.models import AuditEntry
 from kehou.platform.context import Context
-from kehou.platform.notifications.models import Notification
+from kehou.platform.notifications.services import notify_county_staff
 from kehou.platform.policy import services as policy
 from kehou.platform.privacy.models import ChildAccess
 from kehou.timeutil import utcnow
@@ -51,9 +50,7 @@ def record(ctx: Context, actor: Actor, county_code: str, student_ids: Iterable[i
                 AuditEntry.action == "privacy.view_alert", AuditEntry.entity_type == "app_user",
                 AuditEntry.entity_id == str(actor.user_id), AuditEntry.at >= since).limit(1)):
             body = ALERT["body"].format(who=actor.display_name or actor.username, role=actor.role, n=seen, limit=limit)
-            for uid in s.scalars(select(User.id).where(User.role == "county_staff", User.county_code == county_code,
-                                                       User.is_active.is_(True))):
-                s.add(Notification(user_id=uid, title=ALERT["title"], body=body, link="/desk/privacy", created_at=now))
+            notify_county_staff(s, county_code, ALERT["title"], body, "/desk/privacy")
             audit.record(s, Actor.system("privacy-watch"), county_code=county_code, action="privacy.view_alert",
                          entity_type="app_user", entity_id=actor.user_id, reason=body,
                          new={"children_in_hour": seen, "limit": limit, "role": actor.role})

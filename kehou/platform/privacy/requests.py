@@ -18,6 +18,7 @@ from kehou.platform.audit import services as audit
 from kehou.platform.context import Context
 from kehou.platform.counties.models import School
 from kehou.platform.notifications.models import Notification
+from kehou.platform.notifications.services import notify_school_admins
 from kehou.platform.policy import services as policy
 from kehou.platform.privacy.access import WHAT
 from kehou.platform.privacy.models import ChildAccess, PrivacyRequest
@@ -85,10 +86,7 @@ def ask(ctx: Context, session: Session, actor: Actor, student_id: int, *, kind: 
     session.add(row)
     session.flush()
     body = TEXT["asked_body"].format(child=kid.name, kind=KINDS[kind], detail=detail[:200], due=row.due_on)
-    for uid in session.scalars(select(User.id).where(User.school_id == kid.school_id, User.role == "school_admin",
-                                                     User.is_active.is_(True))):
-        session.add(Notification(user_id=uid, title=TEXT["asked_title"], body=body, link="/school/privacy-requests",
-                                 created_at=now))
+    notify_school_admins(session, kid.school_id, TEXT["asked_title"], body, "/school/privacy-requests")
     audit.record(session, actor, county_code=kid.county_code, action="privacy.request", entity_type="privacy_request",
                  entity_id=row.id, reason=detail, new={"kind": kind, "student_id": kid.id, "due_on": row.due_on.isoformat()})
     session.commit()

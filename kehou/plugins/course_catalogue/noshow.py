@@ -19,11 +19,10 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from kehou.errors import Conflict, NotFound, ValidationFailed
-from kehou.platform.accounts.models import User
 from kehou.platform.actor import Actor
 from kehou.platform.audit import services as audit
 from kehou.platform.context import Context
-from kehou.platform.notifications.models import Notification
+from kehou.platform.notifications.services import notify_school_admins
 from kehou.platform.policy import services as policy
 from kehou.platform.students import services as students
 from kehou.platform.students.models import Student
@@ -99,9 +98,7 @@ def _tell_family(session: Session, student_id: int, title: str, body: str) -> No
 
 
 def _tell_school(session: Session, school_id: int, title: str, body: str) -> None:
-    for uid in session.scalars(select(User.id).where(User.school_id == school_id, User.role == "school_admin",
-                                                     User.is_active.is_(True))):
-        session.add(Notification(user_id=uid, title=title, body=body, link="/school/no-show", created_at=utcnow()))
+    notify_school_admins(session, school_id, title, body, "/school/no-show")
 
 
 def warn_due(ctx: Context, session: Session) -> int:
