@@ -23,11 +23,17 @@ from kehou.timeutil import utcnow
 #: what was looked at -> how the log and the family's page name it
 WHAT = {"student": "学生详情", "roster": "学生名册", "roster_export": "名册导出", "class": "班级名单", "lesson": "点名",
         "roster_api": "学生名册（接口）", "class_api": "班级名单（接口）", "bills": "收费账单", "bills_export": "账单导出",
-        "allocation": "摇号分配结果", "no_show": "未到课记录"}
+        "allocation": "摇号分配结果", "no_show": "未到课记录", "provider_class": "机构班级名单",
+        "bill_api": "账单详情（接口）", "bills_api": "收费账单（接口）", "waivers": "减免记录", "waivers_api": "减免记录（接口）",
+        "statements": "期末结算单", "statements_api": "期末结算单（接口）", "settlement_api": "机构结算明细（接口）",
+        "settlement_export": "机构结算明细导出", "offline_payments": "收款对账"}
 #: the purpose recorded for each view
 PURPOSE = {"student": "学籍与监护人管理", "roster": "学籍管理", "roster_export": "学籍管理", "class": "考勤管理",
            "lesson": "考勤", "roster_api": "学籍管理", "class_api": "开班管理", "bills": "收费管理", "bills_export": "收费管理",
-           "allocation": "选课分配", "no_show": "未到课处理"}
+           "allocation": "选课分配", "no_show": "未到课处理", "provider_class": "授课点名",
+           "bill_api": "收费管理", "bills_api": "收费管理", "waivers": "收费减免", "waivers_api": "收费减免",
+           "statements": "期末结算（多退少补）", "statements_api": "期末结算（多退少补）", "settlement_api": "机构结算",
+           "settlement_export": "机构结算", "offline_payments": "收款对账"}
 ALERT = {"title": "异常访问告警",
          "body": "账号「{who}」（{role}）在一小时内查看了 {n} 名学生的信息，超过本区县的告警阈值 {limit} 名，请核实。"}
 

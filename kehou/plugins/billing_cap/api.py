@@ -4,6 +4,7 @@ the ledger and the public fee page."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
@@ -11,6 +12,9 @@ from litestar import Controller, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from kehou.errors import ValidationFailed
+from kehou.platform.actor import Actor
+from kehou.platform.context import Context
+from kehou.platform.privacy import access as viewed
 from kehou.plugins.billing_cap import access, bills, ledger, payments, publicity, reconcile, settlement, statement
 from kehou.plugins.billing_cap.models import Bill, Settlement, TermStatement, Waiver
 from kehou.web.deps import DB, Ctx, Who
@@ -78,6 +82,20 @@ def settlement_out(s: Settlement) -> dict[str, Any]:
             "county_approval": s.county_approval}
 
 
+def seen(ctx: Context, actor: Actor, rows: Sequence[Bill | Waiver | TermStatement], what: str) -> None:
+    """Log the children of these rows (all of one school, so of one county) as seen by the actor (child_access;
+    a family's own views are not logged). Called once the rows are read."""
+    if rows:
+        viewed.record(ctx, actor, rows[0].county_code, [r.student_id for r in rows], what)
+
+
+def settlement_xlsx(ctx: Context, db: Any, actor: Actor, row: Settlement) -> Response[bytes]:
+    """A settlement's Excel (one line per lesson and child, by student number): the children are logged as seen."""
+    body = settlement.xlsx(db, row)
+    viewed.record(ctx, actor, row.county_code, settlement.student_ids(db, row), "settlement_export")
+    return Response(body, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="settlement-{row.id}.xlsx"'})
+
+
 def _term(term_name: str) -> str:
     if not term_name.strip() or len(term_name) > 60:
         raise ValidationFailed("请填写学期名称。", code="term_required", field="term_name")
@@ -95,17 +113,23 @@ class BillingApi(Controller):
         return {"created": len(result.created), "existing": len(result.existing)}
 
     @get("/schools/{school_id:int}/bills", sync_to_thread=True)
-    def school_bills(self, school_id: FromPath[int], db: DB, actor: Who,
+    def school_bills(self, school_id: FromPath[int], db: DB, ctx: Ctx, actor: Who,
                      term_name: FromQuery[str | None] = None) -> list[dict[str, Any]]:
-        return [bill_out(db, b) for b in bills.bills_of_school(db, actor, school_id, term_name)]
+        rows = bills.bills_of_school(db, actor, school_id, term_name)
+        out = [bill_out(db, b) for b in rows]
+        seen(ctx, actor, rows, "bills_api")
+        return out
 
     @get("/children/{student_id:int}/bills", sync_to_thread=True, summary="A parent's child's bills")
     def child_bills(self, student_id: FromPath[int], db: DB, actor: Who) -> list[dict[str, Any]]:
         return [bill_out(db, b) for b in bills.bills_of_child(db, actor, student_id)]
 
     @get("/bills/{bill_id:int}", sync_to_thread=True)
-    def bill(self, bill_id: FromPath[int], db: DB, actor: Who) -> dict[str, Any]:
-        return bill_out(db, access.bill_for(db, actor, bill_id), full=True)
+    def bill(self, bill_id: FromPath[int], db: DB, ctx: Ctx, actor: Who) -> dict[str, Any]:
+        row = access.bill_for(db, actor, bill_id)  # its family, its school, its county (others: not found)
+        out = bill_out(db, row, full=True)
+        seen(ctx, actor, [row], "bill_api")  # the family's own bill: not logged
+        return out
 
     @post("/bills/{bill_id:int}/pay", sync_to_thread=True, status_code=200, summary="Start paying through a gateway")
     def pay(self, bill_id: FromPath[int], data: JSONBody[PayBody], db: DB, ctx: Ctx, actor: Who) -> dict[str, Any]:
@@ -123,9 +147,11 @@ class BillingApi(Controller):
                                               reason=data.reason))
 
     @get("/schools/{school_id:int}/waivers", sync_to_thread=True)
-    def waivers(self, school_id: FromPath[int], db: DB, actor: Who,
+    def waivers(self, school_id: FromPath[int], db: DB, ctx: Ctx, actor: Who,
                 term_name: FromQuery[str | None] = None) -> list[dict[str, Any]]:
-        return [waiver_out(w) for w in bills.waivers_of_school(db, actor, school_id, term_name)]
+        rows = bills.waivers_of_school(db, actor, school_id, term_name)
+        seen(ctx, actor, rows, "waivers_api")
+        return [waiver_out(w) for w in rows]
 
     @post("/schools/{school_id:int}/statements", sync_to_thread=True, status_code=200, summary="Term-end statements (多退少补)")
     def close_term(self, school_id: FromPath[int], data: JSONBody[TermBody], db: DB, ctx: Ctx, actor: Who) -> dict[str, Any]:
@@ -133,9 +159,11 @@ class BillingApi(Controller):
         return {"created": len(made)}
 
     @get("/schools/{school_id:int}/statements", sync_to_thread=True)
-    def statements(self, school_id: FromPath[int], db: DB, actor: Who,
+    def statements(self, school_id: FromPath[int], db: DB, ctx: Ctx, actor: Who,
                    term_name: FromQuery[str | None] = None) -> list[dict[str, Any]]:
-        return [statement_out(s) for s in statement.statements_of_school(db, actor, school_id, term_name)]
+        rows = statement.statements_of_school(db, actor, school_id, term_name)
+        seen(ctx, actor, rows, "statements_api")
+        return [statement_out(s) for s in rows]
 
     @post("/schools/{school_id:int}/refunds", sync_to_thread=True, status_code=200, summary="Pay out statement credits")
     def refunds(self, school_id: FromPath[int], data: JSONBody[TermBody], db: DB, ctx: Ctx, actor: Who) -> dict[str, Any]:
@@ -155,17 +183,16 @@ class SettlementApi(Controller):
         return [settlement_out(s) for s in settlement.listing(db, actor, status)]
 
     @get("/settlements/{settlement_id:int}", sync_to_thread=True)
-    def one(self, settlement_id: FromPath[int], db: DB, actor: Who) -> dict[str, Any]:
+    def one(self, settlement_id: FromPath[int], db: DB, ctx: Ctx, actor: Who) -> dict[str, Any]:
         row = settlement.get(db, actor, settlement_id)
+        lines = settlement.lines(db, row)  # one per lesson and child: the children are logged as seen
+        viewed.record(ctx, actor, row.county_code, [x.student_id for x in lines], "settlement_api")
         return settlement_out(row) | {"lines": [{"lesson_id": x.lesson_id, "enrolment_id": x.enrolment_id,
-                                                 "student_id": x.student_id, "amount_fen": x.amount_fen}
-                                                for x in settlement.lines(db, row)]}
+                                                 "student_id": x.student_id, "amount_fen": x.amount_fen} for x in lines]}
 
     @get("/settlements/{settlement_id:int}/xlsx", sync_to_thread=True, summary="Excel for the finance office")
-    def export(self, settlement_id: FromPath[int], db: DB, actor: Who) -> Response[bytes]:
-        row = settlement.get(db, actor, settlement_id)
-        return Response(settlement.xlsx(db, row), media_type=XLSX,
-                        headers={"Content-Disposition": f'attachment; filename="settlement-{row.id}.xlsx"'})
+    def export(self, settlement_id: FromPath[int], db: DB, ctx: Ctx, actor: Who) -> Response[bytes]:
+        return settlement_xlsx(ctx, db, actor, settlement.get(db, actor, settlement_id))
 
     @post("/settlements/{settlement_id:int}/approve", sync_to_thread=True, status_code=200)
     def approve(self, settlement_id: FromPath[int], data: JSONBody[ApproveBody], db: DB, actor: Who) -> dict[str, Any]:

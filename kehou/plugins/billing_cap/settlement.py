@@ -200,6 +200,11 @@ def lines(session: Session, row: Settlement) -> list[SettlementLine]:
                                 .order_by(SettlementLine.lesson_id, SettlementLine.student_id)))
 
 
+def student_ids(session: Session, row: Settlement) -> list[int]:
+    """The children on a settlement's lines (a view of its lines is logged for each of them)."""
+    return sorted(session.scalars(select(SettlementLine.student_id).where(SettlementLine.settlement_id == row.id).distinct()))
+
+
 def xlsx(session: Session, row: Settlement) -> bytes:
     """The statement for the finance office: a summary sheet and one line per lesson and student."""
     from openpyxl import Workbook

@@ -23,7 +23,7 @@ from kehou.platform.students import services as students
 from kehou.platform.students.models import Student
 from kehou.plugins.billing_cap import access, bills, payments, publicity, settlement
 from kehou.plugins.billing_cap import text as T
-from kehou.plugins.billing_cap.api import XLSX
+from kehou.plugins.billing_cap.api import settlement_xlsx
 from kehou.plugins.billing_cap.models import Bill
 from kehou.plugins.billing_cap.policy import FeePolicy
 from kehou.plugins.billing_cap.views_school import (
@@ -175,15 +175,13 @@ class SettlementDownloads(Controller):
     include_in_schema = False
 
     @get("/{file_name:str}", sync_to_thread=True)
-    def xlsx(self, file_name: FromPath[str], db: DB, actor: Who) -> Response[bytes]:
+    def xlsx(self, file_name: FromPath[str], db: DB, ctx: Ctx, actor: Who) -> Response[bytes]:
         """``/billing/settlements/<id>.xlsx``: the school, the county, the provider (each its own) or a platform admin."""
         match = XLSX_NAME.fullmatch(file_name)
         if match is None:
             actor.require()
             raise NotFound(T.ERRORS["not_found"], code="file_not_found")
-        row = settlement.get(db, actor, int(match.group(1)))
-        return Response(settlement.xlsx(db, row), media_type=XLSX,
-                        headers={"Content-Disposition": f'attachment; filename="settlement-{row.id}.xlsx"'})
+        return settlement_xlsx(ctx, db, actor, settlement.get(db, actor, int(match.group(1))))
 
 
 HTML_ROUTES: list[Any] = [FeePublicityPages, ParentBillingPages, ProviderSettlementPages, SettlementDownloads,

@@ -168,6 +168,10 @@ class SchoolBillingPages(Controller):
         found, total = listing.fetch(db, bill_list.stmt(wanted)) if term else ([], 0)
         rows = bill_list.rows_of(db, school.county_code, found)
         viewed.record(ctx, actor, school.county_code, [r.bill.student_id for r in rows], "bills")
+        waivers = bills.waivers_of_school(db, actor, school.id, term) if term else []
+        statements = statement.statements_of_school(db, actor, school.id, term) if term else []
+        viewed.record(ctx, actor, school.county_code, [w.student_id for w in waivers], "waivers")  # named, with evidence
+        viewed.record(ctx, actor, school.county_code, [s.student_id for s in statements], "statements")
         settlements = settlement.listing(db, actor)
         start, end = last_month()
         return page(request, "school_billing.html", actor, T.SCHOOL, school=school, terms=terms, menu=menu, term=term,
@@ -175,8 +179,7 @@ class SchoolBillingPages(Controller):
                     kid_names={k.id: k.name for k in kids}, rows=[(r, bill_status(r.bill, r.outstanding)) for r in rows],
                     sums=bill_list.sums(db, wanted) if total else (0, 0, 0), listing=listing, total=total,
                     status=wanted.status, filtered=bool(listing.q or wanted.status), bill_filter=T.BILL_FILTER,
-                    waivers=bills.waivers_of_school(db, actor, school.id, term) if term else [],
-                    statements=statement.statements_of_school(db, actor, school.id, term) if term else [],
+                    waivers=waivers, statements=statements,
                     settlements=settlements, provider_names=names_of(db, Provider, {s.provider_id for s in settlements}),
                     period_start=start, period_end=end, bill_status=T.BILL_STATUS, settlement_status=T.SETTLEMENT_STATUS)
 

@@ -29,6 +29,7 @@ from kehou.platform.actor import Actor
 from kehou.platform.context import Context
 from kehou.platform.counties.models import School
 from kehou.platform.policy import services as policy
+from kehou.platform.privacy import access as viewed
 from kehou.platform.students.models import Student
 from kehou.pluginapi import BillSnapshot
 from kehou.plugins.billing_cap import public as billing
@@ -182,11 +183,14 @@ class SchoolPaymentPages(Controller):
         unmatched, unmatched_found, page = lines_page(db, school.id, matched=False, q=q, page=page)
         matched, matched_found, mpage = lines_page(db, school.id, matched=True, q=q, page=mpage)
         paid_to = billing.bills_of_payments(db, [x.payment_id for x in matched if x.payment_id is not None])
-        names = names_of(db, {b.student_id for b in open_bills} | {b.student_id for b in paid_to.values()})
+        shown = {b.student_id for b in open_bills} | {b.student_id for b in paid_to.values()}
+        names = names_of(db, shown)
         account, collects = account_of(ctx, db, school)
         imported, waiting = counts(db, school.id)
         result = request.session.pop(SESSION_KEY, None) if "session" in request.scope else None
         chosen = next((option(b, names) for b in open_bills if bill and b.reference == bill.strip().upper()), "")
+        # the open bills offered by child's name and what each owes, and the children of the matched lines shown
+        viewed.record(ctx, actor, school.county_code, shown, "offline_payments")
         return render(request, "payments/school_payments.html", actor, T.PAGE, school=school, yuan=yuan,
                       open_bills=open_bills, open_total=sum(b.outstanding_fen for b in open_bills),
                       options=[option(b, names) for b in open_bills], chosen=chosen, account=account, collects=collects,
