@@ -133,6 +133,16 @@ def kehou_anonymise_students(session: Any, student_ids: list[int]) -> None:
 
 
 @hookspec
+def kehou_retention_sweep(session: Any, county_code: str, due: dict[str, dt.date]) -> list[Any]:
+    """Retention (kehou/platform/privacy/retention.py): ``due`` maps each retention category
+    (kehou/platform/privacy/inventory.CATEGORIES) to the last day (Asia/Shanghai) whose records are due, counted from
+    the category's start (a term's end, a complaint's closure…). Remove or empty the personal data the plugin keeps in
+    the county for those categories, in ``session`` without committing, keeping what statistics and the ledger count;
+    answer one ``kehou.platform.privacy.sweep.Swept`` per kind of record touched."""
+    raise NotImplementedError
+
+
+@hookspec
 def kehou_payment_succeeded(payment: Any) -> None:
     """A payment was confirmed by its gateway."""
 

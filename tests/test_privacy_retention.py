@@ -96,3 +96,93 @@ def test_a_graduated_cohort_is_anonymised_and_the_term_report_stays_identical(wo
     assert figures(world, term) == before
     with world.ctx.db.write_session() as s:
         assert retention.run_county(world.ctx, s, COUNTY) == []  # nothing left to do
+
+
+def aged(world: World, term: str) -> dict[str, int]:
+    """Besides the term: a resolved complaint, an answered objection, a closed survey comment, a waiver's evidence,
+    a payer's note, a leave reason and a parent's note, views of children, a login, and a provider that left the
+    county long ago with its instructor."""
+    from kehou.platform.accounts.models import LoginAttempt
+    from kehou.platform.admission.models import Application, Objection, WhitelistEntry
+    from kehou.platform.privacy import access
+    from kehou.platform.providers.models import Staff
+    from kehou.plugins.billing_cap.models import Payment, Waiver
+    from kehou.plugins.course_catalogue.models import Attendance
+    from kehou.plugins.outcome_reporting.models.supervision import Complaint
+    from kehou.timeutil import utcnow
+    from tests.factories import add_provider
+
+    gone_pid = add_provider(world, "gone", body="52330106MJ0000099", name="已退出艺术培训中心")
+    now, long_ago = utcnow(), dt.date(2015, 1, 1)
+    with world.ctx.db.write_session() as s:
+        student = s.scalars(select(Student.id).where(Student.student_no == "G6-01")).one()
+        s.scalars(select(Attendance).where(Attendance.student_id == student)).one().parent_note = "孩子那天发烧，已请假"
+        s.scalars(select(Attendance).where(Attendance.student_id == student)).one().reason = "发烧"
+        s.scalars(select(Payment)).first().payer_note = "欧阳父转账"  # type: ignore[union-attr]
+        s.add(Waiver(county_code=COUNTY, school_id=world.school_ids["school"], student_id=student, term_name=term,
+                     tier="hardship", percent=100, evidence="低保证明 编号123", recorded_at=now))
+        s.add(Complaint(tracking_code="T-RET-1", county_code=COUNTY, source="public", contact_name="投诉人甲",
+                        contact_phone="13900001111", category="fees", text="收费不透明，孩子欧阳毕业被多收", status="resolved",
+                        assign_by=long_ago, resolve_by=long_ago, received_at=now, resolved_at=now))
+        app = Application(provider_id=gone_pid, county_code=COUNTY, status="approved", categories=[], created_at=now,
+                          updated_at=now)
+        s.add(app)
+        s.flush()
+        s.add(Objection(application_id=app.id, name="异议人乙", contact="13900002222", content="资质存疑", evidence="照片",
+                        ip="10.0.0.9", filed_at=now, answer="已核实", upheld=False, answered_at=now))
+        s.add(WhitelistEntry(provider_id=gone_pid, county_code=COUNTY, categories=[], valid_from=long_ago,
+                             valid_until=clock.today_local(), status="exited", application_id=app.id, updated_at=now))
+        s.add(LoginAttempt(username="parent", ip="10.0.0.8", succeeded=True, at=now))
+        s.commit()
+        staff = s.scalars(select(Staff.id).where(Staff.provider_id == gone_pid)).one()
+    access.record(world.ctx, world.actor("school_admin"), COUNTY, [student], "student")
+    return {"student": student, "staff": staff}
+
+
+def test_every_swept_category_empties_its_personal_data_and_keeps_the_figures(world: World) -> None:
+    from kehou.platform.accounts.models import LoginAttempt
+    from kehou.platform.admission.models import Objection
+    from kehou.platform.privacy.models import ChildAccess
+    from kehou.platform.providers.models import Staff
+
+    term, kids = a_term(world)
+    ids = aged(world, term)
+    before = figures(world, term)
+    words = ("发烧", "欧阳父转账", "低保证明", "投诉人甲", "多收", "异议人乙", "13900002222")
+    assert all(w in everything(world.ctx) for w in words)
+    today = clock.today_local()
+    with world.ctx.db.write_session() as s:  # two years on: nothing is due yet at the default periods
+        assert retention.run_county(world.ctx, s, COUNTY, today + dt.timedelta(days=2 * 366)) == []
+    bs.put(world, "privacy.retention_feedback_years", 1)  # the county shortens one period: that category goes
+    with world.ctx.db.write_session() as s:
+        done = retention.run_county(world.ctx, s, COUNTY, today + dt.timedelta(days=2 * 366))
+    assert sorted((a.category, a.records) for a in done) == [("feedback", 1), ("feedback", 1)]
+    assert "投诉人甲" not in everything(world.ctx) and "异议人乙" not in everything(world.ctx)
+    later = today + dt.timedelta(days=11 * 366)  # past every default period
+    with world.ctx.db.write_session() as s:
+        done = retention.run_county(world.ctx, s, COUNTY, later)
+    got = sorted((a.category, a.method, a.records) for a in done)
+    assert got == [("billing", "删除付款备注", 1), ("billing", "删除减免依据", 1),
+                   ("logs", "删除儿童信息访问记录", 1),
+                   ("participation", "删除请假原因与家长考勤说明", 1),
+                   ("staff", "匿名化已退出机构的授课人员", 1)], got
+    assert all(a.note and a.students == 0 for a in done)
+    dump = everything(world.ctx)
+    assert [w for w in words if w in dump] == []
+    with world.ctx.db.read_session() as s:
+        staff = s.get(Staff, ids["staff"])
+        assert (staff.name, staff.id_number_last4, staff.qualification_number, staff.id_number_enc) == ("（已匿名）", "", "", b"")
+        assert staff.anonymised_at is not None and not staff.active
+        assert s.scalars(select(Staff.name).where(Staff.id != ids["staff"])).all() == ["王老师", "王老师"]  # still serving
+        assert s.scalar(select(Objection.answer)) == "已核实"  # the outcome stays
+        assert s.scalars(select(ChildAccess)).all() == []
+        assert s.scalars(select(LoginAttempt)).all() != []  # the login log has no county: the platform job's
+        audited = s.scalars(select(AuditEntry).where(AuditEntry.action == "privacy.retention")).all()
+        assert sorted(e.new_values["category"] for e in audited) == sorted(["feedback"] * 2 + [a.category for a in done])
+    assert figures(world, term) == before  # the term report and the ledger are untouched
+    with world.ctx.db.write_session() as s:
+        assert retention.run_county(world.ctx, s, COUNTY, later) == []  # nothing twice
+    assert retention.run_all(world.ctx, later) >= 1  # the daily job: the login log at the platform's period
+    with world.ctx.db.read_session() as s:
+        assert s.scalars(select(LoginAttempt)).all() == []
+    assert kids

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from kehou.platform.accounts.models import DEPARTMENTS
+from kehou.platform.privacy.inventory import CATEGORIES
 from kehou.platform.providers import org_types
 from kehou.platform.providers.models import ORG_TYPE_LABELS
 from kehou.pluginapi import (
@@ -81,6 +82,21 @@ CORE_SETTINGS = [
                 "到期删除监护人手机号与关联，注销无其他在校子女的家长账号", check=between(0, 30), unit="years"),
     SettingSpec("privacy.retention_roster_years", int, 3, "学生离校后个人信息保存年限",
                 "到期匿名化学生姓名、学籍号、班级及相关文字记录；统计数据与收费账目保留", check=between(1, 30), unit="years"),
+    SettingSpec("privacy.retention_participation_years", int, CATEGORIES["participation"][1], "考勤与选课文字记录保存年限",
+                "学期结束后满此年限，删除请假原因、家长考勤说明、未到课说明与退课原因；考勤状态保留供统计",
+                check=between(1, 30), unit="years"),
+    SettingSpec("privacy.retention_billing_years", int, CATEGORIES["billing"][1], "收费记录中个人信息保存年限",
+                "记录满此年限，删除减免依据、付款备注与银行流水付款人姓名；金额与账目保留", check=between(5, 30),
+                unit="years"),
+    SettingSpec("privacy.retention_feedback_years", int, CATEGORIES["feedback"][1], "投诉、异议与问卷个人信息保存年限",
+                "办结满此年限，删除投诉人与异议人的姓名、联系方式、证据及问卷留言；件数与结论保留", check=between(1, 30),
+                unit="years"),
+    SettingSpec("privacy.retention_staff_years", int, CATEGORIES["staff"][1], "机构人员信息保存年限",
+                "机构在本区县的准入终止满此年限且未在其他区县服务，匿名化其授课人员的姓名、身份证号与证书编号",
+                check=between(1, 30), unit="years"),
+    SettingSpec("privacy.retention_log_years", int, CATEGORIES["logs"][1], "访问与登录记录保存年限",
+                "满此年限删除儿童信息访问记录、登录记录、已办结的导出与家长申请记录；审计日志长期保存",
+                check=between(1, 30), unit="years"),
 ]
 
 

@@ -103,7 +103,7 @@ def audit_checkpoint() -> dict[str, int]:
 
 
 def privacy_retention() -> int:
-    """Remove or anonymise the personal data of children who left school past the county's periods."""
+    """Remove or anonymise personal data past the county's retention periods (every category the job enforces)."""
     from kehou.platform.privacy import retention
     from kehou.tasks.app import get_context
 

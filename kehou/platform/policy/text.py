@@ -33,7 +33,7 @@ TEXT = {
 AREAS = {
     "admission": "准入审核", "documents": "机构材料", "vetting": "自动审查", "catalogue": "课程与选课",
     "billing": "收费与结算", "outcome": "监管与评价", "exits": "退出机制", "plugins": "功能插件",
-    "payments_offline": "收费与结算", "accounts": "家长账户",
+    "payments_offline": "收费与结算", "accounts": "家长账户", "privacy": "个人信息保护",
 }
 OTHER_AREA = "其他"
 

@@ -161,10 +161,11 @@ def _alerts(session: Session, county: str, start: dt.datetime, end: dt.datetime)
 
 
 def _retention(session: Session, county: str, start: dt.datetime, end: dt.datetime) -> Section:
-    rows = [["时间", "类别", "处理方式", "学生数", "监护人联系方式", "说明"]]
+    rows = [["时间", "类别", "处理方式", "学生数", "监护人账号", "其他记录", "说明"]]
     for r in session.scalars(select(RetentionAction).where(RetentionAction.county_code == county, RetentionAction.at >= start,
                                                            RetentionAction.at < end).order_by(RetentionAction.at)):
-        rows.append([fmt_local(r.at), inventory.CATEGORIES[r.category][0], r.method, str(r.students), str(r.contacts), r.note])
+        rows.append([fmt_local(r.at), inventory.CATEGORIES[r.category][0], r.method, str(r.students), str(r.contacts),
+                     str(r.records), r.note])
     return Section("七、到期个人信息的删除与匿名化", rows, f"共{len(rows) - 1}次处理。")
 
 

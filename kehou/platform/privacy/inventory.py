@@ -24,12 +24,18 @@ CATEGORIES = {
     "roster": ("学籍与名册", 3, "学生离校（毕业或转出）后"),
     "guardian_contact": ("监护人联系方式与账号", 1, "学生离校后"),
     "participation": ("选课、考勤与未到课记录", 3, "学期结束后"),
-    "billing": ("收费、减免与退费记录", 10, "学期结束后（会计档案）"),
+    "billing": ("收费、减免与退费记录", 10, "记录之日起（会计档案）"),
     "feedback": ("问卷、投诉与事故记录", 3, "办结后"),
     "agreement": ("协议与签署记录", 5, "协议终止后"),
-    "staff": ("机构人员信息", 3, "离职或机构退出后"),
-    "logs": ("访问与审计日志", 3, "记录之日起"),
+    "staff": ("机构人员信息", 3, "机构在本区县的准入终止后"),
+    "logs": ("访问、登录、导出与申请记录", 3, "记录之日起"),
+    "audit": ("审计与同意留痕", 0, "防篡改的审计链与同意凭证，长期保存"),
 }
+#: the county setting holding each category's period (years); ``None``: kept, not removed by the job (see docs)
+SETTINGS = {"roster": "privacy.retention_roster_years", "guardian_contact": "privacy.retention_contact_years",
+            "participation": "privacy.retention_participation_years", "billing": "privacy.retention_billing_years",
+            "feedback": "privacy.retention_feedback_years", "agreement": None, "staff": "privacy.retention_staff_years",
+            "logs": "privacy.retention_log_years", "audit": None}
 
 
 @dataclass(frozen=True)
@@ -121,13 +127,13 @@ FIELDS: tuple[Field, ...] = (
           "guardian_contact"),
     Field("login_attempt.username", "登录尝试的用户名", "user", "防暴力破解", "law", "personal", "plain", ("nobody",), "logs"),
     Field("login_attempt.ip", "登录IP", "user", "防暴力破解", "law", "personal", "plain", ("nobody",), "logs"),
-    Field("audit_entry.actor_name", "操作人", "user", "审计", "law", "personal", "plain", ("county_staff",), "logs"),
-    Field("audit_entry.ip", "操作IP", "user", "审计", "law", "personal", "plain", ("county_staff",), "logs"),
-    Field("enrolment_event.ip", "选课IP", "user", "审计", "law", "personal", "plain", ("county_staff",), "logs"),
-    Field("exit_step.actor_name", "退出程序经办人", "user", "审计", "law", "personal", "plain", ("county_staff",), "logs"),
+    Field("audit_entry.actor_name", "操作人", "user", "审计", "law", "personal", "plain", ("county_staff",), "audit"),
+    Field("audit_entry.ip", "操作IP", "user", "审计", "law", "personal", "plain", ("county_staff",), "audit"),
+    Field("enrolment_event.ip", "选课IP", "user", "审计", "law", "personal", "plain", ("county_staff",), "audit"),
+    Field("exit_step.actor_name", "退出程序经办人", "user", "审计", "law", "personal", "plain", ("county_staff",), "audit"),
     Field("consent.scope", "监护人同意记录（事项、告知书版本、时间）", "guardian", "证明已告知并取得同意", "law", "personal",
-          "plain", ("county_staff",), "logs"),
-    Field("consent.ip", "同意时的IP", "guardian", "证明已告知并取得同意", "law", "personal", "plain", ("nobody",), "logs"),
+          "plain", ("county_staff",), "audit"),
+    Field("consent.ip", "同意时的IP", "guardian", "证明已告知并取得同意", "law", "personal", "plain", ("nobody",), "audit"),
     Field("privacy_request.detail", "家长的查阅、更正、删除申请", "guardian", "办理个人信息权利请求", "law", "personal",
           "plain", S, "logs"),
     Field("privacy_request.answer", "学校对申请的答复", "guardian", "办理个人信息权利请求", "law", "personal", "plain", S,
@@ -182,6 +188,11 @@ FIELDS: tuple[Field, ...] = (
 BY_COLUMN = {f.column: f for f in FIELDS}
 
 
+def period(years: int) -> str:
+    """A period as the page shows it: 0 is kept for good."""
+    return f"{years}年" if years else "长期"
+
+
 def grouped() -> list[tuple[str, list[Field]]]:
     """The fields by whose data they are, for the page and the docs."""
     return [(label, [f for f in FIELDS if f.subject == key]) for key, label in SUBJECTS.items()]
@@ -196,5 +207,5 @@ def markdown() -> str:
         for f in fields:
             cat = CATEGORIES[f.category]
             lines.append(f"| {f.label} | `{f.column}` | {f.purpose} | {BASES[f.basis]} | {SENSITIVITY[f.sensitivity]} | "
-                         f"{PROTECTION[f.protection]} | {'、'.join(ROLES[r] for r in f.who)} | {cat[0]} {cat[1]}年 |")
+                         f"{PROTECTION[f.protection]} | {'、'.join(ROLES[r] for r in f.who)} | {cat[0]} {period(cat[1])} |")
     return "\n".join(lines) + "\n"

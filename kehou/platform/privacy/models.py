@@ -54,8 +54,8 @@ class DataExport(Base):
 
 
 class RetentionAction(Base):
-    """One run of the retention job in a county: what category of data was removed or anonymised, for how many
-    children and guardians, and the children concerned (their records remain, anonymised)."""
+    """One step of the retention job in a county: what category of data was removed or anonymised, for how many
+    children, guardians or other records, and the children concerned (their records remain, anonymised)."""
 
     __tablename__ = "retention_action"
 
@@ -66,6 +66,7 @@ class RetentionAction(Base):
     method: Mapped[str] = mapped_column(String(60))
     students: Mapped[int] = mapped_column(Integer)
     contacts: Mapped[int] = mapped_column(Integer)  # guardian accounts closed
+    records: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # other records removed or emptied
     note: Mapped[str] = mapped_column(Text, default="")
     student_ids: Mapped[list[int]] = mapped_column(JSON)
 

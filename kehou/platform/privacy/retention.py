@@ -11,7 +11,10 @@ by the daily job ``privacy-retention``, while aggregate reports and the ledger s
   marks, bills, payments and refunds. The append-only histories (enrolment events, the audit log, the access
   log) are kept as they are: they follow the logs' own period.
 
-Each run writes a :class:`RetentionAction` (what, how many, when) and an audit entry."""
+The other categories (``kehou.platform.privacy.inventory.SETTINGS``: participation, billing, feedback, staff and
+logs) are swept by record, each from its own start, through the hook ``kehou_retention_sweep`` (the core's own tables:
+:mod:`kehou.platform.privacy.sweep`). Each step writes a :class:`RetentionAction` (what, how many, when) and an audit
+entry."""
 
 from __future__ import annotations
 
@@ -22,10 +25,14 @@ from sqlalchemy.orm import Session
 
 from kehou.platform.accounts.models import ApiToken, User
 from kehou.platform.actor import Actor
+from kehou.platform.admission.models import WhitelistEntry
 from kehou.platform.audit import services as audit
 from kehou.platform.context import Context
+from kehou.platform.counties.models import School
 from kehou.platform.notifications.models import Notification
 from kehou.platform.policy import services as policy
+from kehou.platform.privacy import sweep
+from kehou.platform.privacy.inventory import CATEGORIES, SETTINGS
 from kehou.platform.privacy.models import RetentionAction
 from kehou.platform.students.models import Guardian, GuardianContact, Student
 from kehou.timeutil import clock, utcnow
@@ -87,22 +94,46 @@ def run_county(ctx: Context, session: Session, county_code: str, today: dt.date 
         done.append(RetentionAction(county_code=county_code, category="roster", method="匿名化", students=len(roster_due),
                                     contacts=0, at=utcnow(), note=f"离校满{roster_years}年；保留年级、优先群体与选课、考勤、"
                                     "收费记录供统计", student_ids=roster_due))
+    done += _sweeps(ctx, session, county_code, today)
     for action in done:
         session.add(action)
         session.flush()
         audit.record(session, SYSTEM, county_code=county_code, action="privacy.retention", entity_type="retention_action",
                      entity_id=action.id, reason=action.note,
-                     new={"category": action.category, "students": action.students, "contacts": action.contacts})
+                     new={"category": action.category, "students": action.students, "contacts": action.contacts,
+                          "records": action.records})
     session.commit()
     return done
 
 
-def run_all(ctx: Context) -> int:
-    """The daily job: every county with children who left school."""
+def _sweeps(ctx: Context, session: Session, county_code: str, today: dt.date) -> list[RetentionAction]:
+    """The categories swept record by record, core and plugins (``kehou_retention_sweep``)."""
+    years = {cat: int(policy.get(session, ctx.registry, county_code, key)) for cat, key in SETTINGS.items()
+             if key and cat not in ("roster", "guardian_contact")}
+    due = {cat: _years_before(today, n) for cat, n in years.items()}
+    found = sweep.core(session, county_code, due)
+    for answer in ctx.pm.hook.kehou_retention_sweep(session=session, county_code=county_code, due=due):
+        found += answer or []
+    return [RetentionAction(county_code=county_code, category=x.category, method=x.method, students=0, contacts=0,
+                            records=x.records, at=utcnow(), student_ids=[],
+                            note=f"{CATEGORIES[x.category][2]}满{years[x.category]}年（{due[x.category]}及以前）")
+            for x in found]
+
+
+def run_all(ctx: Context, today: dt.date | None = None) -> int:
+    """The daily job: every county with schools, admitted providers or children who left; then the login log at the
+    platform's period. Answers how many children and records were touched."""
+    today = today or clock.today_local()
     with ctx.db.write_session() as s:
-        counties = s.scalars(select(Student.county_code).where(Student.left_on.is_not(None)).distinct()).all()
+        counties = sorted(set(s.scalars(select(School.county_code).distinct()))
+                          | set(s.scalars(select(WhitelistEntry.county_code).distinct()))
+                          | set(s.scalars(select(Student.county_code).where(Student.left_on.is_not(None)).distinct())))
     n = 0
     for county in counties:
         with ctx.db.write_session() as s:
-            n += sum(a.students for a in run_county(ctx, s, county))
+            n += sum(a.students + a.records for a in run_county(ctx, s, county, today))
+    with ctx.db.write_session() as s:
+        years = int(policy.get(s, ctx.registry, "", "privacy.retention_log_years"))
+        n += sweep.login_attempts(s, _years_before(today, years))
+        s.commit()
     return n

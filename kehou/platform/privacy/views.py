@@ -16,19 +16,24 @@ from kehou.errors import NotFound
 from kehou.platform.accounts.models import ROLE_LABELS, User
 from kehou.platform.audit.models import AuditEntry
 from kehou.platform.counties.models import School
+from kehou.platform.policy import services as policy
 from kehou.platform.privacy import auditpack, consent, exports, inventory, requests
 from kehou.platform.privacy.access import WHAT
-from kehou.platform.privacy.models import ChildAccess
+from kehou.platform.privacy.inventory import CATEGORIES
+from kehou.platform.privacy.models import ChildAccess, RetentionAction
 from kehou.platform.providers.models import Provider
 from kehou.timeutil import clock, fmt_local, utcnow
-from kehou.web.deps import DB, Who
+from kehou.web.deps import DB, Ctx, Who
 from kehou.web.pages import done, field, render
 
 TEXT = {
     "title": "个人信息保护", "intro": "本平台处理的未成年人及其监护人个人信息清单、儿童信息访问情况与异常访问告警。",
     "inventory": "个人信息清单", "field": "信息项", "column": "存储位置", "purpose": "处理目的", "basis": "处理依据",
     "sensitivity": "类别", "protection": "存储方式", "who": "可查看", "retention": "保存期限",
-    "retention_value": "{label}：{years}年（{start}）",
+    "retention_value": "{label}：{years}（{start}）", "runs": "到期删除与匿名化记录（近20次）",
+    "run_at": "时间", "run_category": "类别", "run_method": "处理方式", "run_count": "涉及", "run_note": "说明",
+    "run_count_value": "学生{students}名 · 账号{contacts}个 · 其他记录{records}条", "no_runs": "暂无到期处理记录。",
+    "runs_hint": "每天凌晨按本区县设置的保存期限自动处理；期限在“政策设置”的“个人信息保护”一栏修改。",
     "access": "近30天儿童信息访问（按账号）", "account": "账号", "role": "角色", "org": "所属机构", "children": "涉及学生数",
     "views": "访问次数", "last": "最近一次", "kinds": "查看内容", "no_access": "近30天没有访问记录。",
     "alerts": "异常访问告警", "alert_at": "时间", "alert_text": "内容", "no_alerts": "近30天没有告警。",
@@ -53,7 +58,7 @@ class PrivacyPages(Controller):
     include_in_schema = False
 
     @get("/", sync_to_thread=True)
-    def index(self, request: Request[Any, Any, Any], db: DB, actor: Who) -> Template:
+    def index(self, request: Request[Any, Any, Any], db: DB, ctx: Ctx, actor: Who) -> Template:
         actor.require("county_staff", "platform_admin")
         rows: list[dict[str, Any]] = []
         alerts: list[AuditEntry] = []
@@ -87,7 +92,12 @@ class PrivacyPages(Controller):
         people = dict(db.execute(select(User.id, User.display_name).where(
             User.id.in_({e.requested_by for e in asked} or {0}))).all())
         schools = dict(db.execute(select(School.id, School.name).where(School.id.in_({e.school_id for e in asked} or {0}))).all())
+        periods = {cat: int(policy.get(db, ctx.registry, county, key)) if key else CATEGORIES[cat][1]
+                   for cat, key in inventory.SETTINGS.items()}
+        runs = list(db.scalars(select(RetentionAction).where(RetentionAction.county_code == county)
+                               .order_by(RetentionAction.id.desc()).limit(20))) if county else []
         return render(request, "privacy.html", actor, TEXT, groups=inventory.grouped(), I=inventory, rows=rows,
+                      periods=periods, runs=runs,
                       alerts=[(fmt_local(a.at), a.reason) for a in alerts], exports=asked, people=people, schools=schools,
                       STATUS=exports.STATUS, fmt_local=fmt_local, years=list(range(clock.today_local().year, 2020, -1)),
                       notice=(version, title, body), consent_counts=consent.counts(db, county) if county else {},

@@ -117,3 +117,10 @@ def kehou_anonymise_students(session: Any, student_ids: list[int]) -> None:
 
     session.execute(update(Waiver).where(Waiver.student_id.in_(student_ids)).values(evidence="")
                     .execution_options(synchronize_session=False))
+
+
+@hookimpl
+def kehou_retention_sweep(session: Any, county_code: str, due: dict[str, Any]) -> list[Any]:
+    from kehou.plugins.billing_cap.retention import sweep
+
+    return sweep(session, county_code, due)

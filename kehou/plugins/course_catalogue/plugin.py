@@ -147,3 +147,10 @@ def kehou_register_audit_vocabulary() -> list[Any]:
     from kehou.plugins.course_catalogue.audit_words import VOCABULARY
 
     return [VOCABULARY]
+
+
+@hookimpl
+def kehou_retention_sweep(session: Any, county_code: str, due: dict[str, Any]) -> list[Any]:
+    from kehou.plugins.course_catalogue.retention import sweep
+
+    return sweep(session, county_code, due)

@@ -59,3 +59,10 @@ def kehou_anonymise_students(session: Any, student_ids: list[int]) -> None:
 
     session.execute(update(SurveyResponse).where(SurveyResponse.enrolment_id.in_(enrolment_ids_of(student_ids))).values(comment="")
                     .execution_options(synchronize_session=False))
+
+
+@hookimpl
+def kehou_retention_sweep(session: Any, county_code: str, due: dict[str, Any]) -> list[Any]:
+    from kehou.plugins.outcome_reporting.retention import sweep
+
+    return sweep(session, county_code, due)

@@ -67,3 +67,10 @@ def kehou_register_audit_vocabulary() -> list[Any]:
     from kehou.plugins.payments_offline.audit_words import VOCABULARY
 
     return [VOCABULARY]
+
+
+@hookimpl
+def kehou_retention_sweep(session: Any, county_code: str, due: dict[str, Any]) -> list[Any]:
+    from kehou.plugins.payments_offline.retention import sweep
+
+    return sweep(session, county_code, due)
