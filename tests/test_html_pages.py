@@ -43,6 +43,8 @@ STAFF_GET = {
     # course catalogue (each sees only its own: tests/test_browser_catalogue.py)
     "/provider/offerings": {"provider", "other_provider"},
     "/provider/lessons": {"provider", "other_provider"},
+    "/provider/classes": {"provider", "other_provider"},  # each its own classes (tests/test_provider_classes.py)
+    "/provider/classes/{entry}": {"provider"},
     "/desk/offerings": {"reviewer1", "decider", "other_reviewer"},
     "/desk/offerings.xlsx": {"reviewer1", "decider", "other_reviewer"},
     "/school/menus": {"school_admin"},

@@ -367,6 +367,11 @@ CASES: list[Case] = [
          allowed=("parent",), ok_status=201, state="privacy"),
     Case("DELETE", "/api/v1/me/consents/{consent_scope:str}", ANON + refuse(*DENIED, "school_admin", "provider", "reviewer1")
          + refuse(409, "consent_not_given", "other_parent"), allowed=("parent",), ok_status=204, state="privacy_consented"),
+    # a provider's own current classes and their rosters, name, grade and class only (tests/test_provider_classes.py)
+    Case("GET", "/api/v1/provider/classes", ANON + refuse(*DENIED, "school_admin", "parent", "reviewer1"),
+         allowed=("provider", "other_provider"), state="catalogue"),
+    Case("GET", "/api/v1/provider/classes/{entry_id:int}/roster", ANON + refuse(*DENIED, "school_admin", "parent", "reviewer1")
+         + refuse(404, "entry_not_found", "other_provider"), allowed=("provider",), state="catalogue_enrolled"),
     # no-show release: the school decides on its own children's cases, a family answers for its own children
     Case("GET", "/api/v1/schools/{school_id:int}/no-show-cases", ANON + NOT_THIS_SCHOOL + refuse(*DENIED, "admin"),
          allowed=("school_admin",), state="catalogue_no_show"),

@@ -78,6 +78,9 @@ CORE_SETTINGS = [
     SettingSpec("privacy.export_approval", bool, True, "导出学生个人信息须另一人审批",
                 "学校导出含监护人电话、优先保障群体的学生名册，须经区县教育局或本校另一名管理员批准"),
     SettingSpec("privacy.exports_per_day", int, 3, "每个账号每天最多导出次数", check=between(1, 100), unit="times"),
+    SettingSpec("privacy.provider_guardian_phone", bool, False, "授课机构可查看本班学生的监护人电话",
+                "开启后，机构在“我的班级”名单中看到本班学生监护人的手机号（仅供紧急联系），每次查看均留痕；"
+                "关闭时机构只看到学生姓名、年级和班级"),
     SettingSpec("privacy.retention_contact_years", int, 1, "学生离校后监护人联系方式保存年限",
                 "到期删除监护人手机号与关联，注销无其他在校子女的家长账号", check=between(0, 30), unit="years"),
     SettingSpec("privacy.retention_roster_years", int, 3, "学生离校后个人信息保存年限",

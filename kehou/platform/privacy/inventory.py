@@ -18,7 +18,8 @@ SENSITIVITY = {"sensitive": "敏感个人信息", "personal": "一般个人信�
 PROTECTION = {"sealed": "加密存储", "hashed": "只存带密钥的摘要", "masked": "只存后四位", "plain": "明文（访问受控）"}
 #: who may see it (besides the person and, for a child, its guardians)
 ROLES = {"school_admin": "本校管理员", "county_staff": "区县教育局", "provider": "授课机构（仅本机构学生）",
-         "platform_admin": "平台管理员", "nobody": "仅系统使用"}
+         "platform_admin": "平台管理员", "provider_if_allowed": "授课机构（区县允许时，仅本班学生，紧急联系用）",
+         "nobody": "仅系统使用"}
 #: retention categories: label, default years, counted from
 CATEGORIES = {
     "roster": ("学籍与名册", 3, "学生离校（毕业或转出）后"),
@@ -106,7 +107,8 @@ FIELDS: tuple[Field, ...] = (
     # guardians
     Field("guardian.relation", "与学生关系", "guardian", "联系监护人、签协议", "duty", "personal", "plain", S,
           "guardian_contact"),
-    Field("guardian_contact.phone_enc", "监护人手机号", "guardian", "开通账号、紧急联系", "duty", "personal", "sealed", S,
+    Field("guardian_contact.phone_enc", "监护人手机号", "guardian", "开通账号、紧急联系", "duty", "personal", "sealed",
+          S + ("provider_if_allowed",),
           "guardian_contact"),
     Field("guardian_contact.phone_hash", "手机号摘要（查重）", "guardian", "避免重复开户", "duty", "personal", "hashed",
           ("nobody",), "guardian_contact"),

@@ -101,10 +101,16 @@ def phones(ctx: Any, session: Session, actor: Actor, school: School, user_ids: l
     """The guardians' full mobile numbers, for the school's own administrator only (the Excel export)."""
     if actor.role != "school_admin" or actor.school_id != school.id:
         return {}
+    return opened_phones(ctx, session, school.id, user_ids)
+
+
+def opened_phones(ctx: Any, session: Session, school_id: int, user_ids: list[int]) -> dict[int, str]:
+    """The guardians' numbers the school holds, opened: the caller has decided who may see them (the school's
+    administrator above; a provider's class roster where the county allows it)."""
     out = {}
     for ids in _chunks(user_ids):
         for uid, sealed in session.execute(select(GuardianContact.user_id, GuardianContact.phone_enc).where(
-                GuardianContact.school_id == school.id, GuardianContact.user_id.in_(ids))):
+                GuardianContact.school_id == school_id, GuardianContact.user_id.in_(ids))):
             out[uid] = ctx.vault.open(sealed)
     return out
 

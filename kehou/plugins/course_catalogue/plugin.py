@@ -90,9 +90,10 @@ def kehou_register_routes() -> list[Any]:
     from kehou.plugins.course_catalogue.views import HTML_ROUTES
     from kehou.plugins.course_catalogue.views_attendance import ATTENDANCE_ROUTES
     from kehou.plugins.course_catalogue.views_noshow import NO_SHOW_ROUTES
+    from kehou.plugins.course_catalogue.views_provider_classes import PROVIDER_CLASS_ROUTES
     from kehou.plugins.course_catalogue.views_roster import ROSTER_ROUTES
 
-    return [*API_ROUTES, *HTML_ROUTES, *ATTENDANCE_ROUTES, *ROSTER_ROUTES, *NO_SHOW_ROUTES]
+    return [*API_ROUTES, *HTML_ROUTES, *ATTENDANCE_ROUTES, *ROSTER_ROUTES, *NO_SHOW_ROUTES, *PROVIDER_CLASS_ROUTES]
 
 
 @hookimpl

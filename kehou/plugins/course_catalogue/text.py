@@ -7,7 +7,8 @@ Each page gets ``NAV`` merged with its own dictionary as ``t``; messages shown a
 from __future__ import annotations
 
 NAV = {
-    "catalogue": "课程超市", "offerings": "我的课程", "lessons": "今日课次", "desk_offerings": "课程审核",
+    "catalogue": "课程超市", "offerings": "我的课程", "lessons": "今日课次", "provider_classes": "我的班级",
+    "desk_offerings": "课程审核",
     "menus": "课程超市管理", "students": "学生名册", "no_show": "未到课处理", "children": "我的孩子", "empty": "暂无",
     "grade_suffix": "年级", "none": "—", "to": "至", "beijing": "（北京时间）",
 }
