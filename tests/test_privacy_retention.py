@@ -7,8 +7,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+import pytest
 from sqlalchemy import select
 
+from kehou.errors import NotFound
 from kehou.platform.accounts.models import User
 from kehou.platform.audit.models import AuditEntry
 from kehou.platform.privacy import retention
@@ -16,9 +18,12 @@ from kehou.platform.privacy.models import RetentionAction
 from kehou.platform.students import roster, services
 from kehou.platform.students.models import GuardianContact, Student
 from kehou.plugins.billing_cap import ledger
-from kehou.plugins.outcome_reporting import report
+from kehou.plugins.outcome_reporting import report, showcase
+from kehou.plugins.outcome_reporting.models.supervision import Patrol
+from kehou.plugins.outcome_reporting.models.surveys import ShowcaseItem
 from kehou.timeutil import clock
 from tests import billing_setup as bs
+from tests import outcome_setup
 from tests.factories import COUNTY, World
 from tests.helpers import err, ok, token_headers
 from tests.test_billing_terms import pay_in_full
@@ -107,7 +112,7 @@ def aged(world: World, term: str) -> dict[str, int]:
     from kehou.platform.privacy import access
     from kehou.platform.providers.models import Staff
     from kehou.plugins.billing_cap.models import Payment, Waiver
-    from kehou.plugins.course_catalogue.models import Attendance
+    from kehou.plugins.course_catalogue.models import Attendance, Entry
     from kehou.plugins.outcome_reporting.models.supervision import Complaint
     from kehou.timeutil import utcnow
     from tests.factories import add_provider
@@ -133,6 +138,19 @@ def aged(world: World, term: str) -> dict[str, int]:
         s.add(WhitelistEntry(provider_id=gone_pid, county_code=COUNTY, categories=[], valid_from=long_ago,
                              valid_until=clock.today_local(), status="exited", application_id=app.id, updated_at=now))
         s.add(LoginAttempt(username="parent", ip="10.0.0.8", succeeded=True, at=now))
+        entry = s.scalars(select(Entry)).first()
+        assert entry is not None
+        for key in ("patrols/ret-1", "showcase/ret-2"):
+            world.ctx.storage.put(key, b"\xff\xd8\xff photo of children", "image/jpeg")
+        s.add(Patrol(county_code=COUNTY, school_id=entry.school_id, provider_id=entry.provider_id, entry_id=entry.id,
+                     term_name=term, day=clock.today_local(), inspector_id=world.users["reviewer1"].id, inspector_kind="county",
+                     instructor_present=True, instructor_matches=True, on_topic=True, non_academic=True, safety_ok=True,
+                     rating=5, notes="课堂有序", photos=[{"key": "patrols/ret-1", "sha256": "x", "name": "1.jpg",
+                                                         "content_type": "image/jpeg"}], created_at=now))
+        s.add(ShowcaseItem(county_code=COUNTY, school_id=entry.school_id, provider_id=entry.provider_id, entry_id=entry.id,
+                           term_name=term, kind="photo", title="结业合影", description="三年级欧阳毕业等同学",
+                           storage_key="showcase/ret-2", content_type="image/jpeg", size=20, sha256="y",
+                           status="published", uploaded_by=world.users["provider"].id, uploaded_at=now))
         s.commit()
         staff = s.scalars(select(Staff.id).where(Staff.provider_id == gone_pid)).one()
     access.record(world.ctx, world.actor("school_admin"), COUNTY, [student], "student")
@@ -156,8 +174,22 @@ def test_every_swept_category_empties_its_personal_data_and_keeps_the_figures(wo
     bs.put(world, "privacy.retention_feedback_years", 1)  # the county shortens one period: that category goes
     with world.ctx.db.write_session() as s:
         done = retention.run_county(world.ctx, s, COUNTY, today + dt.timedelta(days=2 * 366))
-    assert sorted((a.category, a.records) for a in done) == [("feedback", 1), ("feedback", 1)]
+    assert sorted((a.category, a.method, a.records) for a in done) == [
+        ("feedback", "删除巡课照片", 1), ("feedback", "删除异议人姓名、联系方式与证据", 1),
+        ("feedback", "删除投诉人姓名、电话与投诉内容", 1), ("feedback", "删除结业汇报照片、视频与作品文件", 1)]
     assert "投诉人甲" not in everything(world.ctx) and "异议人乙" not in everything(world.ctx)
+    assert not world.ctx.storage.exists("patrols/ret-1") and not world.ctx.storage.exists("showcase/ret-2")
+    with world.ctx.db.read_session() as s:
+        assert s.scalars(select(Patrol.rating)).all() == [5]  # the finding stays, the photos are gone
+        assert s.scalars(select(Patrol.photos)).all() == [[]]
+        item = s.scalars(select(ShowcaseItem)).one()
+        assert (item.storage_key, item.status, item.description, item.title) == ("", "withdrawn", "", "结业合影")
+    outcome_setup.enable(world)
+    with world.ctx.db.read_session() as s:
+        item = s.scalars(select(ShowcaseItem)).one()
+        with pytest.raises(NotFound) as gone_file:  # its provider still lists it, the file cannot be fetched
+            showcase.link(world.ctx, s, world.actor("provider"), item.id)
+        assert gone_file.value.code == "showcase_item_expired"
     later = today + dt.timedelta(days=11 * 366)  # past every default period
     with world.ctx.db.write_session() as s:
         done = retention.run_county(world.ctx, s, COUNTY, later)
@@ -178,7 +210,7 @@ def test_every_swept_category_empties_its_personal_data_and_keeps_the_figures(wo
         assert s.scalars(select(ChildAccess)).all() == []
         assert s.scalars(select(LoginAttempt)).all() != []  # the login log has no county: the platform job's
         audited = s.scalars(select(AuditEntry).where(AuditEntry.action == "privacy.retention")).all()
-        assert sorted(e.new_values["category"] for e in audited) == sorted(["feedback"] * 2 + [a.category for a in done])
+        assert sorted(e.new_values["category"] for e in audited) == sorted(["feedback"] * 4 + [a.category for a in done])
     assert figures(world, term) == before  # the term report and the ledger are untouched
     with world.ctx.db.write_session() as s:
         assert retention.run_county(world.ctx, s, COUNTY, later) == []  # nothing twice

@@ -19,6 +19,7 @@ entry."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -38,6 +39,7 @@ from kehou.platform.students.models import Guardian, GuardianContact, Student
 from kehou.timeutil import clock, utcnow
 
 SYSTEM = Actor.system("retention")
+log = logging.getLogger(__name__)
 ANONYMOUS = "（已匿名）"
 
 
@@ -94,7 +96,8 @@ def run_county(ctx: Context, session: Session, county_code: str, today: dt.date 
         done.append(RetentionAction(county_code=county_code, category="roster", method="匿名化", students=len(roster_due),
                                     contacts=0, at=utcnow(), note=f"离校满{roster_years}年；保留年级、优先群体与选课、考勤、"
                                     "收费记录供统计", student_ids=roster_due))
-    done += _sweeps(ctx, session, county_code, today)
+    found = _sweeps(ctx, session, county_code, today)
+    done += [action for action, _ in found]
     for action in done:
         session.add(action)
         session.flush()
@@ -103,10 +106,19 @@ def run_county(ctx: Context, session: Session, county_code: str, today: dt.date 
                      new={"category": action.category, "students": action.students, "contacts": action.contacts,
                           "records": action.records})
     session.commit()
+    _delete_files([key for _, files in found for key in files], ctx)  # only once the rows no longer point to them
     return done
 
 
-def _sweeps(ctx: Context, session: Session, county_code: str, today: dt.date) -> list[RetentionAction]:
+def _delete_files(keys: list[str], ctx: Context) -> None:
+    for key in keys:
+        try:
+            ctx.storage.delete(key)
+        except Exception:  # noqa: BLE001 - the row no longer points to it; an orphan is reported, not fatal
+            log.exception("retention: could not delete stored file %s", key)
+
+
+def _sweeps(ctx: Context, session: Session, county_code: str, today: dt.date) -> list[tuple[RetentionAction, tuple[str, ...]]]:
     """The categories swept record by record, core and plugins (``kehou_retention_sweep``)."""
     years = {cat: int(policy.get(session, ctx.registry, county_code, key)) for cat, key in SETTINGS.items()
              if key and cat not in ("roster", "guardian_contact")}
@@ -114,9 +126,9 @@ def _sweeps(ctx: Context, session: Session, county_code: str, today: dt.date) ->
     found = sweep.core(session, county_code, due)
     for answer in ctx.pm.hook.kehou_retention_sweep(session=session, county_code=county_code, due=due):
         found += answer or []
-    return [RetentionAction(county_code=county_code, category=x.category, method=x.method, students=0, contacts=0,
-                            records=x.records, at=utcnow(), student_ids=[],
-                            note=f"{CATEGORIES[x.category][2]}满{years[x.category]}年（{due[x.category]}及以前）")
+    return [(RetentionAction(county_code=county_code, category=x.category, method=x.method, students=0, contacts=0,
+                             records=x.records, at=utcnow(), student_ids=[],
+                             note=f"{CATEGORIES[x.category][2]}满{years[x.category]}年（{due[x.category]}及以前）"), x.files)
             for x in found]
 
 

@@ -34,22 +34,26 @@ QUIET = {"synchronize_session": False}
 
 @dataclass(frozen=True)
 class Swept:
-    """What one sweep did: the category, how (in words for the log), how many records."""
+    """What one sweep did: the category, how (in words for the log), how many records, and the stored files (keys)
+    the job deletes from storage once the transaction has committed."""
 
     category: str
     method: str
     records: int
+    files: tuple[str, ...] = ()
 
 
 def rows(result: object) -> int:
-    """The number of rows an UPDATE or DELETE touched."""
+    """The number of rows an UPDATE or DELETE touched (an int is taken as a count already)."""
+    if isinstance(result, int):
+        return result
     return max(int(getattr(result, "rowcount", 0) or 0), 0)
 
 
-def swept(category: str, method: str, *results: object) -> list[Swept]:
+def swept(category: str, method: str, *results: object, files: tuple[str, ...] = ()) -> list[Swept]:
     """One :class:`Swept` when the statements touched anything."""
     n = sum(rows(r) for r in results)
-    return [Swept(category, method, n)] if n else []
+    return [Swept(category, method, n, files)] if n else []
 
 
 def core(session: Session, county_code: str, due: dict[str, dt.date]) -> list[Swept]:

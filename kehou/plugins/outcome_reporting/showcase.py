@@ -232,6 +232,8 @@ def visible(ctx: Context, session: Session, actor: Actor, item_id: int) -> Showc
 
 def link(ctx: Context, session: Session, actor: Actor, item_id: int) -> str:
     item = visible(ctx, session, actor, item_id)
+    if not item.storage_key:  # removed by the retention job (kehou/plugins/outcome_reporting/retention.py)
+        raise NotFound("该展示内容已过保存期限，文件已删除。", code="showcase_item_expired")
     ext = {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf", "video/mp4": ".mp4"}.get(item.content_type, "")
     return ctx.storage.download_url(item.storage_key, filename=sanitise_filename(item.title + ext),
                                     content_type=item.content_type, expires=LINK_TTL)
