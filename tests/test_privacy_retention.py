@@ -27,6 +27,7 @@ from tests import outcome_setup
 from tests.factories import COUNTY, World
 from tests.helpers import err, ok, token_headers
 from tests.test_billing_terms import pay_in_full
+from tests.test_html_pages import browser
 from tests.test_privacy_at_rest import everything
 
 CSV = ("学号,姓名,年级,班级,监护人姓名,关系,监护人手机号,优先保障群体\r\n"
@@ -214,6 +215,10 @@ def test_every_swept_category_empties_its_personal_data_and_keeps_the_figures(wo
     assert figures(world, term) == before  # the term report and the ledger are untouched
     with world.ctx.db.write_session() as s:
         assert retention.run_county(world.ctx, s, COUNTY, later) == []  # nothing twice
+    with browser(world.ctx, "decider") as page:  # the county sees each step on its privacy page
+        text = page.get("/desk/privacy").text
+        assert "到期删除与匿名化记录" in text and "删除付款备注" in text and "删除巡课照片" in text
+        assert "其他记录1条" in text and "记录之日起（会计档案）满10年" in text
     assert retention.run_all(world.ctx, later) >= 1  # the daily job: the login log at the platform's period
     with world.ctx.db.read_session() as s:
         assert s.scalars(select(LoginAttempt)).all() == []
