@@ -94,6 +94,9 @@ CORE_SETTINGS = [
     SettingSpec("privacy.retention_feedback_years", int, CATEGORIES["feedback"][1], "投诉、异议与问卷个人信息保存年限",
                 "办结满此年限，删除投诉人与异议人的姓名、联系方式、证据及问卷留言；件数与结论保留", check=between(1, 30),
                 unit="years"),
+    SettingSpec("privacy.retention_agreement_years", int, CATEGORIES["agreement"][1], "学生三方协议保存年限",
+                "协议终止或学期结束满此年限，删除协议文本、填写内容、监护人姓名与签署人姓名、IP、设备；"
+                "保留协议类型、当事机构、日期与所签文本的摘要", check=between(3, 30), unit="years"),
     SettingSpec("privacy.retention_staff_years", int, CATEGORIES["staff"][1], "机构人员信息保存年限",
                 "机构在本区县的准入终止满此年限且未在其他区县服务，匿名化其授课人员的姓名、身份证号与证书编号",
                 check=between(1, 30), unit="years"),

@@ -96,6 +96,9 @@ class Agreement(Base):
     terminated_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     terminated_reason: Mapped[str] = mapped_column(Text, default="")
     renewed_from: Mapped[int | None] = mapped_column(ForeignKey("agreement.id"), index=True)
+    #: past the county's retention period (kehou/platform/agreements/retention.py): text, values, the family's names
+    #: and the PDF removed; the PDF's SHA-256 stays as the evidence of what was signed
+    redacted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     def party(self, role: str) -> dict[str, Any] | None:
         return next((p for p in self.parties if p["role"] == role), None)
@@ -118,3 +121,6 @@ class AgreementSignature(Base):
     pdf_sha256: Mapped[str] = mapped_column(String(64))
     voided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     void_reason: Mapped[str] = mapped_column(Text, default="")
+    #: the signer's name, address and device removed past the retention period: the one change the database allows
+    #: besides voiding (migration 0030)
+    redacted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

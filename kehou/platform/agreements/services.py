@@ -240,6 +240,8 @@ def renew(ctx: Context, session: Session, actor: Actor, agreement_id: int, *, su
         raise PermissionDenied("只有有决定权限的教育局工作人员可以续签协议。", code="decide_right_required")
     if old.status == "terminated":
         raise Conflict("协议已终止，不能续签。", code="agreement_terminated")
+    if old.redacted_at is not None:
+        raise Conflict("协议已过保存期限，不能续签。", code="agreement_redacted")
     if not (term_name or "").strip():
         raise ValidationFailed("请填写续签的学期（或期限）。", code="term_required", field="term_name")
     taken = session.scalars(select(Agreement).where(Agreement.subject == (subject or "").strip())).first()
@@ -278,6 +280,8 @@ def pdf_of(ctx: Context, session: Session, actor: Actor, agreement_id: int) -> t
     """The agreement and its current PDF. A PDF missing from storage is rendered again from the stored text
     and served only if it has the recorded SHA-256."""
     row = access.get(session, actor, agreement_id)
+    if row.redacted_at is not None:
+        raise NotFound("协议已过保存期限，文本与文件已删除。", code="agreement_redacted")
     try:
         return row, ctx.storage.get(row.pdf_key)
     except KeyError:

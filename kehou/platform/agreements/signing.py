@@ -63,6 +63,8 @@ def sign(ctx: Context, session: Session, actor: Actor, agreement_id: int, *, pdf
     party = _party(session, actor, agreement)
     if agreement.status == "terminated":
         raise Conflict("协议已终止，不能签署。", code="agreement_terminated")
+    if agreement.redacted_at is not None:
+        raise Conflict("协议已过保存期限，不能再签署。", code="agreement_redacted")
     if (pdf_sha256 or "").strip().lower() != agreement.pdf_sha256:
         raise Conflict("协议文本已更新，您看到的不是当前版本。请重新阅读协议后再签署。", code="agreement_text_changed",
                        field="pdf_sha256", extra={"current_sha256": agreement.pdf_sha256})

@@ -32,7 +32,8 @@ LIST_TEXT = {
 DETAIL_TEXT = {
     "title": "协议", "back": "返回协议列表", "status": "状态", "kind": "类型", "term": "学期", "parties": "签约方",
     "signed": "已签署", "not_signed": "未签署", "voided": "已作废", "signer": "签署人", "at": "时间",
-    "pdf": "下载 PDF", "sha": "文件摘要（SHA-256）", "sha_help": "签署即确认此摘要对应的协议文本；文本变更后摘要随之改变。",
+    "pdf": "下载 PDF", "redacted": "本协议已过保存期限，于{at}删除文本、文件与监护人及签署人信息；上方摘要为当时签署文本的摘要。",
+    "sha": "文件摘要（SHA-256）", "sha_help": "签署即确认此摘要对应的协议文本；文本变更后摘要随之改变。",
     "text": "协议全文", "sign": "签署协议", "agree": "我已阅读并同意以上协议全文", "sign_as": "签署身份",
     "sign_button": "确认签署", "done_sign": "已签署。", "history": "签署记录（含已作废）", "void_reason": "作废原因",
     "terminate": "终止协议", "reason": "终止理由", "terminate_button": "终止", "done_terminate": "协议已终止。",
@@ -84,9 +85,10 @@ class AgreementPages(Controller):
         return render(
             request, "agreements/detail.html", actor, DETAIL_TEXT, a=a, party=party, sigs=sigs, live=live,
             party_rows=list(zip(PARTY_TITLES, a.parties, strict=False)), kinds=KIND_LABELS, statuses=STATUS_LABELS,
-            role_labels=ROLE_LABELS, can_sign=may_act and a.status != "terminated" and party["role"] not in live,  # type: ignore[index]
+            role_labels=ROLE_LABELS,
+            can_sign=may_act and a.status != "terminated" and not a.redacted_at and party["role"] not in live,  # type: ignore[index]
             can_terminate=a.status != "terminated" and (may_act or county_decider),
-            can_renew=may_act and a.status != "terminated" and party["role"] != "parent",  # type: ignore[index]
+            can_renew=may_act and a.status != "terminated" and not a.redacted_at and party["role"] != "parent",  # type: ignore[index]
         )
 
     @get("/agreements/{agreement_id:int}/pdf", sync_to_thread=True)

@@ -27,7 +27,7 @@ CATEGORIES = {
     "participation": ("选课、考勤与未到课记录", 3, "学期结束后"),
     "billing": ("收费、减免与退费记录", 10, "记录之日起（会计档案）"),
     "feedback": ("问卷、投诉与事故记录", 3, "办结后"),
-    "agreement": ("协议与签署记录", 5, "协议终止后"),
+    "agreement": ("学生三方协议与签署记录", 5, "协议终止或学期结束后"),
     "staff": ("机构人员信息", 3, "机构在本区县的准入终止后"),
     "logs": ("访问、登录、导出与申请记录", 3, "记录之日起"),
     "audit": ("审计与同意留痕", 0, "防篡改的审计链与同意凭证，长期保存"),
@@ -35,7 +35,8 @@ CATEGORIES = {
 #: the county setting holding each category's period (years); ``None``: kept, not removed by the job (see docs)
 SETTINGS = {"roster": "privacy.retention_roster_years", "guardian_contact": "privacy.retention_contact_years",
             "participation": "privacy.retention_participation_years", "billing": "privacy.retention_billing_years",
-            "feedback": "privacy.retention_feedback_years", "agreement": None, "staff": "privacy.retention_staff_years",
+            "feedback": "privacy.retention_feedback_years", "agreement": "privacy.retention_agreement_years",
+            "staff": "privacy.retention_staff_years",
             "logs": "privacy.retention_log_years", "audit": None}
 
 

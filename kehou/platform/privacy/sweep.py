@@ -8,6 +8,8 @@ What the core removes, per county:
   consents are kept: they are the tamper-evident trail, category ``audit``);
 - ``feedback``: the name, contact, evidence and address of people who objected during a public notice, once
   answered;
+- ``agreement``: a child's agreement terminated long enough ago is redacted
+  (:mod:`kehou.platform.agreements.retention`; a finished term's agreements: the course catalogue's sweep);
 - ``staff``: the instructors of a provider whose admission in the county ended (expired or exited) and which
   serves in no county any more — name, identity number (sealed, its keyed hash and last four) and certificate
   number are replaced; the row stays for the lessons it taught.
@@ -24,6 +26,8 @@ from sqlalchemy.orm import Session
 
 from kehou.platform.accounts.models import LoginAttempt
 from kehou.platform.admission.models import Application, Objection, WhitelistEntry
+from kehou.platform.agreements import retention as agreement_retention
+from kehou.platform.agreements.models import Agreement
 from kehou.platform.privacy.models import ChildAccess, DataExport, PrivacyRequest
 from kehou.platform.providers.models import Staff
 from kehou.timeutil import end_of_local_day_utc, utcnow
@@ -76,6 +80,12 @@ def core(session: Session, county_code: str, due: dict[str, dt.date]) -> list[Sw
             update(Objection).where(Objection.application_id.in_(mine), Objection.answered_at < until,
                                     Objection.name != ANONYMOUS)
             .values(name=ANONYMOUS, contact="", evidence="", ip="").execution_options(**QUIET)))
+    if "agreement" in due:
+        ended = session.scalars(select(Agreement.id).where(
+            Agreement.county_code == county_code, Agreement.status == "terminated",
+            Agreement.terminated_at < end_of_local_day_utc(due["agreement"]))).all()
+        n, files = agreement_retention.redact(session, agreement_retention.due(session, list(ended)))
+        out += swept("agreement", "删除已终止协议的文本、监护人姓名与签署信息", n, files=files)
     if "staff" in due:
         out += swept("staff", "匿名化已退出机构的授课人员", _staff(session, county_code, due["staff"]))
     return out
