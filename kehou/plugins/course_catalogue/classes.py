@@ -7,11 +7,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from kehou.errors import Conflict, NotFound, ValidationFailed
-from kehou.platform.accounts.models import User
 from kehou.platform.actor import Actor
 from kehou.platform.audit import services as audit
 from kehou.platform.context import Context
-from kehou.platform.notifications.models import Notification
+from kehou.platform.notifications.services import notify_school_admins
 from kehou.platform.policy import services as policy
 from kehou.platform.students.models import Student
 from kehou.plugins.course_catalogue import lessons
@@ -43,10 +42,8 @@ def close_windows(ctx: Context, session: Session) -> int:
             entry.flag = "undersized"
         menu.classes_checked_at = utcnow()
         if small:
-            for uid in session.scalars(select(User.id).where(User.school_id == menu.school_id, User.role == "school_admin")):
-                session.add(Notification(user_id=uid, title="选课结束：有班级人数不足", link=f"/school/menus/{menu.id}",
-                                         body=f"{len(small)}个班级不足{minimum}人，请跨年级合并或取消开班。",
-                                         created_at=utcnow()))
+            notify_school_admins(session, menu.school_id, "选课结束：有班级人数不足",
+                                 f"{len(small)}个班级不足{minimum}人，请跨年级合并或取消开班。", f"/school/menus/{menu.id}")
         audit.record(session, Actor.system("catalogue"), county_code=menu.county_code, action="menu.classes_checked",
                      entity_type="course_menu", entity_id=menu.id, new={"undersized": [e.id for e in small], "minimum": minimum})
         session.commit()

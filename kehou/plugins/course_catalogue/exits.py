@@ -15,10 +15,9 @@ from collections import defaultdict
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from kehou.platform.accounts.models import User
 from kehou.platform.actor import Actor
 from kehou.platform.audit import services as audit
-from kehou.platform.notifications.models import Notification
+from kehou.platform.notifications.services import notify_school_admins
 from kehou.platform.providers.models import Provider
 from kehou.platform.students.models import Student
 from kehou.plugins.course_catalogue import lessons
@@ -78,10 +77,8 @@ def end_provider(session: Session, provider_id: int, county_code: str, effective
         stats["enrolments"] += len(enrolments)
         stats["lessons"] += cancelled
     for school_id, titles in per_school.items():
-        for uid in session.scalars(select(User.id).where(User.school_id == school_id, User.role == "school_admin",
-                                                         User.is_active.is_(True))):
-            session.add(Notification(user_id=uid, title="服务机构退出", link="/school/menus", created_at=utcnow(),
-                                     body=f"{name}自{effective}起退出本区县课后服务，以下课程停止：{'；'.join(titles)}。"
-                                          f"请为受影响的学生安排替代课程。"))
+        notify_school_admins(session, school_id, "服务机构退出",
+                             f"{name}自{effective}起退出本区县课后服务，以下课程停止：{'；'.join(titles)}。"
+                             "请为受影响的学生安排替代课程。", "/school/menus")
     session.commit()
     return stats

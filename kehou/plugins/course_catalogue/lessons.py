@@ -12,13 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kehou.errors import Conflict, NotFound, ValidationFailed
-from kehou.platform.accounts.models import User
 from kehou.platform.actor import Actor
 from kehou.platform.audit import services as audit
 from kehou.platform.calendar.services import load as load_calendar
 from kehou.platform.context import Context
-from kehou.platform.notifications.models import Notification
-from kehou.platform.notifications.services import notify_users
+from kehou.platform.notifications.services import notify_school_admins
 from kehou.platform.policy import services as policy
 from kehou.platform.students import services as students
 from kehou.plugins.course_catalogue import terms
@@ -119,11 +117,9 @@ def _check_in_window(ctx: Context, session: Session, county_code: str, lesson: L
 
 
 def _tell_school_late(session: Session, entry: Entry, lesson: Lesson) -> None:
-    admins = list(session.scalars(select(User.id).where(User.school_id == entry.school_id, User.role == "school_admin",
-                                                        User.is_active.is_(True))))
     title = f"迟到签到：{lesson.day} {fmt_hhmm(lesson.start_min)} 的课次"
-    notify_users(session, admins, title, f"授课教师迟到签到，原因：{lesson.late_reason}",
-                 f"/school/lessons/{lesson.id}")
+    notify_school_admins(session, entry.school_id, title, f"授课教师迟到签到，原因：{lesson.late_reason}",
+                         f"/school/lessons/{lesson.id}")
 
 
 @dataclass(frozen=True)
@@ -184,9 +180,8 @@ def respond(session: Session, actor: Actor, lesson_id: int, student_id: int, *, 
         raise ValidationFailed("提出异议请说明情况。", code="note_required", field="note")
     row.parent_status, row.parent_note, row.parent_at = ("confirmed" if confirm else "disputed"), note.strip()[:500], utcnow()
     if not confirm:
-        for uid in session.scalars(select(User.id).where(User.school_id == entry.school_id, User.role == "school_admin")):
-            session.add(Notification(user_id=uid, title="家长对考勤有异议", link=f"/school/lessons/{lesson.id}",
-                                     body=f"{lesson.day} 的课次考勤被家长提出异议：{row.parent_note}", created_at=utcnow()))
+        notify_school_admins(session, entry.school_id, "家长对考勤有异议",
+                             f"{lesson.day} 的课次考勤被家长提出异议：{row.parent_note}", f"/school/lessons/{lesson.id}")
     audit.record(session, actor, county_code=entry.county_code, action="attendance.confirm" if confirm else "attendance.dispute",
                  entity_type="attendance", entity_id=row.id, reason=row.parent_note,
                  new={"student_id": student_id, "status": row.status, "parent_status": row.parent_status})
