@@ -11,8 +11,8 @@ by the daily job ``privacy-retention``, while aggregate reports and the ledger s
   marks, bills, payments and refunds. The append-only histories (enrolment events, the audit log, the access
   log) are kept as they are: they follow the logs' own period.
 
-The other categories (``kehou.platform.privacy.inventory.SETTINGS``: participation, billing, feedback, staff and
-logs) are swept by record, each from its own start, through the hook ``kehou_retention_sweep`` (the core's own tables:
+The other categories (``kehou.platform.privacy.inventory.SETTINGS``: participation, billing, feedback, agreements,
+staff and logs) are swept by record, each from its own start, through the hook ``kehou_retention_sweep`` (the core's own tables:
 :mod:`kehou.platform.privacy.sweep`). Each step writes a :class:`RetentionAction` (what, how many, when) and an audit
 entry."""
 

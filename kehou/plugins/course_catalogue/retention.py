@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from kehou.platform.agreements import retention as agreement_retention
@@ -15,6 +15,8 @@ from kehou.platform.agreements.models import Agreement
 from kehou.platform.privacy.sweep import QUIET, Swept, swept
 from kehou.plugins.course_catalogue.agreements import tripartite_subject
 from kehou.plugins.course_catalogue.models import Attendance, Enrolment, Entry, Lesson, Menu, NoShowCase
+
+SUBJECT = tripartite_subject(0).removesuffix("0")  # the catalogue's own tripartite agreements
 
 
 def sweep(session: Session, county_code: str, due: dict[str, dt.date]) -> list[Swept]:
@@ -38,13 +40,11 @@ def sweep(session: Session, county_code: str, due: dict[str, dt.date]) -> list[S
 
 
 def _agreements(session: Session, county_code: str, last_day: dt.date) -> list[Swept]:
-    """The tripartite agreements of enrolments in classes whose term ended on or before the day."""
-    ended = (select(Enrolment.id).join(Entry, Entry.id == Enrolment.entry_id).join(Menu, Menu.id == Entry.menu_id)
-             .where(Entry.county_code == county_code, Menu.term_end <= last_day))
-    subjects = [tripartite_subject(i) for i in session.scalars(ended)]
-    ids: list[int] = []
-    for chunk in range(0, len(subjects), 500):
-        ids += session.scalars(select(Agreement.id).where(Agreement.subject.in_(subjects[chunk:chunk + 500]),
-                                                          Agreement.redacted_at.is_(None))).all()
+    """The tripartite agreements not redacted yet of a term of their school that ended on or before the day."""
+    ended = exists().where(Menu.school_id == Agreement.school_id, Menu.term_name == Agreement.term_name,
+                           Menu.term_end <= last_day)
+    ids = list(session.scalars(select(Agreement.id).where(
+        Agreement.county_code == county_code, Agreement.kind == "tripartite", Agreement.subject.like(f"{SUBJECT}%"),
+        Agreement.redacted_at.is_(None), ended)))
     n, files = agreement_retention.redact(session, agreement_retention.due(session, ids))
     return swept("agreement", "删除学期结束的三方协议文本、监护人姓名与签署信息", n, files=files)
