@@ -4,6 +4,7 @@ from the county's privacy page and from ``kehou privacy audit-pack``."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from kehou.cli.main import main
-from kehou.platform.privacy import auditpack, exports, inventory
+from kehou.platform.privacy import auditpack, exports, inventory, retention
 from kehou.platform.students import roster
 from kehou.timeutil import clock
 from tests import billing_setup as bs
@@ -86,3 +87,15 @@ def test_the_county_downloads_it_and_the_command_writes_it(world: World, tmp_pat
     assert "五、批量导出与审批：1 行" in out
     assert (tmp_path / f"privacy-audit-{COUNTY}-{year}.pdf").read_bytes().startswith(b"%PDF")
     assert main(["privacy", "audit-pack", "--year", str(year), "--county", "999999", "--out", str(tmp_path)]) == 2
+
+
+def test_the_pack_lists_what_retention_removed_that_year(world: World) -> None:
+    a_year(world)
+    with world.ctx.db.write_session() as s:  # four years on, the access log and the finished export are due
+        retention.run_county(world.ctx, s, COUNTY, clock.today_local() + dt.timedelta(days=4 * 366))
+    with world.ctx.db.read_session() as s:
+        rows = auditpack.build(s, COUNTY, clock.today_local().year).section("七、到期个人信息的删除与匿名化").rows
+    assert rows[0] == ["时间", "类别", "处理方式", "学生数", "监护人账号", "其他记录", "说明"]
+    assert sorted(r[1:6] for r in rows[1:]) == [["访问、登录、导出与申请记录", "删除儿童信息访问记录", "0", "0", "12"],
+                                                ["访问、登录、导出与申请记录", "删除已办结的导出申请", "0", "0", "1"]]
+    assert all(r[6].startswith("记录之日起满3年") for r in rows[1:])
