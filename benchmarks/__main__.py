@@ -159,6 +159,9 @@ def main() -> None:
     from benchmarks.lottery_publication import dispatch as lottery_dispatch
 
     lottery_dispatch()  # `./dev bench lottery [options]`: allocating and publishing a county's ranked lists (PostgreSQL)
+    from benchmarks.retention import dispatch as retention_dispatch
+
+    retention_dispatch()  # `./dev bench retention [options]`: the daily retention job over a big county (PostgreSQL)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory() as tmp:
         settings = _settings(Path(tmp))

@@ -217,10 +217,12 @@ def build(ctx: Any, args: argparse.Namespace) -> str:
                   ((survey, sch, pid, "{}", rnd.choice((50, 75, 100)), "", rater, now)
                    for sch in schools for pid in world.provider_ids.values()))
         load.copy("outcome_complaint", ["tracking_code", "county_code", "school_id", "term_name", "source", "anonymous",
-                                        "contact_name", "contact_phone", "category", "text", "status", "assign_by", "resolve_by",
+                                        "contact_name", "contact_phone_sealed", "category", "text", "status", "assign_by",
+                                        "resolve_by",
                                         "investigation", "resolution", "visible_to_provider", "overdue_notified", "received_at",
                                         "resolved_at"],
-                  ((f"C{term[:4]}{i:05d}", COUNTY, rnd.choice(schools), term, "parent", False, "", "", "teaching", "投诉", status,
+                  ((f"C{term[:4]}{i:05d}", COUNTY, rnd.choice(schools), term, "parent", False, "", seal(b""), "teaching", "投诉",
+                    status,
                     start, start + dt.timedelta(days=21), "", "", False, False, now - dt.timedelta(days=10),
                     now - dt.timedelta(days=rnd.randint(1, 9)) if status == "resolved" else None)
                    for i in range(300) for status in [rnd.choice(("resolved", "resolved", "received"))]))
