@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pluggy
@@ -25,6 +26,17 @@ def build_plugin_manager(*, load_entrypoints: bool = True, extra: list[Any] | No
         pm.register(plugin)
     pm.check_pending()
     return pm
+
+
+#: how the settings page names the bundled plugins (another plugin is shown by its name)
+PLUGIN_LABELS = {"course_catalogue": "课程超市与选课", "billing_cap": "收费、限额与结算", "outcome_reporting": "监管与成效评价",
+                 "payments_offline": "线下收款对账", "payments_stripe": "在线支付（Stripe）"}
+
+
+def plugin_choices(pm: pluggy.PluginManager) -> Callable[[Mapping[str, Any]], dict[str, str]]:
+    """The values ``plugins.enabled`` may hold: the optional plugins installed now (asked when a value is checked,
+    so a plugin registered later counts), each with its label."""
+    return lambda _settings: {name: PLUGIN_LABELS.get(name, name) for name in optional_plugin_names(pm)}
 
 
 def optional_plugin_names(pm: pluggy.PluginManager) -> list[str]:

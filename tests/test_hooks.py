@@ -17,6 +17,7 @@ from litestar.testing import TestClient
 
 from kehou import hookspecs
 from kehou.app import create_app
+from kehou.errors import ValidationFailed
 from kehou.platform import core_plugin
 from kehou.platform.context import Context, build_context
 from kehou.platform.policy import services as policy
@@ -242,9 +243,13 @@ def test_hooks_for_county_skips_plugins_not_enabled() -> None:
 
 def test_counties_enable_plugins_through_their_policy(ctx: Context, world: World) -> None:
     plugin = XihuTerms()
-    pm = build_plugin_manager(load_entrypoints=False, extra=[plugin])
-    name = pm.get_name(plugin)
+    pm = ctx.pm  # installed beside the bundled plugins: a county may enable only what is installed
+    name = str(pm.register(plugin))
     day = dt.date(2025, 10, 8)
+    with ctx.db.write_session() as s, pytest.raises(ValidationFailed) as unknown:
+        policy.put(s, ctx.registry, ADMIN, scope=COUNTY, key="plugins.enabled", value=["course_catalog"],
+                   effective_from=clock.today_local(), reason="拼错了插件名")
+    assert unknown.value.code == "setting_invalid" and "不能取「course_catalog」" in unknown.value.message
 
     def term_in(county: str) -> Term:
         with ctx.db.read_session() as s:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,13 +62,14 @@ class Context:
 
 
 def build_context(settings: Settings, *, plugins: list[Any] | None = None, load_entrypoints: bool = True) -> Context:
-    from kehou.plugin_manager import build_plugin_manager
+    from kehou.plugin_manager import build_plugin_manager, plugin_choices
 
     check_production_keys(settings)
     sec = settings.security
     configure_hashing(sec.argon2_time_cost, sec.argon2_memory_kib, sec.argon2_parallelism)
     pm = build_plugin_manager(load_entrypoints=load_entrypoints, extra=plugins)
     specs = [spec for answer in pm.hook.kehou_register_settings() for spec in answer]
+    specs = [dataclasses.replace(s, choices_of=plugin_choices(pm)) if s.key == "plugins.enabled" else s for s in specs]
     db = Database(settings.database.url, pool_size=settings.database.pool_size, echo=settings.database.echo)
     vault = PiiVault(settings.security.pii_key)
     install_vault(vault)

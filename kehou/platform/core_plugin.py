@@ -65,7 +65,7 @@ CORE_SETTINGS = [
     SettingSpec("admission.validity_months", int, 12, "准入有效期", check=between(1, 60), unit="months"),
     SettingSpec("admission.renewal_window_days", int, 60, "到期前多少天提醒留库审查", check=at_least(0), unit="days"),
     SettingSpec("catalogue.categories", list, DEFAULT_CATEGORIES, "课程类别"),
-    SettingSpec("plugins.enabled", list, [], "本区县启用的插件", "插件名称，如 course_catalogue、billing_cap"),
+    SettingSpec("plugins.enabled", list, [], "本区县启用的插件", "勾选本区县使用的功能；只能选择本平台已安装的插件"),
     SettingSpec("exits.rectify_days", int, 30, "警告后的整改期限", check=between(1, 365), unit="days"),
     SettingSpec("exits.appeal_days", int, 15, "清退决定的申诉期", check=between(1, 90), unit="days"),
     SettingSpec("exits.appeal_decision_days", int, 30, "申诉处理期限", check=between(1, 180), unit="days"),
