@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kehou.pluginapi import CliCommand, PeriodicTask, Refusal, enqueue, hookimpl
-from kehou.plugins.billing_cap.policy import SETTINGS, yuan
+from kehou.plugins.billing_cap.policy import SETTINGS, lesson_cap_limit, yuan
 
 
 @hookimpl
@@ -32,10 +32,11 @@ def cap_refusals(enrollment: Any, policy: Mapping[str, Any]) -> list[Refusal]:
                 "entry_id"))
     per_lesson = policy.get("billing.lesson_cap_fen") or 0
     lessons = enrollment.course.lessons
-    if per_lesson and lessons and enrollment.course.fee_fen > per_lesson * lessons:
+    most = lesson_cap_limit(enrollment.course.fee_fen, per_lesson, lessons)
+    if most is not None:
         out.append(Refusal("lesson_cap_exceeded", (
             f"「{enrollment.course.title}」{lessons}次课收费{yuan(enrollment.course.fee_fen)}元，"
-            f"超过每课时{yuan(per_lesson)}元的上限（最多{yuan(per_lesson * lessons)}元）。"), "entry_id"))
+            f"超过每课时{yuan(per_lesson)}元的上限（最多{yuan(most)}元）。"), "entry_id"))
     return out
 
 
@@ -57,11 +58,12 @@ def kehou_validate_course_offering(offering: Any, policy: Mapping[str, Any]) -> 
         out.append(Refusal("fee_out_of_range", f"「{offering.category}」类课程收费须在{yuan(band[0])}元至{yuan(band[1])}元"
                                                f"之间（本课程{yuan(offering.fee_fen)}元）。", "fee_fen"))
     per_lesson, n = policy.get("billing.lesson_cap_fen") or 0, offering.term_lessons
-    if per_lesson and n and offering.fee_fen > per_lesson * n:
+    most = lesson_cap_limit(offering.fee_fen, per_lesson, n)
+    if most is not None:
         how = "按所排时段" if offering.stage == "place" else f"每周{offering.sessions_per_week}次"
         out.append(Refusal("lesson_cap_exceeded", (
             f"本课程收费{yuan(offering.fee_fen)}元，按{offering.term_name}校历{how}共{n}次课，超过每课时{yuan(per_lesson)}元"
-            f"的收费上限（最多{yuan(per_lesson * n)}元，超出{yuan(offering.fee_fen - per_lesson * n)}元）。"), "fee_fen"))
+            f"的收费上限（最多{yuan(most)}元，超出{yuan(offering.fee_fen - most)}元）。"), "fee_fen"))
     cap = policy.get("billing.term_cap_fen") or 0
     if cap and offering.fee_fen > cap:
         out.append(Refusal("fee_over_term_cap", f"本课程收费{yuan(offering.fee_fen)}元，超过本区县每生每学期收费上限"

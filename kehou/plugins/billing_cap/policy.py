@@ -76,6 +76,15 @@ SETTINGS = [
 ]
 
 
+def lesson_cap_limit(fee_fen: int, per_lesson_fen: int, lessons: int) -> int | None:
+    """The most a course of ``lessons`` lessons may cost under a per-lesson cap, when ``fee_fen`` exceeds it; None when
+    it does not or when there is no cap or no lesson. Compared in fen over all the lessons, never on a rounded price:
+    the one comparison behind the enrolment refusal, the course check and the fee publicity."""
+    if not per_lesson_fen or not lessons or fee_fen <= per_lesson_fen * lessons:
+        return None
+    return per_lesson_fen * lessons
+
+
 @dataclass(frozen=True)
 class FeePolicy:
     """The fee policy a bill was made under (kept on the bill as JSON)."""

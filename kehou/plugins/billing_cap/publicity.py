@@ -13,7 +13,7 @@ from kehou.platform.context import Context
 from kehou.platform.counties.models import School
 from kehou.plugins.billing_cap import access, refund_rules
 from kehou.plugins.billing_cap.models import Bill, LedgerAccount, LedgerEntry, LedgerTxn, Payment, Settlement
-from kehou.plugins.billing_cap.policy import FeePolicy, yuan
+from kehou.plugins.billing_cap.policy import FeePolicy, lesson_cap_limit, yuan
 from kehou.plugins.course_catalogue import public as catalogue
 from kehou.timeutil import clock
 
@@ -28,9 +28,9 @@ def refund_sentences(policy: FeePolicy) -> list[str]:
 def over_caps(policy: FeePolicy, fee_fen: int, lessons: int) -> list[str]:
     """The caps a course's fee exceeds, in words (compared in fen over all its lessons, never on a rounded price)."""
     out = []
-    if policy.lesson_cap_fen and lessons and fee_fen > policy.lesson_cap_fen * lessons:
-        most = yuan(policy.lesson_cap_fen * lessons)
-        out.append(f"超过每课时{yuan(policy.lesson_cap_fen)}元的收费上限（{lessons}次课最多{most}元）")
+    most = lesson_cap_limit(fee_fen, policy.lesson_cap_fen, lessons)
+    if most is not None:
+        out.append(f"超过每课时{yuan(policy.lesson_cap_fen)}元的收费上限（{lessons}次课最多{yuan(most)}元）")
     if policy.term_cap_fen and fee_fen > policy.term_cap_fen:
         out.append(f"超过每生每学期{yuan(policy.term_cap_fen)}元的收费上限")
     return out
