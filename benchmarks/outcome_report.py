@@ -68,6 +68,20 @@ def recreate(url: str) -> None:
     admin.dispose()
 
 
+def fresh_context(url: str, folder: Path) -> Any:
+    """The database at ``url`` dropped, created and migrated; a context on it with files under ``folder``, no
+    embedded worker and throwaway keys."""
+    recreate(url)
+    base = load_settings()
+    settings = dataclasses.replace(
+        base, data_dir=folder, database=dataclasses.replace(base.database, url=url, pool_size=5),
+        tasks=dataclasses.replace(base.tasks, embedded_worker=False),
+        storage=dataclasses.replace(base.storage, local_root=folder / "files"),
+        security=dataclasses.replace(base.security, secret_key="bench-" + "s" * 32, pii_key="bench-" + "p" * 32))
+    migrate(settings)
+    return build_context(settings)
+
+
 class Loader:
     """COPY rows into tables with ids assigned here; sequences are moved past them at the end."""
 
@@ -254,16 +268,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     url = os.environ.get("KEHOU_BENCH_OUTCOME_URL") or DEFAULT_URL
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    recreate(url)
     with tempfile.TemporaryDirectory(prefix="kehou-bench-outcome-") as tmp:
-        base, folder = load_settings(), Path(tmp)
-        settings = dataclasses.replace(
-            base, data_dir=folder, database=dataclasses.replace(base.database, url=url, pool_size=5),
-            tasks=dataclasses.replace(base.tasks, embedded_worker=False),
-            storage=dataclasses.replace(base.storage, local_root=folder / "files"),
-            security=dataclasses.replace(base.security, secret_key="bench-" + "s" * 32, pii_key="bench-" + "p" * 32))
-        migrate(settings)
-        ctx = build_context(settings)
+        ctx = fresh_context(url, Path(tmp))
         from kehou.plugins.outcome_reporting import exports, report
         from kehou.plugins.outcome_reporting.models.reports import ReportJob  # noqa: F401  (the table exists)
 

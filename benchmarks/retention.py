@@ -28,10 +28,7 @@ from typing import Any
 
 from sqlalchemy import func, select, text
 
-from benchmarks.outcome_report import build, recreate
-from kehou.cli.main import migrate
-from kehou.platform.context import build_context
-from kehou.settings import load_settings
+from benchmarks.outcome_report import build, fresh_context
 from tests.factories import COUNTY
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/kehou_bench_retention"
@@ -98,16 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     url = os.environ.get("KEHOU_BENCH_RETENTION_URL") or DEFAULT_URL
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    recreate(url)
     with tempfile.TemporaryDirectory(prefix="kehou-bench-retention-") as tmp:
-        base, folder = load_settings(), Path(tmp)
-        settings = dataclasses.replace(
-            base, data_dir=folder, database=dataclasses.replace(base.database, url=url, pool_size=5),
-            tasks=dataclasses.replace(base.tasks, embedded_worker=False),
-            storage=dataclasses.replace(base.storage, local_root=folder / "files"),
-            security=dataclasses.replace(base.security, secret_key="bench-" + "s" * 32, pii_key="bench-" + "p" * 32))
-        migrate(settings)
-        ctx = build_context(settings)
+        ctx = fresh_context(url, Path(tmp))
         try:
             print(f"retention benchmark, database: {ctx.db.engine.url.render_as_string()}; {args.students:,} students in "
                   f"{args.schools} schools, {args.entries} entries each, {args.weeks}-week terms, 2 terms; load average "

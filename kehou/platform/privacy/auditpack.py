@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from kehou import pdfreport
 from kehou.platform.accounts.models import ROLE_LABELS, User
 from kehou.platform.audit.models import AuditEntry
 from kehou.platform.counties.models import Region, School
@@ -29,7 +29,6 @@ TEXT = {
     "source": "数据来源：课后服务第三方机构管理平台的业务与日志记录，按审计年度（北京时间1月1日至12月31日）统计。",
     "page": "第 {n} 页", "sheet_cover": "封面",
 }
-_pdf_lock = threading.Lock()
 
 
 @dataclass
@@ -222,49 +221,18 @@ def xlsx(pack: Pack) -> bytes:
 
 
 def pdf(pack: Pack) -> bytes:
-    with _pdf_lock:
-        return _pdf(pack)
+    from reportlab.platypus import Paragraph, Spacer
 
-
-def _pdf(pack: Pack) -> bytes:
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4, landscape
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-
-    font = "STSong-Light"
-    if font not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(font))
-    body = ParagraphStyle("body", fontName=font, fontSize=10, leading=15, wordWrap="CJK")
-    title = ParagraphStyle("title", parent=body, fontSize=16, leading=24, spaceAfter=6)
-    heading = ParagraphStyle("heading", parent=body, fontSize=12, leading=18, spaceBefore=10, spaceAfter=4)
-    cell = ParagraphStyle("cell", parent=body, fontSize=7.5, leading=10)
-    story: list[Any] = [Paragraph(pack.title, title),
-                        Paragraph(f"{TEXT['county']}：{pack.county_name}（{pack.county_code}）　{TEXT['year']}：{pack.year}　"
-                                  f"{TEXT['generated']}：{fmt_local(pack.generated_at)}", body)]
-    for s in pack.sections:
-        story.append(Paragraph(s.title, heading))
-        if len(s.rows) > 1 or not s.note:
-            t = Table([[Paragraph(c, cell) for c in r] for r in s.rows], repeatRows=1)
-            t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-                                   ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef4")),
-                                   ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
-            story.append(t)
-        if s.note:
-            story.append(Paragraph(s.note, body))
-    story += [Spacer(1, 8), Paragraph(TEXT["source"], body)]
-
-    def page_number(canvas: Any, doc: Any) -> None:
-        canvas.saveState()
-        canvas.setFont(font, 8)
-        canvas.drawCentredString(landscape(A4)[0] / 2, 8 * mm, TEXT["page"].format(n=doc.page))
-        canvas.restoreState()
-
-    buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=landscape(A4), title=pack.title, author="课后服务第三方机构管理平台", creator="Kehou",
-                            leftMargin=14 * mm, rightMargin=14 * mm, topMargin=14 * mm, bottomMargin=16 * mm)
-    doc.build(story, onFirstPage=page_number, onLaterPages=page_number)
-    return buf.getvalue()
+    with pdfreport.lock:
+        st = pdfreport.styles(cell_size=7.5)
+        story: list[Any] = [Paragraph(pack.title, st.title),
+                            Paragraph(f"{TEXT['county']}：{pack.county_name}（{pack.county_code}）　{TEXT['year']}：{pack.year}"
+                                      f"　{TEXT['generated']}：{fmt_local(pack.generated_at)}", st.body)]
+        for s in pack.sections:
+            story.append(Paragraph(s.title, st.heading))
+            if len(s.rows) > 1 or not s.note:
+                story.append(pdfreport.table(s.rows, st.cell))
+            if s.note:
+                story.append(Paragraph(s.note, st.body))
+        story += [Spacer(1, 8), Paragraph(TEXT["source"], st.body)]
+        return pdfreport.document(story, title=pack.title, page_label=TEXT["page"])

@@ -1,5 +1,5 @@
 """Built-in report renderers: the county term report as an Excel workbook (openpyxl) or a PDF
-(reportlab, the built-in CID font STSong-Light as in ``kehou.platform.agreements.render``: no font file).
+(``kehou.pdfreport``: reportlab with the built-in CID font STSong-Light, no font file).
 
 ``render(report, fmt, data)`` answers ``kehou_render_report`` last (see plugin.py): a county's own
 plugin answering first replaces it. It returns None for a report or format it does not know.
@@ -9,18 +9,15 @@ Numbers stay numbers in the workbook (money in yuan with two decimals, rates in 
 from __future__ import annotations
 
 import io
-import threading
 from decimal import Decimal
 from typing import Any
 
+from kehou import pdfreport
 from kehou.plugins.outcome_reporting import reports_text as T
 from kehou.plugins.outcome_reporting.report import REPORT, CountyTermReport, Figures
 from kehou.timeutil import SHANGHAI
 
 CONTENT_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "pdf": "application/pdf"}
-FONT = "STSong-Light"
-WIDTH_MM = 297 - 28  # landscape A4 less the margins
-_pdf_lock = threading.Lock()  # reportlab keeps module-level state: one document at a time
 
 
 def render(report: str, fmt: str, data: Any) -> bytes | None:
@@ -131,75 +128,36 @@ def _header(sheet: Any, bold: Any) -> None:
 
 
 def pdf(data: CountyTermReport) -> bytes:
-    with _pdf_lock:
-        return _pdf(data)
-
-
-def _pdf(data: CountyTermReport) -> bytes:
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4, landscape
-    from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.platypus import (
-        Paragraph,
-        SimpleDocTemplate,
-        Spacer,
-        Table,
-        TableStyle,
-    )
+    from reportlab.platypus import Paragraph, Spacer
 
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    body = ParagraphStyle("body", fontName=FONT, fontSize=10, leading=15, wordWrap="CJK")
-    title = ParagraphStyle("title", parent=body, fontSize=16, leading=24, spaceAfter=6)
-    heading = ParagraphStyle("heading", parent=body, fontSize=12, leading=18, spaceBefore=10, spaceAfter=4)
-    cell = ParagraphStyle("cell", parent=body, fontSize=8, leading=11)
+    with pdfreport.lock:
+        st = pdfreport.styles(cell_size=8)
 
-    def table(rows: list[list[str]], widths: list[float] | None = None) -> Any:
-        t = Table([[Paragraph(c, cell) for c in r] for r in rows], colWidths=widths, repeatRows=1)
-        t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-                               ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef4")),
-                               ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
-        return t
+        def table(rows: list[list[str]], widths: list[float] | None = None) -> Any:
+            return pdfreport.table(rows, st.cell, widths)
 
-    def _widths(first: float, n: int) -> list[float]:
-        """The first column ``first`` mm wide, the other ``n`` sharing the rest of the page (CJK text wraps by character)."""
-        return [first * mm] + [(WIDTH_MM - first) * mm / n] * n
-
-    story: list[Any] = [Paragraph(data.title, title),
-                        Paragraph(f"{T.EXPORT['county']}：{data.county_name}　{T.TERM['term']}：{data.term_name}　"
-                                  f"{T.EXPORT['generated']}：{_generated(data)}", body),
-                        Paragraph(T.DASHBOARD["headline"], heading)]
-    keys = list(T.FIGURES)
-    half = (len(keys) + 1) // 2
-    rows = [[T.EXPORT["figure"], T.EXPORT["value"], T.EXPORT["figure"], T.EXPORT["value"]]]
-    for a, b in zip(keys[:half], keys[half:] + [""], strict=False):
-        rows.append([T.FIGURES[a], shown(data.total, a), T.FIGURES.get(b, ""), shown(data.total, b) if b else ""])
-    story.append(table(rows, [70 * mm, 55 * mm, 70 * mm, 55 * mm]))
-    story.append(Paragraph(T.DASHBOARD["by_school"], heading))
-    story.append(table([[T.SCHOOL["school"], *(T.FIGURES[k] for k in T.SCHOOL_COLUMNS)]]
-                       + [[r.name, *(shown(r.figures, k) for k in T.SCHOOL_COLUMNS)] for r in data.schools],
-                       _widths(35, len(T.SCHOOL_COLUMNS))))
-    story.append(Paragraph(T.DASHBOARD["by_category"], heading))
-    story.append(table([list(T.CATEGORY.values())]
-                       + [[c.category, str(c.providers), str(c.courses), str(c.enrolments)] for c in data.categories],
-                       [60 * mm] * 4))
-    story.append(Paragraph(T.DASHBOARD["history"], heading))
-    story.append(table([[T.TERM["term"], *(T.FIGURES[k] for k in T.HISTORY_COLUMNS)]]
-                       + [[h.term_name, *(shown(h.figures, k) for k in T.HISTORY_COLUMNS)] for h in data.history],
-                       _widths(45, len(T.HISTORY_COLUMNS))))
-    story += [Spacer(1, 8), Paragraph(T.EXPORT["source"], body)]
-
-    def page_number(canvas: Any, doc: Any) -> None:
-        canvas.saveState()
-        canvas.setFont(FONT, 8)
-        canvas.drawCentredString(landscape(A4)[0] / 2, 8 * mm, T.EXPORT["page"].format(n=doc.page))
-        canvas.restoreState()
-
-    buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=landscape(A4), title=data.title, author="课后服务第三方机构管理平台",
-                            creator="Kehou", leftMargin=14 * mm, rightMargin=14 * mm, topMargin=14 * mm, bottomMargin=16 * mm)
-    doc.build(story, onFirstPage=page_number, onLaterPages=page_number)
-    return buf.getvalue()
+        story: list[Any] = [Paragraph(data.title, st.title),
+                            Paragraph(f"{T.EXPORT['county']}：{data.county_name}　{T.TERM['term']}：{data.term_name}　"
+                                      f"{T.EXPORT['generated']}：{_generated(data)}", st.body),
+                            Paragraph(T.DASHBOARD["headline"], st.heading)]
+        keys = list(T.FIGURES)
+        half = (len(keys) + 1) // 2
+        rows = [[T.EXPORT["figure"], T.EXPORT["value"], T.EXPORT["figure"], T.EXPORT["value"]]]
+        for a, b in zip(keys[:half], keys[half:] + [""], strict=False):
+            rows.append([T.FIGURES[a], shown(data.total, a), T.FIGURES.get(b, ""), shown(data.total, b) if b else ""])
+        story.append(table(rows, [70 * mm, 55 * mm, 70 * mm, 55 * mm]))
+        story.append(Paragraph(T.DASHBOARD["by_school"], st.heading))
+        story.append(table([[T.SCHOOL["school"], *(T.FIGURES[k] for k in T.SCHOOL_COLUMNS)]]
+                           + [[r.name, *(shown(r.figures, k) for k in T.SCHOOL_COLUMNS)] for r in data.schools],
+                           pdfreport.widths(35, len(T.SCHOOL_COLUMNS))))
+        story.append(Paragraph(T.DASHBOARD["by_category"], st.heading))
+        story.append(table([list(T.CATEGORY.values())]
+                           + [[c.category, str(c.providers), str(c.courses), str(c.enrolments)] for c in data.categories],
+                           [60 * mm] * 4))
+        story.append(Paragraph(T.DASHBOARD["history"], st.heading))
+        story.append(table([[T.TERM["term"], *(T.FIGURES[k] for k in T.HISTORY_COLUMNS)]]
+                           + [[h.term_name, *(shown(h.figures, k) for k in T.HISTORY_COLUMNS)] for h in data.history],
+                           pdfreport.widths(45, len(T.HISTORY_COLUMNS))))
+        story += [Spacer(1, 8), Paragraph(T.EXPORT["source"], st.body)]
+        return pdfreport.document(story, title=data.title, page_label=T.EXPORT["page"])
