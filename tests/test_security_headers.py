@@ -32,8 +32,16 @@ def test_pages_cannot_be_framed_and_have_a_policy(client: TestClient, world: Wor
         csp = resp.headers["content-security-policy"]
         assert "frame-ancestors 'none'" in csp and "object-src 'none'" in csp and "default-src 'self'" in csp
         assert "script-src 'self';" in csp and "unsafe" not in csp.split("script-src")[1].split(";")[0]  # no inline script
+        assert "unsafe" not in csp and re.search(r"style-src 'self' 'nonce-[\w-]{16,}';", csp)  # only the page's own <style>
         assert "camera=()" in resp.headers["permissions-policy"] and "geolocation=()" in resp.headers["permissions-policy"]
         assert "strict-transport-security" not in resp.headers  # plain HTTP in development: no HSTS
+
+
+def test_each_page_has_its_own_style_nonce_and_its_styles_carry_it(client: TestClient, world: World) -> None:
+    first, second = client.get("/activate"), client.get("/activate")
+    nonces = [re.search(r"'nonce-([\w-]+)'", r.headers["content-security-policy"]).group(1) for r in (first, second)]
+    assert nonces[0] != nonces[1]
+    assert f'<style nonce="{nonces[0]}">' in first.text and f'<style nonce="{nonces[1]}">' in second.text
 
 
 def test_the_api_gets_the_headers_but_no_page_policy(client: TestClient, world: World) -> None:
@@ -66,6 +74,18 @@ def test_no_template_has_inline_script() -> None:
     assert not INLINE.search('<script src="/static/kehou.js" defer></script><form data-confirm="确定吗？">')
 
 
+STYLE = re.compile(r'<style(?![^>]*\bnonce="\{\{ csp_nonce\(\) \}\}")[^>]*>|\sstyle\s*=', re.I)
+
+
+def test_no_template_has_a_style_the_policy_would_drop() -> None:
+    """A ``<style>`` must carry the response's nonce; a ``style=""`` attribute would be ignored: use a class."""
+    found = [f"{p.relative_to(TEMPLATES)}: {m.group(0)}" for p in TEMPLATES.rglob("*.html")
+             for m in STYLE.finditer(p.read_text())]
+    assert not found, found
+    assert STYLE.search('<td style="color:red">') and STYLE.search("<style>p{}</style>")
+    assert not STYLE.search('<style nonce="{{ csp_nonce() }}">p{}</style><td class="overdue">')
+
+
 def test_the_browser_tests_see_what_the_policy_blocks(ctx: Context, world: World) -> None:
     """Every browser test fails on a blocked script; here an inline handler planted in a live page is caught."""
     require_chromium()
@@ -79,6 +99,13 @@ def test_the_browser_tests_see_what_the_policy_blocks(ctx: Context, world: World
         page.wait_for_timeout(200)
         assert page.evaluate("() => window.ran") is None  # the policy stopped it ...
         assert any("Content Security Policy" in v for v in browser.policy_violations)  # ... and the test would fail
+        browser.policy_violations.clear()
+        color = page.evaluate("""() => { const h = document.querySelector("h1") || document.body;
+                                         h.insertAdjacentHTML("afterend", '<p id="x" style="color: rgb(1, 2, 3)">x</p>');
+                                         return getComputedStyle(document.getElementById("x")).color; }""")
+        page.wait_for_timeout(200)
+        assert color != "rgb(1, 2, 3)"  # an injected style attribute is not applied either ...
+        assert any("Content Security Policy" in v for v in browser.policy_violations)  # ... and is reported
         browser.close()
 
 
