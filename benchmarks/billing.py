@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import cProfile
-import dataclasses
 import datetime as dt
 import io
 import logging
@@ -36,15 +35,13 @@ from typing import Any
 
 from sqlalchemy import event, func, insert, select, update
 
-from kehou.cli.main import migrate
+from benchmarks.outcome_report import bench_context
 from kehou.platform.accounts.models import User
-from kehou.platform.context import build_context
 from kehou.platform.students import services as students
 from kehou.platform.students.models import Guardian
 from kehou.plugins.billing_cap import bills, ledger, payments, reconcile, settlement, statement
 from kehou.plugins.billing_cap.models import Bill, LedgerEntry, LedgerTxn, SettlementLine
 from kehou.plugins.course_catalogue.models import Attendance, Enrolment, Entry, Lesson
-from kehou.settings import load_settings
 from kehou.timeutil import SHANGHAI, UTC, clock, utcnow
 from tests import billing_setup as bs
 from tests import catalogue_setup as cs
@@ -251,15 +248,9 @@ def main(argv: list[str] | None = None) -> int:
         args.capacity = needed
     logging.getLogger("alembic").setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="kehou-bench-billing-") as tmp:
-        base, folder = load_settings(), Path(tmp)
+        folder = Path(tmp)
         url = os.environ.get("KEHOU_BENCH_DATABASE_URL") or f"sqlite:///{folder / 'bench.db'}"
-        settings = dataclasses.replace(
-            base, data_dir=folder, database=dataclasses.replace(base.database, url=url, pool_size=5),
-            tasks=dataclasses.replace(base.tasks, embedded_worker=False),
-            storage=dataclasses.replace(base.storage, local_root=folder / "files"),
-            security=dataclasses.replace(base.security, secret_key="bench-" + "s" * 32, pii_key="bench-" + "p" * 32))
-        migrate(settings)
-        ctx = build_context(settings)
+        ctx = bench_context(url, folder)
         print(f"billing benchmark, database: {ctx.db.engine.dialect.name} ({ctx.db.engine.url.render_as_string()}); "
               f"{args.students:,} students, {args.entries} entries of capacity {args.capacity}, 2 courses each, "
               f"{args.weeks}-week term, {args.waived:.0%} waived, {args.paid:.0%} of bills paid; "

@@ -34,6 +34,7 @@ from typing import Any
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
+from kehou.cli import demo
 from kehou.cli.main import migrate
 from kehou.platform.context import build_context
 from kehou.platform.counties import services as counties
@@ -69,9 +70,14 @@ def recreate(url: str) -> None:
 
 
 def fresh_context(url: str, folder: Path) -> Any:
-    """The database at ``url`` dropped, created and migrated; a context on it with files under ``folder``, no
-    embedded worker and throwaway keys."""
+    """The PostgreSQL database at ``url`` dropped and created again, then :func:`bench_context` on it."""
     recreate(url)
+    return bench_context(url, folder)
+
+
+def bench_context(url: str, folder: Path) -> Any:
+    """The database at ``url`` migrated; a context on it with files under ``folder``, no embedded worker and
+    throwaway keys (the benchmarks' common set-up)."""
     base = load_settings()
     settings = dataclasses.replace(
         base, data_dir=folder, database=dataclasses.replace(base.database, url=url, pool_size=5),
@@ -79,7 +85,11 @@ def fresh_context(url: str, folder: Path) -> Any:
         storage=dataclasses.replace(base.storage, local_root=folder / "files"),
         security=dataclasses.replace(base.security, secret_key="bench-" + "s" * 32, pii_key="bench-" + "p" * 32))
     migrate(settings)
-    return build_context(settings)
+    ctx = build_context(settings)
+    with ctx.db.write_session() as s:  # this year and next as provisional where the calendar lacks them, as the demo
+        demo.provisional_calendar(s)
+        s.commit()
+    return ctx
 
 
 class Loader:

@@ -126,7 +126,7 @@ def _user(session: Session, username: str, name: str, **kw: Any) -> User:
     return accounts.create_user(session, SYSTEM, username=username, display_name=name, password=PASSWORD, **kw)
 
 
-def _provisional_calendar(session: Session) -> None:
+def provisional_calendar(session: Session) -> None:
     """This year and next, where the working-day calendar lacks them, as provisional (Monday to Friday) years,
     as the platform admin would enter them while waiting for the State Council's notice."""
     from kehou.platform.calendar import services as calendar
@@ -154,7 +154,7 @@ def load(ctx: Context, *, only_if_empty: bool = True) -> bool:
             for i in range(1, 4):
                 counties.add_school(s, admin_actor, county_code=code, name=f"{label}第{i}小学", kind="primary",
                                     student_count=800, commit=False)
-        _provisional_calendar(s)
+        provisional_calendar(s)
         s.commit()
         _user(s, "admin", "平台管理员", role="platform_admin")
         rev1 = _user(s, "xh_reviewer1", "陈审核", role="county_staff", county_code=MAIN, can_review=True)
