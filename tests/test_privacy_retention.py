@@ -96,6 +96,8 @@ def test_a_graduated_cohort_is_anonymised_and_the_term_report_stays_identical(wo
         closed = s.scalars(select(User).where(User.display_name == "（已注销）")).all()
         assert len(closed) == 2 and not any(u.is_active for u in closed)
         assert s.get(Student, gone[0]).priority_group == "left_behind"  # kept, sealed, for the statistics
+        assert [(k.student_no, k.name, k.class_name) for k in (s.get(Student, sid) for sid in gone)] == [
+            (f"ANON-{sid}", "（已匿名）", "") for sid in gone]
         assert s.scalars(select(AuditEntry.action).where(AuditEntry.action == "privacy.retention")).all() == \
             ["privacy.retention"] * 2
         assert s.scalars(select(RetentionAction.student_ids)).all() == [gone, gone]

@@ -8,23 +8,23 @@ kept. Called by the retention job's sweeps (core: terminated agreements; course 
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from kehou.platform.agreements.models import Agreement, AgreementSignature
+from kehou.platform.privacy.inventory import ANONYMOUS
 from kehou.timeutil import utcnow
 
-ANONYMOUS = "（已匿名）"
 GONE = "（协议已过保存期限，文本已删除；签署文本的SHA-256摘要保留备查）"
 FAMILY_ROLES = ("parent",)
 
 
-def due(session: Session, agreement_ids: list[int]) -> list[Agreement]:
-    """Those of the agreements that name a child and are not redacted yet."""
-    if not agreement_ids:
-        return []
-    return list(session.scalars(select(Agreement).where(Agreement.id.in_(agreement_ids), Agreement.student_id.is_not(None),
-                                                        Agreement.redacted_at.is_(None))))
+def due(session: Session, *where: Any) -> list[Agreement]:
+    """The agreements matching ``where`` that name a child and are not redacted yet."""
+    return list(session.scalars(select(Agreement).where(Agreement.student_id.is_not(None), Agreement.redacted_at.is_(None),
+                                                        *where)))
 
 
 def redact(session: Session, rows: list[Agreement]) -> tuple[int, tuple[str, ...]]:

@@ -20,6 +20,8 @@ PROTECTION = {"sealed": "加密存储", "hashed": "只存带密钥的摘要", "m
 ROLES = {"school_admin": "本校管理员", "county_staff": "区县教育局", "provider": "授课机构（仅本机构学生）",
          "platform_admin": "平台管理员", "provider_if_allowed": "授课机构（区县允许时，仅本班学生，紧急联系用）",
          "nobody": "仅系统使用"}
+#: what replaces a name or label the retention job anonymises
+ANONYMOUS = "（已匿名）"
 #: retention categories: label, default years, counted from
 CATEGORIES = {
     "roster": ("学籍与名册", 3, "学生离校（毕业或转出）后"),

@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import String, cast, delete, literal, select, update
 from sqlalchemy.orm import Session
 
 from kehou.platform.accounts.models import ApiToken, User
@@ -33,14 +33,13 @@ from kehou.platform.counties.models import School
 from kehou.platform.notifications.models import Notification
 from kehou.platform.policy import services as policy
 from kehou.platform.privacy import sweep
-from kehou.platform.privacy.inventory import CATEGORIES, SETTINGS
+from kehou.platform.privacy.inventory import ANONYMOUS, CATEGORIES, SETTINGS
 from kehou.platform.privacy.models import RetentionAction
 from kehou.platform.students.models import Guardian, GuardianContact, Student
 from kehou.timeutil import clock, utcnow
 
 SYSTEM = Actor.system("retention")
 log = logging.getLogger(__name__)
-ANONYMOUS = "（已匿名）"
 
 
 def _years_before(day: dt.date, years: int) -> dt.date:
@@ -89,10 +88,9 @@ def run_county(ctx: Context, session: Session, county_code: str, today: dt.date 
     if roster_due:
         _contacts(session, roster_due)  # in case the contact period is set longer than the roster's
         ctx.pm.hook.kehou_anonymise_students(session=session, student_ids=roster_due)  # the plugins' free text
-        for sid in roster_due:
-            session.execute(update(Student).where(Student.id == sid).values(
-                name=ANONYMOUS, student_no=f"ANON-{sid}", class_name="", anonymised_at=utcnow())
-                .execution_options(synchronize_session=False))
+        session.execute(update(Student).where(Student.id.in_(roster_due)).values(
+            name=ANONYMOUS, student_no=literal("ANON-") + cast(Student.id, String), class_name="", anonymised_at=utcnow())
+            .execution_options(synchronize_session=False))
         done.append(RetentionAction(county_code=county_code, category="roster", method="匿名化", students=len(roster_due),
                                     contacts=0, at=utcnow(), note=f"离校满{roster_years}年；保留年级、优先群体与选课、考勤、"
                                     "收费记录供统计", student_ids=roster_due))

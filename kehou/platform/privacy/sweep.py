@@ -28,11 +28,11 @@ from kehou.platform.accounts.models import LoginAttempt
 from kehou.platform.admission.models import Application, Objection, WhitelistEntry
 from kehou.platform.agreements import retention as agreement_retention
 from kehou.platform.agreements.models import Agreement
+from kehou.platform.privacy.inventory import ANONYMOUS
 from kehou.platform.privacy.models import ChildAccess, DataExport, PrivacyRequest
 from kehou.platform.providers.models import Staff
 from kehou.timeutil import end_of_local_day_utc, utcnow
 
-ANONYMOUS = "（已匿名）"
 QUIET = {"synchronize_session": False}
 
 
@@ -81,10 +81,9 @@ def core(session: Session, county_code: str, due: dict[str, dt.date]) -> list[Sw
                                     Objection.name != ANONYMOUS)
             .values(name=ANONYMOUS, contact="", evidence="", ip="").execution_options(**QUIET)))
     if "agreement" in due:
-        ended = session.scalars(select(Agreement.id).where(
-            Agreement.county_code == county_code, Agreement.status == "terminated",
-            Agreement.terminated_at < end_of_local_day_utc(due["agreement"]))).all()
-        n, files = agreement_retention.redact(session, agreement_retention.due(session, list(ended)))
+        n, files = agreement_retention.redact(session, agreement_retention.due(
+            session, Agreement.county_code == county_code, Agreement.status == "terminated",
+            Agreement.terminated_at < end_of_local_day_utc(due["agreement"])))
         out += swept("agreement", "删除已终止协议的文本、监护人姓名与签署信息", n, files=files)
     if "staff" in due:
         out += swept("staff", "匿名化已退出机构的授课人员", _staff(session, county_code, due["staff"]))

@@ -48,13 +48,14 @@ def _current(actor: Actor, today: dt.date) -> tuple[Any, ...]:
             Menu.term_end >= today, admitted(Entry.provider_id, Entry.county_code, today))
 
 
-def classes_of(session: Session, actor: Actor) -> list[dict[str, Any]]:
-    """The provider's classes running now or to come: course, school, term, weekly slots, children enrolled."""
+def classes_of(session: Session, actor: Actor, *where: Any) -> list[dict[str, Any]]:
+    """The provider's classes running now or to come (those of them matching ``where``): course, school, term,
+    weekly slots, children enrolled."""
     actor.require("provider")
     today = clock.today_local()
     rows = session.execute(select(Entry, Offering.title, School.name, Menu.term_start, Menu.term_end)
                            .join(Menu, Menu.id == Entry.menu_id).join(Offering, Offering.id == Entry.offering_id)
-                           .join(School, School.id == Entry.school_id).where(*_current(actor, today))
+                           .join(School, School.id == Entry.school_id).where(*_current(actor, today), *where)
                            .order_by(Menu.term_start, School.name, Offering.title, Entry.id)).all()
     slots = queries.slots_of(session, [r[0].id for r in rows])
     return [{"entry_id": e.id, "title": title, "school": school, "term_start": start, "term_end": end, "venue": e.venue,
@@ -67,7 +68,7 @@ def roster(ctx: Context, session: Session, actor: Actor, entry_id: int) -> tuple
     by grade and class, and whether the county lets the provider see the guardians' phones. Logged per child."""
     actor.require("provider")
     today = clock.today_local()
-    info = next((c for c in classes_of(session, actor) if c["entry_id"] == entry_id), None)
+    info = next(iter(classes_of(session, actor, Entry.id == entry_id)), None)
     entry = session.get(Entry, entry_id)
     if info is None or entry is None:
         raise NotFound("没有这个班级，或该班级不在本机构当前的授课范围内。", code="entry_not_found")

@@ -43,8 +43,7 @@ def _agreements(session: Session, county_code: str, last_day: dt.date) -> list[S
     """The tripartite agreements not redacted yet of a term of their school that ended on or before the day."""
     ended = exists().where(Menu.school_id == Agreement.school_id, Menu.term_name == Agreement.term_name,
                            Menu.term_end <= last_day)
-    ids = list(session.scalars(select(Agreement.id).where(
-        Agreement.county_code == county_code, Agreement.kind == "tripartite", Agreement.subject.like(f"{SUBJECT}%"),
-        Agreement.redacted_at.is_(None), ended)))
-    n, files = agreement_retention.redact(session, agreement_retention.due(session, ids))
+    n, files = agreement_retention.redact(session, agreement_retention.due(
+        session, Agreement.county_code == county_code, Agreement.kind == "tripartite",
+        Agreement.subject.like(f"{SUBJECT}%"), ended))
     return swept("agreement", "删除学期结束的三方协议文本、监护人姓名与签署信息", n, files=files)
